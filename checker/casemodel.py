@@ -1,0 +1,151 @@
+"""The case-file model (version 1): its JSON Schema and what follows from it.
+
+The schema in `schemas/case.schema.json` is the contract with users. From it
+this module derives:
+
+- `validator()`: a draft 2020-12 validator with the `case-timestamp` format;
+- `normalise()`: the record as rules see it. Every field of the model is
+  present (absent becomes null, an absent list becomes empty), so rules can test
+  `!= null` without guarding against missing keys; timestamps become UTC
+  datetimes (CEL timestamps). Fields not in the model are kept out and listed;
+- `field_exists()` and `known_paths()`: which `case.…` paths exist, for
+  `check validate` and its did-you-mean suggestions.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+from jsonschema import Draft202012Validator, FormatChecker
+
+from checker.timestamps import TimestampError, parse_timestamp
+
+CASE_MODEL_VERSION = 1
+TIMESTAMP_FORMAT = "case-timestamp"
+
+Schema = dict[str, Any]
+
+
+@lru_cache(maxsize=1)
+def case_schema() -> Schema:
+    text = resources.files("checker").joinpath("schemas/case.schema.json").read_text(encoding="utf-8")
+    return json.loads(text)
+
+
+def _format_checker() -> FormatChecker:
+    checker = FormatChecker()
+
+    @checker.checks(TIMESTAMP_FORMAT, raises=TimestampError)
+    def is_timestamp(value: object) -> bool:
+        if isinstance(value, str):
+            parse_timestamp(value)  # the zone does not matter for whether it parses
+        return True
+
+    return checker
+
+
+@lru_cache(maxsize=1)
+def validator() -> Draft202012Validator:
+    return Draft202012Validator(case_schema(), format_checker=_format_checker())
+
+
+def _types(schema: Schema) -> set[str]:
+    kind = schema.get("type", [])
+    return {kind} if isinstance(kind, str) else set(kind)
+
+
+def normalise(record: dict[str, Any], zone_name: str, unknown: set[str] | None = None) -> dict[str, Any]:
+    """The record as rules read it (see the module docstring). `record` must be valid.
+
+    Paths of fields not in the model are added to `unknown` (e.g. `victim.recored_at`).
+    """
+    return _normalise_object(record, case_schema(), "", zone_name, unknown)
+
+
+def _normalise_object(value: dict[str, Any], schema: Schema, prefix: str, zone_name: str,
+                      unknown: set[str] | None) -> dict[str, Any]:
+    properties: dict[str, Schema] = schema.get("properties", {})
+    if "properties" not in schema:
+        return dict(value)  # free-form maps such as audit.judgements
+    result: dict[str, Any] = {}
+    for name, sub in properties.items():
+        result[name] = _normalise_value(value.get(name), sub, f"{prefix}{name}", zone_name, unknown)
+    if unknown is not None and len(value) > 0:
+        for name in value:
+            if name not in properties:
+                unknown.add(f"{prefix}{name}")
+    return result
+
+
+def _normalise_value(value: Any, schema: Schema, path: str, zone_name: str, unknown: set[str] | None) -> Any:
+    types = _types(schema)
+    if value is None:
+        if "array" in types:
+            return []
+        if "object" in types and "null" not in types:
+            return _normalise_object({}, schema, path + ".", zone_name, unknown)
+        return None
+    if schema.get("format") == TIMESTAMP_FORMAT:
+        return parse_timestamp(value, zone_name)
+    if isinstance(value, dict):
+        return _normalise_object(value, schema, path + ".", zone_name, unknown)
+    if isinstance(value, list):
+        item = schema.get("items", {})
+        return [_normalise_value(element, item, path + "[]", zone_name, unknown) for element in value]
+    return value
+
+
+def schema_at(path: str) -> Schema | None:
+    """The schema of the field at a dotted path (`victim.referral.made_at`), or None."""
+    schema: Schema = case_schema()
+    for part in path.split("."):
+        properties = schema.get("properties")
+        if properties is None or part not in properties:
+            return None
+        schema = properties[part]
+    return schema
+
+
+def known_paths() -> list[str]:
+    """Every dotted path of the model, including list items' fields as `list[].field`."""
+    paths: list[str] = []
+
+    def walk(schema: Schema, prefix: str) -> None:
+        for name, sub in schema.get("properties", {}).items():
+            path = f"{prefix}{name}"
+            paths.append(path)
+            walk(sub, path + ".")
+            if "items" in sub:
+                walk(sub["items"], path + "[].")
+
+    walk(case_schema(), "")
+    return paths
+
+
+def is_list_field(schema: Schema) -> bool:
+    return "array" in _types(schema)
+
+
+def value_at(record: dict[str, Any] | None, path: str) -> Any:
+    """The value at a dotted path in a (raw or normalised) record; None when any step is missing."""
+    value: Any = record
+    for part in path.split("."):
+        if not isinstance(value, dict):
+            return None
+        value = value.get(part)
+    return value
+
+
+def display_value(value: Any) -> Any:
+    """A JSON-friendly form of a value read from a normalised record or a CEL result."""
+    if isinstance(value, datetime):
+        return value.isoformat().replace("+00:00", "Z")
+    if isinstance(value, list):
+        return [display_value(item) for item in value]
+    if isinstance(value, dict):
+        return {key: display_value(item) for key, item in value.items()}
+    return value

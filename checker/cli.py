@@ -1,0 +1,125 @@
+"""The `check` command. It parses arguments, calls the library and prints; nothing else.
+
+    check CASES [options]        score a sample of case files (the `run` command)
+    check validate [PATHS]       check rule packs (CI)
+    check test [PATHS]           run rule fixtures (CI)
+    check schema cases|rules     print a JSON Schema
+
+Exit codes of `check CASES`: 0 scored; 2 could not run (bad rule file,
+unreadable input); 3 ran, but some records were rejected (output still written).
+"""
+
+from __future__ import annotations
+
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from checker import __version__
+from checker.cases import InputError
+from checker.report import FORMATS
+from checker.rules import RuleFileErrors, RulePack, load_packs
+from checker.runner import run_check
+from checker.settings import RunSettings, pack_settings, parse_overrides
+from checker.yamlsource import SourceError
+
+EXIT_OK, EXIT_FAILED, EXIT_CANNOT_RUN, EXIT_REJECTED = 0, 1, 2, 3
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="Rules-based compliance checker for police crime case files.")
+
+
+@app.callback()
+def _group() -> None:
+    """Rules-based compliance checker for police crime case files. `check CASES` scores a sample."""
+
+
+class IntervalChoice(str, Enum):
+    wilson = "wilson"
+    wald = "wald"
+    exact = "exact"
+    jeffreys = "jeffreys"
+    agresti_coull = "agresti-coull"
+
+
+def default_rules_path() -> Path:
+    """`./rules` when it exists, else the `rules/` folder beside the installed package (a checkout)."""
+    here = Path("rules")
+    return here if here.is_dir() else Path(__file__).resolve().parent.parent / "rules"
+
+
+def fail(message: str, code: int = EXIT_CANNOT_RUN) -> typer.Exit:
+    typer.echo(message, err=True)
+    return typer.Exit(code)
+
+
+def load_rule_packs(paths: list[Path] | None) -> list[RulePack]:
+    try:
+        return load_packs(paths or [default_rules_path()])
+    except RuleFileErrors as exc:
+        raise fail(f"{exc}\nRule files have errors: nothing was scored.") from None
+    except SourceError as exc:
+        raise fail(f"{exc}\nRule files have errors: nothing was scored.") from None
+
+
+def build_settings(packs: list[RulePack], interval: str, confidence: float, timezone: str, calendar: str,
+                   overrides: list[str]) -> RunSettings:
+    try:
+        return RunSettings(interval=interval, confidence=confidence, timezone=timezone, calendar=calendar,
+                           packs=pack_settings(packs, parse_overrides(overrides)))
+    except ValueError as exc:
+        raise fail(f"error: {exc}") from None
+
+
+@app.command("run")
+def run_command(
+    cases: Path = typer.Argument(..., help="Case files: a JSON array of case-file records."),
+    rules: Optional[list[Path]] = typer.Option(None, "--rules", "-r", help="Rule pack file or folder (repeatable); default: rules/."),
+    output_format: str = typer.Option("table", "--format", "-f", help=f"Output format: {', '.join(FORMATS)}."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the output to this file instead of standard output."),
+    interval: IntervalChoice = typer.Option(IntervalChoice.wilson, "--interval", help="Confidence interval method."),
+    confidence: float = typer.Option(0.95, "--confidence", help="Confidence level of the intervals."),
+    timezone: str = typer.Option("Europe/London", "--timezone", help="Zone of timestamps written without an offset."),
+    calendar: str = typer.Option("england-and-wales", "--calendar", help="Working-day calendar: england-and-wales or weekdays-only."),
+    set_values: Optional[list[str]] = typer.Option(None, "--set", help="Override a pack setting: NAME=VALUE (repeatable)."),
+) -> None:
+    """Score a sample of case files against the rule packs."""
+    if output_format not in FORMATS:
+        raise fail(f"error: unknown format {output_format!r}: expected one of {', '.join(FORMATS)}")
+    packs = load_rule_packs(rules)
+    settings = build_settings(packs, interval.value, confidence, timezone, calendar, set_values or [])
+    try:
+        report = run_check(cases, packs, settings)
+    except InputError as exc:
+        raise fail(f"{exc}\nThe case file could not be read: nothing was scored.") from None
+    text = FORMATS[output_format](report)
+    if output is None:
+        typer.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+        typer.echo(f"wrote {output} ({output_format})", err=True)
+    if report.rejected:
+        typer.echo(f"{len(report.rejected)} record(s) rejected: see the output for each one's position and reason.",
+                   err=True)
+        raise typer.Exit(EXIT_REJECTED)
+
+
+COMMANDS = {"run", "validate", "test", "schema"}
+
+
+def main() -> None:
+    """Entry point: `check CASES …` is short for `check run CASES …`."""
+    args = sys.argv[1:]
+    if args and args[0] == "--version":
+        print(f"check {__version__}")
+        return
+    if args and args[0] not in COMMANDS and args[0] not in ("--help", "-h"):
+        sys.argv.insert(1, "run")
+    app(prog_name="check")
+
+
+if __name__ == "__main__":
+    main()

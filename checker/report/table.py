@@ -1,0 +1,50 @@
+"""The terminal table: one row per rule, then a summary, the settings used and any rejections."""
+
+from __future__ import annotations
+
+from tabulate import tabulate
+
+from checker.report.wording import count_of, interval_text, percent
+from checker.results import ERROR, FAIL, MANUAL, PASS, RunReport
+
+
+def render(report: RunReport) -> str:
+    rows = [
+        [score.id, _clip(score.title, 48), count_of(score.counts[PASS], score.applicable), percent(score.rate),
+         interval_text(score.interval), score.counts[FAIL], score.counts[ERROR], score.counts[MANUAL]]
+        for score in report.rules
+    ]
+    level = f"{report.settings['confidence'] * 100:g}%"
+    headers = ["rule", "title", "passed", "rate", f"{level} interval ({report.settings['interval']})",
+               "fail", "error", "pending"]
+    lines = [tabulate(rows, headers=headers, tablefmt="simple"), ""]
+    summary = report.summary
+    lines.append(f"Records: {summary['records_read']} read, {summary['records_evaluated']} evaluated, "
+                 f"{summary['records_rejected']} rejected.")
+    no_rate = [score.id for score in report.rules if score.rate is None]
+    if no_rate:
+        lines.append(f"No applicable files, so no rate: {', '.join(no_rate)}.")
+    lines.append("Rule packs: " + ", ".join(f"{r['name']} {r['version']} ({r['code_version']})"
+                                             for r in report.rulesets))
+    lines.append(settings_line(report))
+    for rejection in report.rejected:
+        case = f" case {rejection['case_id']}" if rejection["case_id"] else ""
+        line = f" (line {rejection['line']})" if rejection.get("line") else ""
+        lines.append(f"Rejected record {rejection['index'] + 1}{line}{case}: "
+                     f"{rejection['path'] or '(record)'}: {rejection['message']}")
+    lines += [f"Warning: {warning}" for warning in report.warnings]
+    return "\n".join(lines) + "\n"
+
+
+def settings_line(report: RunReport) -> str:
+    settings = report.settings
+    parts = [f"interval={settings['interval']}", f"confidence={settings['confidence']}",
+             f"timezone={settings['timezone']}", f"calendar={settings['calendar']}",
+             f"working days: {settings['working_day_convention']}"]
+    for pack, values in settings["packs"].items():
+        parts += [f"{pack}.{name}={value}" for name, value in values.items()]
+    return "Settings: " + ", ".join(parts)
+
+
+def _clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"

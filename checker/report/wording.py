@@ -1,0 +1,22 @@
+"""How figures are written for people: "13 of 17", "85.2%", "79.4%–89.7%", "+/- 5.1"."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def count_of(passed: int, applicable: int) -> str:
+    return f"{passed} of {applicable}"
+
+
+def percent(rate: float | None) -> str:
+    return "—" if rate is None else f"{rate * 100:.1f}%"
+
+
+def interval_text(interval: dict[str, Any] | None) -> str:
+    if interval is None:
+        return "—"
+    text = f"{interval['low'] * 100:.1f}%–{interval['high'] * 100:.1f}%"
+    if interval.get("margin") is not None:
+        text += f" (±{interval['margin'] * 100:.1f})"
+    return text

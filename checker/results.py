@@ -1,0 +1,97 @@
+"""The result model: plain data shared by evaluation, scoring and every output format."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+PASS, FAIL, NOT_APPLICABLE, ERROR, MANUAL = "pass", "fail", "not_applicable", "error", "manual"
+STATUSES = (PASS, FAIL, NOT_APPLICABLE, ERROR, MANUAL)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    path: str  # a case path, or the label of a computed value
+    value: Any  # JSON-friendly
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"path": self.path, "value": self.value}
+
+
+@dataclass(frozen=True)
+class RuleResult:
+    rule_id: str
+    status: str
+    message: str = ""
+    evidence: tuple[Evidence, ...] = ()
+    clause: str | None = None  # the clause that decided a fail or error
+    explanation: tuple[str, ...] = ()  # the values read, in the rule's words
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"rule_id": self.rule_id, "status": self.status, "message": self.message,
+                "clause": self.clause, "explanation": list(self.explanation),
+                "evidence": [item.as_dict() for item in self.evidence]}
+
+
+@dataclass(frozen=True)
+class RecordResult:
+    index: int
+    line: int | None
+    case_id: str
+    results: tuple[RuleResult, ...]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"case_id": self.case_id, "index": self.index, "line": self.line,
+                "results": [result.as_dict() for result in self.results]}
+
+
+@dataclass
+class RuleScore:
+    """A rule's tally over the sample, as the inspectorate reports it."""
+
+    id: str
+    title: str
+    family: str
+    severity: str
+    kind: str
+    pack: str
+    source: dict[str, str]
+    counts: dict[str, int] = field(default_factory=dict)
+    applicable: int = 0
+    rate: float | None = None
+    interval: dict[str, Any] | None = None
+    note: str = ""  # e.g. "no applicable files: no rate"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "title": self.title, "family": self.family, "severity": self.severity,
+                "kind": self.kind, "pack": self.pack, "source": self.source, "counts": dict(self.counts),
+                "applicable": self.applicable, "rate": self.rate, "interval": self.interval, "note": self.note}
+
+
+@dataclass
+class RunReport:
+    """Everything one run produced; every output format is written from this."""
+
+    tool: dict[str, str]
+    input: dict[str, Any]
+    rulesets: list[dict[str, str]]
+    settings: dict[str, Any]
+    summary: dict[str, int]
+    rules: list[RuleScore]
+    records: list[RecordResult]
+    rejected: list[dict[str, Any]]
+    warnings: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "schema_version": 1,
+            "tool": self.tool,
+            "input": self.input,
+            "rulesets": self.rulesets,
+            "settings": self.settings,
+            "summary": self.summary,
+            "warnings": self.warnings,
+            "rules": [score.as_dict() for score in self.rules],
+            "records": [record.as_dict() for record in self.records],
+            "rejected": self.rejected,
+        }

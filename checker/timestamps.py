@@ -1,0 +1,65 @@
+"""Timestamps as the case-file model writes them.
+
+- With an offset (`2022-03-01T10:15:00Z`, `+01:00`) a timestamp is exact.
+- Without one it is wall-clock time in the configured zone (default
+  `Europe/London`, which has summer time). In the autumn hour that happens twice
+  the earlier (summer-time) reading is taken; a time that does not exist (the
+  spring-forward hour) is read as if the clocks had not yet changed.
+- A date alone means the start of that day in the configured zone; rules that
+  need a time say so in their explanations (see `is_date_only`).
+
+Every parsed timestamp is returned in UTC: CEL timestamps are instants, and the
+CEL binding only accepts fixed-offset datetimes.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, time, timezone, tzinfo
+from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+DEFAULT_TIMEZONE = "Europe/London"
+
+_DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+class TimestampError(ValueError):
+    """A value that is not an ISO 8601 timestamp or date."""
+
+
+@lru_cache(maxsize=None)
+def zone(name: str) -> tzinfo:
+    """The IANA time zone `name`, with an error that says what is expected."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"unknown time zone {name!r}: expected an IANA name such as 'Europe/London'") from exc
+
+
+def is_date_only(text: str) -> bool:
+    return bool(_DATE_ONLY.match(text))
+
+
+def parse_timestamp(text: str, zone_name: str = DEFAULT_TIMEZONE) -> datetime:
+    """Parse an ISO 8601 timestamp or date from a case file into an aware UTC datetime."""
+    try:
+        if is_date_only(text):
+            local = datetime.combine(date.fromisoformat(text), time(0, 0))
+        else:
+            local = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        raise TimestampError(
+            f"{text!r} is not a valid timestamp: expected ISO 8601 such as "
+            "'2022-03-01T10:15:00Z', '2022-03-01T10:15:00' (local time) or '2022-03-01'"
+        ) from None
+    if local.tzinfo is None:
+        local = local.replace(tzinfo=zone(zone_name))
+    return local.astimezone(timezone.utc)
+
+
+def local_date(instant: datetime, zone_name: str = DEFAULT_TIMEZONE) -> date:
+    """The calendar date of `instant` in the configured zone."""
+    if instant.tzinfo is None:
+        instant = instant.replace(tzinfo=timezone.utc)
+    return instant.astimezone(zone(zone_name)).date()

@@ -1,0 +1,96 @@
+"""Working days and clock hours between two timestamps.
+
+The Victims' Code sets deadlines in working days but does not define the term.
+The default here (a setting, printed in every report) is:
+
+- a working day is Monday to Friday, excluding bank holidays of the chosen
+  calendar (default: England and Wales, from the `holidays` package, which
+  includes Christmas Day and Good Friday);
+- counting starts on the day after the event: the first working day after the
+  event is day 1. So an event on a Friday with the follow-up on the Monday is
+  1 working day; a follow-up on the same day is 0.
+- days are calendar days in the configured time zone, so a report at 23:30 on
+  the evening of a clock change falls on the right day.
+
+Clock hours (`hours_between`) are exact elapsed time between two instants, so a
+24-hour limit is measured correctly across the change to and from summer time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from functools import lru_cache
+
+import holidays
+
+from checker.timestamps import local_date
+
+# Calendars a user can choose: name → (country, subdivision) in the `holidays` package.
+CALENDARS: dict[str, tuple[str, str | None]] = {
+    "england-and-wales": ("GB", "ENG"),
+    "weekdays-only": ("", None),
+}
+DEFAULT_CALENDAR = "england-and-wales"
+
+
+@lru_cache(maxsize=None)
+def _holiday_table(calendar: str, year: int) -> dict[date, str]:
+    country, subdivision = CALENDARS[calendar]
+    if not country:
+        return {}
+    return dict(holidays.country_holidays(country, subdiv=subdivision, years=year))
+
+
+def holiday_name(day: date, calendar: str = DEFAULT_CALENDAR) -> str | None:
+    """The bank holiday on `day`, or None."""
+    return _holiday_table(calendar, day.year).get(day)
+
+
+def is_working_day(day: date, calendar: str = DEFAULT_CALENDAR) -> bool:
+    return day.weekday() < 5 and holiday_name(day, calendar) is None
+
+
+def check_calendar(calendar: str) -> str:
+    if calendar not in CALENDARS:
+        raise ValueError(f"unknown calendar {calendar!r}: expected one of {', '.join(CALENDARS)}")
+    return calendar
+
+
+@lru_cache(maxsize=65536)
+def working_days_between_dates(start: date, end: date, calendar: str = DEFAULT_CALENDAR) -> int:
+    """Working days d with start < d <= end; negative when `end` is before `start`."""
+    if end < start:
+        return -working_days_between_dates(end, start, calendar)
+    count = 0
+    day = start + timedelta(days=1)
+    while day <= end:
+        if is_working_day(day, calendar):
+            count += 1
+        day += timedelta(days=1)
+    return count
+
+
+@dataclass(frozen=True)
+class WorkingDayCalendar:
+    """The calendar and zone a run counts in; its methods become CEL functions."""
+
+    calendar: str = DEFAULT_CALENDAR
+    timezone: str = "Europe/London"
+    convention: str = field(default="day after the event is day 1", init=False)
+
+    def working_days_between(self, start: datetime, end: datetime) -> int:
+        return working_days_between_dates(
+            local_date(start, self.timezone), local_date(end, self.timezone), self.calendar
+        )
+
+    @staticmethod
+    def hours_between(start: datetime, end: datetime) -> float:
+        return (end - start).total_seconds() / 3600
+
+    @staticmethod
+    def longest_gap_days(instants: list[datetime]) -> float:
+        """The longest interval, in days, between consecutive instants (sorted first)."""
+        ordered = sorted(instants)
+        gaps = [(b - a).total_seconds() / 86400 for a, b in zip(ordered, ordered[1:])]
+        return max(gaps, default=0.0)
