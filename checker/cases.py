@@ -98,14 +98,20 @@ def read_json_array(path: Path) -> Iterator[RawRecord]:
             value, position = decoder.raw_decode(text, position)
         except json.JSONDecodeError as exc:
             error_line, error_column = _line_column(text, exc.pos)
-            raise InputError(name, f"invalid JSON in record {index + 1}: {exc.msg}", error_line, error_column) from None
+            problem = exc.msg
+            if exc.pos >= len(text.rstrip()):
+                problem = "the file ends in the middle of this record (is it truncated?)"
+            raise InputError(name, f"invalid JSON in record {index + 1}: {problem}", error_line, error_column) from None
         yield RawRecord(index=index, line=line, data=value)
         index += 1
         position = _skip_space(text, position)
         if position < len(text) and text[position] == ",":
             position = _skip_space(text, position + 1)
             continue
-        if position < len(text) and text[position] == "]":
+        if position >= len(text):
+            line, column = _line_column(text, position)
+            raise InputError(name, "the file ends before the closing ']' (is it truncated?)", line, column)
+        if text[position] == "]":
             trailing = _skip_space(text, position + 1)
             if trailing < len(text):
                 line, column = _line_column(text, trailing)

@@ -11,6 +11,7 @@ unreadable input); 3 ran, but some records were rejected (output still written).
 
 from __future__ import annotations
 
+import json
 import sys
 from enum import Enum
 from pathlib import Path
@@ -19,9 +20,11 @@ from typing import Optional
 import typer
 
 from checker import __version__
+from checker.casemodel import case_schema
 from checker.cases import InputError
+from checker.fixtures import find_fixture_files, run_fixtures, write_junit
 from checker.report import FORMATS
-from checker.rules import RuleFileErrors, RulePack, load_packs
+from checker.rules import RuleFileErrors, RulePack, load_packs, rules_schema
 from checker.runner import run_check
 from checker.settings import RunSettings, pack_settings, parse_overrides
 from checker.yamlsource import SourceError
@@ -105,6 +108,52 @@ def run_command(
         typer.echo(f"{len(report.rejected)} record(s) rejected: see the output for each one's position and reason.",
                    err=True)
         raise typer.Exit(EXIT_REJECTED)
+
+
+@app.command("validate")
+def validate_command(
+    paths: Optional[list[Path]] = typer.Argument(None, help="Rule pack files or folders; default: rules/."),
+) -> None:
+    """Check rule packs: schema, expressions, case paths, ids and settings. Exit 1 on any error."""
+    try:
+        packs = load_packs(paths or [default_rules_path()])
+    except (RuleFileErrors, SourceError) as exc:
+        errors = exc.errors if isinstance(exc, RuleFileErrors) else [exc]
+        for error in errors:
+            typer.echo(str(error), err=True)
+        raise fail(f"{len(errors)} error(s) in rule files.", EXIT_FAILED) from None
+    count = sum(len(pack.rules) for pack in packs)
+    typer.echo(f"{len(packs)} pack(s), {count} rule(s): no errors.")
+
+
+@app.command("test")
+def test_command(
+    paths: Optional[list[Path]] = typer.Argument(None, help="Folders with packs and *.test.yaml fixtures; default: rules/."),
+    junit: Optional[Path] = typer.Option(None, "--junit", help="Also write a JUnit XML report to this file."),
+) -> None:
+    """Run rule fixtures: every expected status must match, and every rule must be tested."""
+    paths = paths or [default_rules_path()]
+    packs = load_rule_packs(paths)
+    report = run_fixtures(packs, find_fixture_files(paths))
+    for outcome in report.failures:
+        typer.echo(f"FAIL {outcome.detail}", err=True)
+    if junit:
+        write_junit(report, junit)
+    typer.echo(report.summary_line())
+    if not report.ok:
+        raise typer.Exit(EXIT_FAILED)
+
+
+class SchemaName(str, Enum):
+    cases = "cases"
+    rules = "rules"
+
+
+@app.command("schema")
+def schema_command(name: SchemaName = typer.Argument(..., help="cases (the case-file model) or rules (rule packs).")) -> None:
+    """Print a JSON Schema, for editors and other validators."""
+    schema = case_schema() if name is SchemaName.cases else rules_schema()
+    typer.echo(json.dumps(schema, indent=2))
 
 
 COMMANDS = {"run", "validate", "test", "schema"}

@@ -12,6 +12,7 @@ Every problem is a `SourceError` located by file, line and column.
 
 from __future__ import annotations
 
+import difflib
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -181,11 +182,24 @@ def load_pack(file: Path) -> RulePack:
     data, locations = load_yaml(file)
     if not isinstance(data, dict):
         raise SourceError(Location(str(file), 1, 1), "a rule pack is a mapping with 'pack' and 'rules'")
-    schema_errors = [_locate(error, locations) for error in
-                     sorted_errors(Draft202012Validator(rules_schema()).iter_errors(data))]
+    errors = _without_misspelling_echoes(sorted_errors(Draft202012Validator(rules_schema()).iter_errors(data)))
+    schema_errors = [_locate(error, locations) for error in errors]
     if schema_errors:
         raise RuleFileErrors(schema_errors)
     return _build_pack(data, locations, str(file))
+
+
+def _without_misspelling_echoes(errors: list[Any]) -> list[Any]:
+    """Drop "missing key 'severity'" where the same object has the misspelled 'severty' (already reported)."""
+    suggested: set[tuple[Any, ...]] = set()
+    for error in errors:
+        if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+            allowed = list(error.schema.get("properties", {}))
+            for key in unknown_keys(error):
+                close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
+                if close:
+                    suggested.add(tuple(error.absolute_path) + (close[0],))
+    return [error for error in errors if not (error.validator == "required" and error_path(error) in suggested)]
 
 
 def _locate(error: Any, locations: Locations) -> SourceError:

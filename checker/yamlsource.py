@@ -112,6 +112,8 @@ def _build(node: yaml.Node, path: PathKey, locations: Locations, seen: set[int])
     if id(node) in seen:
         raise SourceError(here, "YAML anchors and aliases are not allowed in this file")
     seen.add(id(node))
+    if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)) and node.tag not in _COLLECTION_TAGS:
+        raise SourceError(here, f"YAML tag {node.tag!r} is not allowed: only plain values, lists and mappings")
     if isinstance(node, yaml.MappingNode):
         result: dict[str, Any] = {}
         for key_node, value_node in node.value:
@@ -138,6 +140,7 @@ def _build(node: yaml.Node, path: PathKey, locations: Locations, seen: set[int])
     raise SourceError(here, "unsupported YAML node")
 
 
+_COLLECTION_TAGS = {"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}
 _CORE_TAGS = {
     "tag:yaml.org,2002:str", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float",
     "tag:yaml.org,2002:bool", "tag:yaml.org,2002:null",
