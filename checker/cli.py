@@ -24,6 +24,7 @@ from checker.casemodel import case_schema
 from checker.cases import InputError
 from checker.fixtures import find_fixture_files, run_fixtures, write_junit
 from checker.report import FORMATS
+from checker.report.explain import CaseNotFound, render_case
 from checker.rules import RuleFileErrors, RulePack, load_packs, rules_schema
 from checker.runner import run_check
 from checker.settings import RunSettings, pack_settings, parse_overrides
@@ -88,6 +89,7 @@ def run_command(
     timezone: str = typer.Option("Europe/London", "--timezone", help="Zone of timestamps written without an offset."),
     calendar: str = typer.Option("england-and-wales", "--calendar", help="Working-day calendar: england-and-wales or weekdays-only."),
     set_values: Optional[list[str]] = typer.Option(None, "--set", help="Override a pack setting: NAME=VALUE (repeatable)."),
+    case_id: Optional[str] = typer.Option(None, "--case", help="Show one case file's results with the values each rule read."),
 ) -> None:
     """Score a sample of case files against the rule packs."""
     if output_format not in FORMATS:
@@ -98,7 +100,13 @@ def run_command(
         report = run_check(cases, packs, settings)
     except InputError as exc:
         raise fail(f"{exc}\nThe case file could not be read: nothing was scored.") from None
-    text = FORMATS[output_format](report)
+    if case_id is not None:
+        try:
+            text = render_case(report, case_id)
+        except CaseNotFound as exc:
+            raise fail(f"error: {exc}") from None
+    else:
+        text = FORMATS[output_format](report)
     if output is None:
         typer.echo(text, nl=False)
     else:

@@ -200,13 +200,16 @@ def _error_reason(exc: Exception) -> str:
 
 
 def _null_hint(paths: tuple[str, ...], record: CaseRecord) -> str | None:
-    """When a path is read through a null object, say which object is not recorded."""
+    """When an expression failed on a field that is not recorded, say which one."""
     for path in paths:
         parts = path.split(".")
         for depth in range(1, len(parts)):
             prefix = ".".join(parts[:depth])
             if value_at(record.normalised, prefix) is None:
                 return f"{prefix} is not recorded (null), so {path} cannot be read"
+    missing = [path for path in paths if value_at(record.normalised, path) is None]
+    if missing:
+        return f"{', '.join(missing)} not recorded (null), so the expression cannot be evaluated"
     return None
 
 

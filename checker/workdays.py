@@ -34,6 +34,11 @@ CALENDARS: dict[str, tuple[str, str | None]] = {
 DEFAULT_CALENDAR = "england-and-wales"
 
 
+def bank_holidays(year: int, calendar: str = DEFAULT_CALENDAR) -> dict[date, str]:
+    """The bank holidays of `year` in the calendar: date → name."""
+    return dict(_holiday_table(calendar, year))
+
+
 @lru_cache(maxsize=None)
 def _holiday_table(calendar: str, year: int) -> dict[date, str]:
     country, subdivision = CALENDARS[calendar]
@@ -79,18 +84,28 @@ class WorkingDayCalendar:
     timezone: str = "Europe/London"
     convention: str = field(default="day after the event is day 1", init=False)
 
-    def working_days_between(self, start: datetime, end: datetime) -> int:
+    # The helpers give null when a date is not recorded, as SQL does: a comparison with null then
+    # fails to evaluate and the rule reports `error` naming the missing field, rather than a
+    # Python exception inside the CEL call.
+
+    def working_days_between(self, start: datetime | None, end: datetime | None) -> int | None:
+        if start is None or end is None:
+            return None
         return working_days_between_dates(
             local_date(start, self.timezone), local_date(end, self.timezone), self.calendar
         )
 
     @staticmethod
-    def hours_between(start: datetime, end: datetime) -> float:
+    def hours_between(start: datetime | None, end: datetime | None) -> float | None:
+        if start is None or end is None:
+            return None
         return (end - start).total_seconds() / 3600
 
     @staticmethod
-    def longest_gap_days(instants: list[datetime]) -> float:
-        """The longest interval, in days, between consecutive instants (sorted first)."""
-        ordered = sorted(instants)
+    def longest_gap_days(instants: list[datetime | None]) -> float | None:
+        """The longest interval, in days, between consecutive instants (sorted first); null if any is null."""
+        if any(instant is None for instant in instants):
+            return None
+        ordered = sorted(instants)  # type: ignore[type-var]
         gaps = [(b - a).total_seconds() / 86400 for a, b in zip(ordered, ordered[1:])]
         return max(gaps, default=0.0)

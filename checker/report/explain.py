@@ -1,0 +1,34 @@
+"""One case file's results, rule by rule, with the values each rule read (`check CASES --case ID`)."""
+
+from __future__ import annotations
+
+import json
+
+from checker.results import RunReport
+
+
+class CaseNotFound(LookupError):
+    pass
+
+
+def render_case(report: RunReport, case_id: str) -> str:
+    record = next((r for r in report.records if r.case_id == case_id), None)
+    if record is None:
+        rejected = next((r for r in report.rejected if r["case_id"] == case_id), None)
+        if rejected:
+            raise CaseNotFound(f"case {case_id!r} was rejected: {rejected['path'] or '(record)'}: {rejected['message']}")
+        raise CaseNotFound(f"no case {case_id!r} in {report.input['path']}")
+    titles = {score.id: score.title for score in report.rules}
+    where = f"record {record.index + 1}" + (f", line {record.line}" if record.line else "")
+    lines = [f"Case {record.case_id} ({report.input['path']}, {where})", ""]
+    for result in record.results:
+        lines.append(f"{result.status.upper():<15} {result.rule_id}: {titles.get(result.rule_id, '')}")
+        if result.message:
+            lines.append(f"{'':15} {result.message}")
+        for line in result.explanation:
+            if line not in result.message:  # fails already quote what they read in the message
+                lines.append(f"{'':15} read: {line}")
+        if result.status != "not_applicable":
+            for item in result.evidence:
+                lines.append(f"{'':15} evidence: {item.path} = {json.dumps(item.value, ensure_ascii=False)}")
+    return "\n".join(lines) + "\n"

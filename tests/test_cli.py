@@ -1,0 +1,166 @@
+"""The `check` command as users run it: output, JSON contract, exit codes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, make_case, write_cases, write_pack
+
+CHECK = [sys.executable, "-m", "checker.cli"]
+
+
+def check(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*CHECK, *args], cwd=cwd, capture_output=True, text=True, timeout=120)
+
+
+SIGNED_RULE = """\
+rules:
+  - id: t-signed
+    title: Decision signed
+    family: test
+    severity: high
+    kind: automatic
+    source: {document: test.txt, quote: "signed", status: confirmed}
+    applies_when: case.victim.decision_record != null
+    assert:
+      all:
+        signed: case.victim.decision_record.signed_by_victim == true
+    message: Not signed by the victim
+    evidence: [victim.decision_record.signed_by_victim]
+  - id: t-unguarded
+    title: Reads through null
+    family: test
+    severity: low
+    kind: automatic
+    source: {document: test.txt, quote: "x", status: assumed}
+    assert: case.outcome.code == "16"
+    message: Not outcome 16
+"""
+
+
+@pytest.fixture
+def pack_dir(tmp_path: Path) -> Path:
+    directory = tmp_path / "rules"
+    directory.mkdir()
+    write_pack(directory, SIGNED_RULE)
+    return directory
+
+
+def signed(case_id: str, value: bool) -> dict:
+    return make_case(case_id, victim={"kind": "person", "decision_record": {"signed_by_victim": value}},
+                     outcome={"code": "16", "finalised_at": "2022-04-01"})
+
+
+def sample_13_of_17(tmp_path: Path) -> Path:
+    records = [signed(f"S-{i:02}", i < 13) for i in range(17)] + [make_case(f"N-{i}") for i in range(3)]
+    return write_cases(tmp_path / "cases.json", records)
+
+
+def test_table_prints_x_of_y_rate_interval_and_summary(tmp_path: Path, pack_dir: Path) -> None:
+    result = check(str(sample_13_of_17(tmp_path)), "--rules", str(pack_dir))
+    assert result.returncode == 0, result.stderr
+    row = next(line for line in result.stdout.splitlines() if line.startswith("t-signed "))
+    assert "13 of 17" in row and "76.5%" in row and "52.7%–90.4%" in row
+    error_row = next(line for line in result.stdout.splitlines() if line.startswith("t-unguarded "))
+    assert "17 of 17" in error_row and error_row.split()[-3:] == ["0", "3", "0"]  # fail, error, pending
+    assert "Records: 20 read, 20 evaluated, 0 rejected." in result.stdout
+    assert "Settings: interval=wilson, confidence=0.95, timezone=Europe/London" in result.stdout
+
+
+def test_wald_interval_prints_the_plus_minus_margin(tmp_path: Path, pack_dir: Path) -> None:
+    result = check(str(sample_13_of_17(tmp_path)), "--rules", str(pack_dir), "--interval", "wald")
+    row = next(line for line in result.stdout.splitlines() if line.startswith("t-signed "))
+    assert "(±20.2)" in row
+
+
+def test_json_output_follows_the_contract(tmp_path: Path, pack_dir: Path) -> None:
+    out = tmp_path / "result.json"
+    result = check(str(sample_13_of_17(tmp_path)), "--rules", str(pack_dir), "--format", "json", "--output", str(out),
+                   "--confidence", "0.9")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(out.read_text())
+    assert data["schema_version"] == 1
+    assert set(data) >= {"tool", "input", "rulesets", "settings", "summary", "rules", "records", "rejected"}
+    assert data["rulesets"][0]["code_version"] == "TEST-1"
+    assert data["settings"]["confidence"] == 0.9 and data["settings"]["interval"] == "wilson"
+    rule = data["rules"][0]
+    assert (rule["id"], rule["applicable"], rule["counts"]["pass"], rule["counts"]["not_applicable"]) == (
+        "t-signed", 17, 13, 3)
+    assert rule["rate"] == pytest.approx(13 / 17)
+    assert rule["interval"]["method"] == "wilson" and rule["interval"]["level"] == 0.9
+    assert rule["interval"]["margin"] is None
+    assert len(data["records"]) == 20 and all(len(r["results"]) == 2 for r in data["records"])
+    failed = next(r for r in data["records"] if r["case_id"] == "S-13")["results"][0]
+    assert failed["status"] == "fail"
+    assert failed["evidence"] == [{"path": "victim.decision_record.signed_by_victim", "value": False}]
+    assert "victim.decision_record.signed_by_victim = false (expected true)" in failed["message"]
+    errored = next(r for r in data["records"] if r["case_id"] == "N-0")["results"][1]
+    assert errored["status"] == "error" and "outcome is not recorded (null)" in errored["message"]
+
+
+def test_rejected_records_exit_3_and_output_is_still_written(tmp_path: Path, pack_dir: Path) -> None:
+    cases = write_cases(tmp_path / "cases.json", [
+        signed("A", True), {"crime": {"reported_at": "2022-01-01"}},
+        make_case("C", crime={"reported_at": "not a time"}), make_case("D", victim={"vulnerable": "yes"})])
+    out = tmp_path / "r.json"
+    result = check(str(cases), "--rules", str(pack_dir), "-f", "json", "-o", str(out))
+    assert result.returncode == 3
+    data = json.loads(out.read_text())
+    assert data["summary"] == {"records_read": 4, "records_evaluated": 1, "records_rejected": 3}
+    assert [(r["index"], r["case_id"], r["path"]) for r in data["rejected"]] == [
+        (1, None, "case_id"), (2, "C", "crime.reported_at"), (3, "D", "victim.vulnerable")]
+    assert "3 record(s) rejected" in result.stderr
+
+
+def test_a_broken_rule_file_exits_2_with_file_and_line_and_scores_nothing(tmp_path: Path, pack_dir: Path) -> None:
+    (pack_dir / "test-pack.yaml").write_text((pack_dir / "test-pack.yaml").read_text().replace("family:", "famly:", 1))
+    result = check(str(sample_13_of_17(tmp_path)), "--rules", str(pack_dir))
+    assert result.returncode == 2
+    assert f"{pack_dir / 'test-pack.yaml'}:8:5: rules[0]: unknown key 'famly' (did you mean 'family'?)" in result.stderr
+    assert "nothing was scored" in result.stderr and result.stdout == ""
+
+
+def test_an_unreadable_input_exits_2_with_its_location(tmp_path: Path, pack_dir: Path) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text('[\n{"case_id": "A",\n')
+    result = check(str(bad), "--rules", str(pack_dir))
+    assert result.returncode == 2 and f"{bad}:3:1:" in result.stderr and "truncated" in result.stderr
+    missing = check(str(tmp_path / "none.json"), "--rules", str(pack_dir))
+    assert missing.returncode == 2 and "cannot read the file" in missing.stderr
+
+
+def test_case_option_explains_one_file(tmp_path: Path, pack_dir: Path) -> None:
+    result = check(str(sample_13_of_17(tmp_path)), "--rules", str(pack_dir), "--case", "S-14")
+    assert result.returncode == 0
+    assert result.stdout.startswith("Case S-14 (")
+    assert "FAIL            t-signed: Decision signed" in result.stdout
+    assert "evidence: victim.decision_record.signed_by_victim = false" in result.stdout
+    unknown = check(str(sample_13_of_17(tmp_path)), "--rules", str(pack_dir), "--case", "NOPE")
+    assert unknown.returncode == 2 and "no case 'NOPE'" in unknown.stderr
+
+
+def test_validate_reports_errors_as_file_line_column_and_exits_1(tmp_path: Path, pack_dir: Path) -> None:
+    assert check("validate", str(pack_dir)).returncode == 0
+    (pack_dir / "test-pack.yaml").write_text(
+        (pack_dir / "test-pack.yaml").read_text().replace('case.outcome.code == "16"', "case.outcome.cod == 16"))
+    result = check("validate", str(pack_dir))
+    assert result.returncode == 1
+    assert f"{pack_dir / 'test-pack.yaml'}:24:13: rule 't-unguarded': 'case.outcome.cod' is not a field" in result.stderr
+    assert "(did you mean 'outcome.code'?)" in result.stderr
+
+
+def test_schema_command_prints_both_schemas() -> None:
+    rules = json.loads(check("schema", "rules").stdout)
+    cases = json.loads(check("schema", "cases").stdout)
+    assert rules["properties"]["rules"]["items"]["$ref"] == "#/$defs/rule"
+    assert cases["required"] == ["case_id", "crime"]
+
+
+def test_unknown_setting_override_is_refused(tmp_path: Path, pack_dir: Path) -> None:
+    result = check(str(sample_13_of_17(tmp_path)), "--rules", str(pack_dir), "--set", "nothing=1")
+    assert result.returncode == 2 and "no loaded pack declares this setting" in result.stderr

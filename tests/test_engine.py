@@ -1,0 +1,155 @@
+"""Rule evaluation: statuses, clause explanations, manual judgements, errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from checker.rules import load_packs
+from checker.runner import run_check
+from checker.settings import RunSettings, pack_settings
+from tests.conftest import make_case, write_cases, write_pack
+
+PACK = """\
+settings:
+  referral_days: {type: integer, default: 2, description: working days allowed}
+variables:
+  enhanced: case.crime.flags.domestic_abuse == true || (case.victim.age_at_offence != null && case.victim.age_at_offence < 18)
+rules:
+  - id: t-referral
+    title: Referral in time
+    family: test
+    severity: high
+    kind: automatic
+    source: {document: test.txt, paragraph: "4", status: confirmed}
+    applies_when: case.victim.kind == "person"
+    assert:
+      all:
+        recorded: case.victim.referral != null
+        in_time: working_days_between(case.crime.reported_at, case.victim.referral.made_at) <= settings.referral_days
+    message: Not referred in time
+    evidence:
+      - victim.referral.made_at
+      - label: working days counted
+        expr: working_days_between(case.crime.reported_at, case.victim.referral.made_at)
+  - id: t-any
+    title: Supervised
+    family: test
+    severity: medium
+    kind: automatic
+    source: {document: test.txt, quote: "supervised", status: assumed}
+    assert:
+      any:
+        approval: case.outcome != null && case.outcome.supervisor_approval != null
+        review: size(case.investigation.supervisor_reviews) > 0
+    message: Not supervised
+  - id: t-enhanced
+    title: Enhanced decided
+    family: test
+    severity: low
+    kind: automatic
+    source: {document: test.txt, quote: "enhanced", status: assumed}
+    assert: case.victim.enhanced_rights_recorded == variables.enhanced
+    message: Enhanced Rights not recorded as the facts require
+  - id: t-unguarded
+    title: Reads through null
+    family: test
+    severity: low
+    kind: automatic
+    source: {document: test.txt, quote: "x", status: assumed}
+    assert: case.victim.needs_assessment.completed_at != null
+    message: No assessment date
+  - id: t-manual
+    title: Judged good
+    family: test
+    severity: low
+    kind: manual
+    source: {document: test.txt, quote: "x", status: assumed}
+    question: Was it good?
+    message: Judged not good
+"""
+
+
+def run(tmp_path: Path, records: list[dict], **overrides: str):
+    rules_dir = tmp_path / "rules"
+    rules_dir.mkdir()
+    write_pack(rules_dir, PACK)
+    packs = load_packs([rules_dir])
+    settings = RunSettings(packs=pack_settings(packs, overrides))
+    report = run_check(write_cases(tmp_path / "cases.json", records), packs, settings)
+    return report, {(r.case_id, res.rule_id): res for r in report.records for res in r.results}
+
+
+def test_statuses_and_explanations(tmp_path: Path) -> None:
+    referral = {"kind": "person", "referral": {"made_at": "2022-04-19T09:00:00"},
+                "needs_assessment": {"completed_at": "2022-04-14"}}
+    late = {"kind": "person", "referral": {"made_at": "2022-04-21T09:00:00"}, "enhanced_rights_recorded": True}
+    records = [
+        make_case("ON-TIME", crime={"reported_at": "2022-04-14T10:00:00"}, victim=referral,
+                  investigation={"supervisor_reviews": [{"at": "2022-04-20", "rank": "sergeant"}]},
+                  audit={"reviewer": "R1", "judgements": {"t-manual": "no"}}),
+        make_case("LATE", crime={"reported_at": "2022-04-14T10:00:00"}, victim=late,
+                  audit={"reviewer": "R1", "judgements": {"t-manual": "not_applicable"}}),
+        make_case("NONE", victim={"kind": "business"}),
+    ]
+    report, results = run(tmp_path, records)
+    assert results["ON-TIME", "t-referral"].status == "pass"
+    late_result = results["LATE", "t-referral"]
+    assert late_result.status == "fail" and late_result.clause == "in_time"
+    assert [e.as_dict() for e in late_result.evidence] == [
+        {"path": "victim.referral.made_at", "value": "2022-04-21T09:00:00"},
+        {"path": "working days counted", "value": 3},
+    ]
+    assert "crime.reported_at = 2022-04-14T10:00:00" in late_result.explanation[0]
+    assert "victim.referral.made_at = 2022-04-21T09:00:00" in late_result.explanation[0]
+    assert results["NONE", "t-referral"].status == "not_applicable"
+    # any: one true clause passes; none true fails naming every clause
+    assert results["ON-TIME", "t-any"].status == "pass"
+    none_supervised = results["LATE", "t-any"]
+    assert none_supervised.status == "fail" and none_supervised.clause == "approval, review"
+    # variables: LATE has no enhanced facts but records Enhanced Rights
+    assert results["LATE", "t-enhanced"].status == "fail"
+    # manual: judgements read from audit.judgements; absent → pending
+    assert results["ON-TIME", "t-manual"].status == "fail"
+    assert results["LATE", "t-manual"].status == "not_applicable"
+    assert results["NONE", "t-manual"].status == "manual"
+    assert "Was it good?" in results["NONE", "t-manual"].message
+    scores = {score.id: score for score in report.rules}
+    assert scores["t-manual"].counts["manual"] == 1 and scores["t-manual"].applicable == 1
+
+
+def test_a_null_record_read_gives_error_never_pass_or_fail(tmp_path: Path) -> None:
+    report, results = run(tmp_path, [make_case("A"), make_case("B", victim={"needs_assessment": {"completed_at": "2022-01-01"}})])
+    error = results["A", "t-unguarded"]
+    assert error.status == "error"
+    assert error.message == ("could not evaluate 'assert': victim.needs_assessment is not recorded (null), "
+                             "so victim.needs_assessment.completed_at cannot be read")
+    assert results["B", "t-unguarded"].status == "pass"
+    score = next(s for s in report.rules if s.id == "t-unguarded")
+    assert (score.counts["error"], score.applicable, score.rate) == (1, 1, 1.0)
+
+
+def test_single_clause_failure_says_what_was_expected(tmp_path: Path) -> None:
+    _, results = run(tmp_path, [make_case("A", victim={"kind": "person", "enhanced_rights_recorded": True})])
+    assert results["A", "t-enhanced"].status == "fail"
+    assert results["A", "t-enhanced"].message.startswith("Enhanced Rights not recorded as the facts require [")
+
+
+def test_settings_override_changes_the_result_and_is_reported(tmp_path: Path) -> None:
+    victim = {"kind": "person", "referral": {"made_at": "2022-04-21T09:00:00"}}
+    report, results = run(tmp_path, [make_case("A", crime={"reported_at": "2022-04-14T10:00:00"}, victim=victim)],
+                          referral_days="3")
+    assert results["A", "t-referral"].status == "pass"
+    assert report.settings["packs"]["test-pack"]["referral_days"] == 3
+
+
+def test_an_override_of_the_wrong_type_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="must be integer"):
+        run(tmp_path, [make_case("A")], referral_days="two")
+
+
+def test_every_record_lists_every_rule(tmp_path: Path) -> None:
+    report, _ = run(tmp_path, [make_case("A"), make_case("B")])
+    assert all([r.rule_id for r in record.results] == ["t-referral", "t-any", "t-enhanced", "t-unguarded", "t-manual"]
+               for record in report.records)
