@@ -84,24 +84,23 @@ def read_json_array(path: Path) -> Iterator[RawRecord]:
         line = raw[: exc.start].count(b"\n") + 1
         raise InputError(name, f"not UTF-8 text (byte {exc.start}): export the file as UTF-8", line) from None
     decoder = json.JSONDecoder()
+    lines = _LineCounter(text)
     position = _skip_space(text, 0)
     if position >= len(text) or text[position] != "[":
-        line, column = _line_column(text, position)
-        raise InputError(name, "expected a JSON array of case files ('[' … ']')", line, column)
+        raise InputError(name, "expected a JSON array of case files ('[' … ']')", *lines.at(position))
     position = _skip_space(text, position + 1)
     index = 0
     if position < len(text) and text[position] == "]":
         return
     while True:
-        line, column = _line_column(text, position)
+        line, _ = lines.at(position)
         try:
             value, position = decoder.raw_decode(text, position)
         except json.JSONDecodeError as exc:
-            error_line, error_column = _line_column(text, exc.pos)
             problem = exc.msg
             if exc.pos >= len(text.rstrip()):
                 problem = "the file ends in the middle of this record (is it truncated?)"
-            raise InputError(name, f"invalid JSON in record {index + 1}: {problem}", error_line, error_column) from None
+            raise InputError(name, f"invalid JSON in record {index + 1}: {problem}", *lines.at(exc.pos)) from None
         yield RawRecord(index=index, line=line, data=value)
         index += 1
         position = _skip_space(text, position)
@@ -109,28 +108,34 @@ def read_json_array(path: Path) -> Iterator[RawRecord]:
             position = _skip_space(text, position + 1)
             continue
         if position >= len(text):
-            line, column = _line_column(text, position)
-            raise InputError(name, "the file ends before the closing ']' (is it truncated?)", line, column)
+            raise InputError(name, "the file ends before the closing ']' (is it truncated?)", *lines.at(position))
         if text[position] == "]":
             trailing = _skip_space(text, position + 1)
             if trailing < len(text):
-                line, column = _line_column(text, trailing)
-                raise InputError(name, "unexpected text after the end of the JSON array", line, column)
+                raise InputError(name, "unexpected text after the end of the JSON array", *lines.at(trailing))
             return
-        line, column = _line_column(text, position)
-        raise InputError(name, "expected ',' or ']' after a record (is the file truncated?)", line, column)
+        raise InputError(name, "expected ',' or ']' after a record (is the file truncated?)", *lines.at(position))
+
+
+class _LineCounter:
+    """Line and column of positions in `text`, counted incrementally (positions mostly increase)."""
+
+    def __init__(self, text: str) -> None:
+        self.text, self.position, self.line = text, 0, 1
+
+    def at(self, position: int) -> tuple[int, int]:
+        if position < self.position:
+            self.position, self.line = 0, 1
+        self.line += self.text.count("\n", self.position, position)
+        self.position = position
+        column = position - (self.text.rfind("\n", 0, position) + 1) + 1
+        return self.line, column
 
 
 def _skip_space(text: str, position: int) -> int:
     while position < len(text) and text[position] in " \t\r\n":
         position += 1
     return position
-
-
-def _line_column(text: str, position: int) -> tuple[int, int]:
-    line = text.count("\n", 0, position) + 1
-    column = position - (text.rfind("\n", 0, position) + 1) + 1
-    return line, column
 
 
 def check_record(raw: RawRecord, zone_name: str, first_seen: dict[str, RawRecord]) -> CaseRecord | Rejection:
