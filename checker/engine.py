@@ -37,13 +37,22 @@ from checker.timestamps import is_date_only
 JUDGEMENT_STATUS = {"yes": PASS, "no": FAIL, "not_applicable": NOT_APPLICABLE}
 
 
+def code_number(code: str | None) -> int | None:
+    """The number of a Home Office code without its letter suffix: "3A" → 3, "16" → 16; null if none."""
+    if code is None:
+        return None
+    digits = code[: len(code) - len(code.lstrip("0123456789"))]
+    return int(digits) if digits else None
+
+
 def cel_functions(settings: RunSettings) -> dict[str, Callable[..., Any]]:
-    """The date helpers rules may call, bound to the run's calendar and zone."""
+    """The helpers rules may call; the date helpers are bound to the run's calendar and zone."""
     calendar = settings.working_days
     return {
         "hours_between": calendar.hours_between,
         "working_days_between": calendar.working_days_between,
         "longest_gap_days": calendar.longest_gap_days,
+        "code_number": code_number,
     }
 
 

@@ -244,7 +244,7 @@ def _expression(data: dict[str, Any], key: str, path: tuple[str | int, ...], loc
 def _build_pack(data: dict[str, Any], locations: Locations, file: str) -> RulePack:
     meta = data["pack"]
     settings = {
-        name: Setting(name=name, type=spec["type"], default=spec["default"], description=spec["description"],
+        name: Setting(name=name, type=spec["type"], default=_typed_default(spec), description=spec["description"],
                       minimum=spec.get("minimum"), maximum=spec.get("maximum"), source=spec.get("source"),
                       location=locations.key_at(("settings", name)))
         for name, spec in (data.get("settings") or {}).items()
@@ -256,6 +256,14 @@ def _build_pack(data: dict[str, Any], locations: Locations, file: str) -> RulePa
     return RulePack(name=meta["name"], title=meta.get("title", meta["name"]), version=meta["version"],
                     code_version=meta["code_version"], description=meta.get("description", ""),
                     settings=settings, variables=variables, rules=rules, path=file)
+
+
+def _typed_default(spec: dict[str, Any]) -> Any:
+    """A `number` setting is a CEL double even when its default is written as a whole number."""
+    default = spec["default"]
+    if spec["type"] == "number" and isinstance(default, int) and not isinstance(default, bool):
+        return float(default)
+    return default
 
 
 def _build_rule(spec: dict[str, Any], path: tuple[str | int, ...], locations: Locations, pack: str) -> Rule:
