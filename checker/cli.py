@@ -21,12 +21,14 @@ import typer
 
 from checker import __version__
 from checker.casemodel import case_schema
+from checker.cli_audit import register as register_audit_commands
 from checker.cases import InputError
 from checker.fixtures import find_fixture_files, run_fixtures, write_junit
 from checker.report import FORMATS
 from checker.report.explain import CaseNotFound, render_case
 from checker.rules import RuleFileErrors, RulePack, load_packs, rules_schema
 from checker.runner import run_check
+from checker.sampling import load_manifest
 from checker.settings import RunSettings, pack_settings, parse_overrides
 from checker.yamlsource import SourceError
 
@@ -90,6 +92,7 @@ def run_command(
     calendar: str = typer.Option("england-and-wales", "--calendar", help="Working-day calendar: england-and-wales or weekdays-only."),
     set_values: Optional[list[str]] = typer.Option(None, "--set", help="Override a pack setting: NAME=VALUE (repeatable)."),
     case_id: Optional[str] = typer.Option(None, "--case", help="Show one case file's results with the values each rule read."),
+    manifest: Optional[Path] = typer.Option(None, "--manifest", help="Manifest of a stratified draw (check sample): adds population estimates weighted by the strata."),
 ) -> None:
     """Score a sample of case files against the rule packs."""
     if output_format not in FORMATS:
@@ -97,7 +100,9 @@ def run_command(
     packs = load_rule_packs(rules)
     settings = build_settings(packs, interval.value, confidence, timezone, calendar, set_values or [])
     try:
-        report = run_check(cases, packs, settings)
+        report = run_check(cases, packs, settings, load_manifest(manifest) if manifest else None)
+    except ValueError as exc:  # a manifest that does not fit the scored sample
+        raise fail(f"error: {exc}") from None
     except InputError as exc:
         raise fail(f"{exc}\nThe case file could not be read: nothing was scored.") from None
     if case_id is not None:
@@ -164,7 +169,9 @@ def schema_command(name: SchemaName = typer.Argument(..., help="cases (the case-
     typer.echo(json.dumps(schema, indent=2))
 
 
-COMMANDS = {"run", "validate", "test", "schema"}
+register_audit_commands(app)
+
+COMMANDS = {"run", "validate", "test", "schema", "plan", "sample", "compare"}
 
 
 def main() -> None:

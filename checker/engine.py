@@ -175,7 +175,7 @@ class Evaluator:
 
     def _error(self, compiled: CompiledRule, record: CaseRecord, context: cel.Context, where: str,
                expression: CompiledExpression, reason: str) -> RuleResult:
-        reason = _null_hint(expression.paths, record) or reason
+        reason = null_hint(expression.paths, record) or reason
         explanation = tuple(read_values(expression.paths, record))
         message = f"could not evaluate {where!r}: {reason}"
         return RuleResult(compiled.rule.id, ERROR, message=message, evidence=self._evidence(compiled, record, context),
@@ -208,7 +208,7 @@ def _error_reason(exc: Exception) -> str:
     return text.strip() or type(exc).__name__
 
 
-def _null_hint(paths: tuple[str, ...], record: CaseRecord) -> str | None:
+def null_hint(paths: tuple[str, ...], record: CaseRecord) -> str | None:
     """When an expression failed on a field that is not recorded, say which one."""
     for path in paths:
         parts = path.split(".")

@@ -61,11 +61,14 @@ class RuleScore:
     rate: float | None = None
     interval: dict[str, Any] | None = None
     note: str = ""  # e.g. "no applicable files: no rate"
+    reliable: bool | None = None  # False: report as "X of Y", the interval is unreliable
+    statement: str = ""  # the result in the inspectorate's wording
 
     def as_dict(self) -> dict[str, Any]:
         return {"id": self.id, "title": self.title, "family": self.family, "severity": self.severity,
                 "kind": self.kind, "pack": self.pack, "source": self.source, "counts": dict(self.counts),
-                "applicable": self.applicable, "rate": self.rate, "interval": self.interval, "note": self.note}
+                "applicable": self.applicable, "rate": self.rate, "interval": self.interval, "note": self.note,
+                "reliable": self.reliable, "statement": self.statement}
 
 
 @dataclass
@@ -81,6 +84,7 @@ class RunReport:
     records: list[RecordResult]
     rejected: list[dict[str, Any]]
     warnings: list[str] = field(default_factory=list)
+    stratified: list[dict[str, Any]] | None = None  # population estimates when a sample manifest is given
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -94,4 +98,5 @@ class RunReport:
             "rules": [score.as_dict() for score in self.rules],
             "records": [record.as_dict() for record in self.records],
             "rejected": self.rejected,
+            **({"stratified": self.stratified} if self.stratified is not None else {}),
         }

@@ -16,9 +16,12 @@ from checker.results import RecordResult, RunReport
 from checker.rules import RulePack
 from checker.scoring import finish_score, new_score, tally
 from checker.settings import RunSettings
+from checker.strata import estimate_result
 
 
-def run_check(cases_path: Path, packs: list[RulePack], settings: RunSettings) -> RunReport:
+def run_check(cases_path: Path, packs: list[RulePack], settings: RunSettings,
+              manifest: dict[str, Any] | None = None) -> RunReport:
+    """Score `cases_path`; with the manifest of a stratified draw, also estimate each rule's population rate."""
     evaluator = Evaluator(packs, settings)
     scores = {compiled.rule.id: new_score(compiled.rule) for compiled in evaluator.rules}
     records: list[RecordResult] = []
@@ -39,7 +42,7 @@ def run_check(cases_path: Path, packs: list[RulePack], settings: RunSettings) ->
             unknown_fields[path] = unknown_fields.get(path, 0) + 1
         if unseen:
             unseen -= {path for path in unseen if _exported(item, path)}
-    return RunReport(
+    report = RunReport(
         tool={"name": TOOL_NAME, "version": __version__},
         input={"path": str(cases_path), "sha256": file_sha256(cases_path)},
         rulesets=[{"name": p.name, "version": p.version, "code_version": p.code_version, "path": p.path}
@@ -51,6 +54,10 @@ def run_check(cases_path: Path, packs: list[RulePack], settings: RunSettings) ->
         rejected=rejected,
         warnings=_warnings(unknown_fields, unseen if records else set(), read_paths),
     )
+    if manifest is not None:
+        report.stratified = [estimate.as_dict() for estimate in
+                             estimate_result(report.as_dict(), manifest, settings.confidence)]
+    return report
 
 
 def _paths_read(evaluator: Evaluator) -> dict[str, list[str]]:

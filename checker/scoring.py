@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from checker.intervals import proportion_interval
+from checker.statements import inspectorate_sentence, reliability
 from checker.results import FAIL, PASS, STATUSES, RecordResult, RuleScore
 from checker.rules import Rule
 
@@ -31,12 +32,16 @@ def finish_score(score: RuleScore, method: str, level: float) -> RuleScore:
     passed, failed = score.counts[PASS], score.counts[FAIL]
     score.applicable = passed + failed
     interval = proportion_interval(passed, score.applicable, method, level)
+    score.statement = inspectorate_sentence(passed, score.applicable, interval)
     if interval is None:
         score.rate, score.interval = None, None
         score.note = "no applicable files: no rate"
     else:
         score.rate = passed / score.applicable
         score.interval = interval.as_dict()
+        score.reliable, reason = reliability(passed, score.applicable)
+        if not score.reliable:
+            score.note = reason
     return score
 
 

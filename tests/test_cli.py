@@ -164,3 +164,32 @@ def test_schema_command_prints_both_schemas() -> None:
 def test_unknown_setting_override_is_refused(tmp_path: Path, pack_dir: Path) -> None:
     result = check(str(sample_13_of_17(tmp_path)), "--rules", str(pack_dir), "--set", "nothing=1")
     assert result.returncode == 2 and "no loaded pack declares this setting" in result.stderr
+
+
+def test_small_samples_are_marked_unreliable_with_the_inspectorate_wording(tmp_path: Path, pack_dir: Path) -> None:
+    out = tmp_path / "r.json"
+    check(str(sample_13_of_17(tmp_path)), "--rules", str(pack_dir), "-f", "json", "-o", str(out))
+    rule = json.loads(out.read_text())["rules"][0]
+    assert rule["reliable"] is False and rule["statement"] == "13 of 17"
+    assert 'report the result as "13 of 17"' in rule["note"]
+    table = check(str(sample_13_of_17(tmp_path)), "--rules", str(pack_dir)).stdout
+    assert "76.5%*" in table and "the interval is unreliable" in table
+
+
+def test_a_stratified_sample_gets_population_estimates_from_its_manifest(tmp_path: Path, pack_dir: Path) -> None:
+    north = [dict(signed(f"A-{i:02}", i % 4 != 0), force="North") for i in range(40)]
+    south = [dict(signed(f"B-{i:02}", i % 2 == 0), force="South") for i in range(20)]
+    population = write_cases(tmp_path / "population.json", north + south)
+    drawn = tmp_path / "sample.json"
+    result = check("sample", str(population), "--stratify-by", "force", "--per-stratum", "10", "--seed", "11",
+                   "--output", str(drawn))
+    assert result.returncode == 0, result.stderr
+    out = tmp_path / "r.json"
+    scored = check(str(drawn), "--rules", str(pack_dir), "--manifest", f"{drawn}.manifest.json", "-f", "json",
+                   "-o", str(out))
+    assert scored.returncode == 0, scored.stderr
+    estimate = next(e for e in json.loads(out.read_text())["stratified"] if e["rule_id"] == "t-signed")
+    strata = {s["stratum"]: s for s in estimate["strata"]}
+    assert (strata["North"]["population"], strata["North"]["sampled"]) == (40, 10)
+    assert (strata["South"]["population"], strata["South"]["sampled"]) == (20, 10)
+    assert 0 < estimate["low"] < estimate["rate"] < estimate["high"] < 1

@@ -6,11 +6,14 @@ from tabulate import tabulate
 
 from checker.report.wording import count_of, interval_text, percent
 from checker.results import ERROR, FAIL, MANUAL, PASS, RunReport
+from checker.strata import render_estimates_table
 
 
 def render(report: RunReport) -> str:
+    # A rate marked * rests on too few files for its interval: quote it as "X of Y".
     rows = [
-        [score.id, _clip(score.title, 48), count_of(score.counts[PASS], score.applicable), percent(score.rate),
+        [score.id, _clip(score.title, 48), count_of(score.counts[PASS], score.applicable),
+         percent(score.rate) + ("*" if score.reliable is False else ""),
          interval_text(score.interval), score.counts[FAIL], score.counts[ERROR], score.counts[MANUAL]]
         for score in report.rules
     ]
@@ -21,6 +24,9 @@ def render(report: RunReport) -> str:
     summary = report.summary
     lines.append(f"Records: {summary['records_read']} read, {summary['records_evaluated']} evaluated, "
                  f"{summary['records_rejected']} rejected.")
+    if any(score.reliable is False for score in report.rules):
+        lines.append("* fewer than 30 applicable files, or fewer than 5 passes or failures: the interval is "
+                     "unreliable; report the result as \"X of Y\".")
     no_rate = [score.id for score in report.rules if score.rate is None]
     if no_rate:
         lines.append(f"No applicable files, so no rate: {', '.join(no_rate)}.")
@@ -33,6 +39,9 @@ def render(report: RunReport) -> str:
         lines.append(f"Rejected record {rejection['index'] + 1}{line}{case}: "
                      f"{rejection['path'] or '(record)'}: {rejection['message']}")
     lines += [f"Warning: {warning}" for warning in report.warnings]
+    if report.stratified is not None:
+        lines += ["", "Population estimates, weighted by the strata of the sample manifest:", ""]
+        lines.append(render_estimates_table(report.stratified))
     return "\n".join(lines) + "\n"
 
 
