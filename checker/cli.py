@@ -30,6 +30,7 @@ from checker.rules import RuleFileErrors, RulePack, load_packs, rules_schema
 from checker.runner import run_check
 from checker.sampling import load_manifest
 from checker.settings import RunSettings, pack_settings, parse_overrides
+from checker.statements import load_grade_bands
 from checker.yamlsource import SourceError
 
 EXIT_OK, EXIT_FAILED, EXIT_CANNOT_RUN, EXIT_REJECTED = 0, 1, 2, 3
@@ -72,11 +73,12 @@ def load_rule_packs(paths: list[Path] | None) -> list[RulePack]:
 
 
 def build_settings(packs: list[RulePack], interval: str, confidence: float, timezone: str, calendar: str,
-                   overrides: list[str]) -> RunSettings:
+                   overrides: list[str], grades: Path | None = None) -> RunSettings:
     try:
         return RunSettings(interval=interval, confidence=confidence, timezone=timezone, calendar=calendar,
-                           packs=pack_settings(packs, parse_overrides(overrides)))
-    except ValueError as exc:
+                           packs=pack_settings(packs, parse_overrides(overrides)),
+                           grade_bands=load_grade_bands(grades) if grades else None)
+    except (ValueError, SourceError) as exc:
         raise fail(f"error: {exc}") from None
 
 
@@ -92,13 +94,14 @@ def run_command(
     calendar: str = typer.Option("england-and-wales", "--calendar", help="Working-day calendar: england-and-wales or weekdays-only."),
     set_values: Optional[list[str]] = typer.Option(None, "--set", help="Override a pack setting: NAME=VALUE (repeatable)."),
     case_id: Optional[str] = typer.Option(None, "--case", help="Show one case file's results with the values each rule read."),
+    grades: Optional[Path] = typer.Option(None, "--grades", help="A force's grade bands (YAML: bands: [{min: 0.9, grade: good}, …, {min: 0, grade: …}])."),
     manifest: Optional[Path] = typer.Option(None, "--manifest", help="Manifest of a stratified draw (check sample): adds population estimates weighted by the strata."),
 ) -> None:
     """Score a sample of case files against the rule packs."""
     if output_format not in FORMATS:
         raise fail(f"error: unknown format {output_format!r}: expected one of {', '.join(FORMATS)}")
     packs = load_rule_packs(rules)
-    settings = build_settings(packs, interval.value, confidence, timezone, calendar, set_values or [])
+    settings = build_settings(packs, interval.value, confidence, timezone, calendar, set_values or [], grades)
     try:
         report = run_check(cases, packs, settings, load_manifest(manifest) if manifest else None)
     except ValueError as exc:  # a manifest that does not fit the scored sample

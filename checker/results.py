@@ -63,12 +63,13 @@ class RuleScore:
     note: str = ""  # e.g. "no applicable files: no rate"
     reliable: bool | None = None  # False: report as "X of Y", the interval is unreliable
     statement: str = ""  # the result in the inspectorate's wording
+    grade: str | None = None  # from the force's grade bands, when given
 
     def as_dict(self) -> dict[str, Any]:
         return {"id": self.id, "title": self.title, "family": self.family, "severity": self.severity,
                 "kind": self.kind, "pack": self.pack, "source": self.source, "counts": dict(self.counts),
                 "applicable": self.applicable, "rate": self.rate, "interval": self.interval, "note": self.note,
-                "reliable": self.reliable, "statement": self.statement}
+                "reliable": self.reliable, "statement": self.statement, "grade": self.grade}
 
 
 @dataclass

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from checker.intervals import proportion_interval
-from checker.statements import inspectorate_sentence, reliability
+from checker.statements import GradeBands, grade_for, inspectorate_sentence, reliability
 from checker.results import FAIL, PASS, STATUSES, RecordResult, RuleScore
 from checker.rules import Rule
 
@@ -27,8 +27,8 @@ def tally(scores: dict[str, RuleScore], record: RecordResult) -> None:
         scores[result.rule_id].counts[result.status] += 1
 
 
-def finish_score(score: RuleScore, method: str, level: float) -> RuleScore:
-    """Fill in applicable, rate and interval from the counts."""
+def finish_score(score: RuleScore, method: str, level: float, bands: GradeBands | None = None) -> RuleScore:
+    """Fill in applicable, rate, interval, reliability and (with a force's bands) the grade from the counts."""
     passed, failed = score.counts[PASS], score.counts[FAIL]
     score.applicable = passed + failed
     interval = proportion_interval(passed, score.applicable, method, level)
@@ -39,6 +39,7 @@ def finish_score(score: RuleScore, method: str, level: float) -> RuleScore:
     else:
         score.rate = passed / score.applicable
         score.interval = interval.as_dict()
+        score.grade = grade_for(score.rate, bands) if bands else None
         score.reliable, reason = reliability(passed, score.applicable)
         if not score.reliable:
             score.note = reason

@@ -13,6 +13,7 @@ from typing import Any
 
 from checker.intervals import check_level, check_method
 from checker.rules import RulePack
+from checker.statements import GradeBands
 from checker.timestamps import DEFAULT_TIMEZONE, zone
 from checker.workdays import DEFAULT_CALENDAR, WorkingDayCalendar, check_calendar
 
@@ -25,6 +26,8 @@ class RunSettings:
     calendar: str = DEFAULT_CALENDAR
     # Pack name → setting name → value (defaults, with the user's overrides applied).
     packs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # A force's own mapping of rates to grade words; none is shipped as if official.
+    grade_bands: GradeBands | None = None
 
     def __post_init__(self) -> None:
         check_method(self.interval)
@@ -44,6 +47,7 @@ class RunSettings:
             "calendar": self.calendar,
             "working_day_convention": self.working_days.convention,
             "packs": {name: dict(values) for name, values in self.packs.items()},
+            "grade_bands": self.grade_bands.as_dict() if self.grade_bands else None,
         }
 
 

@@ -193,3 +193,19 @@ def test_a_stratified_sample_gets_population_estimates_from_its_manifest(tmp_pat
     assert (strata["North"]["population"], strata["North"]["sampled"]) == (40, 10)
     assert (strata["South"]["population"], strata["South"]["sampled"]) == (20, 10)
     assert 0 < estimate["low"] < estimate["rate"] < estimate["high"] < 1
+
+
+def test_force_grade_bands_give_each_rule_a_grade_and_are_reported(tmp_path: Path, pack_dir: Path) -> None:
+    bands = tmp_path / "bands.yaml"
+    bands.write_text("bands:\n  - {min: 0.9, grade: good}\n  - {min: 0.7, grade: requires improvement}\n"
+                     "  - {min: 0, grade: inadequate}\n")
+    out = tmp_path / "r.json"
+    result = check(str(sample_13_of_17(tmp_path)), "--rules", str(pack_dir), "--grades", str(bands), "-f", "json",
+                   "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    data = json.loads(out.read_text())
+    assert data["rules"][0]["grade"] == "requires improvement"  # 13 of 17 = 76.5%
+    assert data["settings"]["grade_bands"]["source"] == str(bands)
+    bands.write_text("bands:\n  - {min: 0.9, grade: good}\n")
+    refused = check(str(sample_13_of_17(tmp_path)), "--rules", str(pack_dir), "--grades", str(bands))
+    assert refused.returncode == 2 and str(bands) in refused.stderr

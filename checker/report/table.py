@@ -15,11 +15,12 @@ def render(report: RunReport) -> str:
         [score.id, _clip(score.title, 48), count_of(score.counts[PASS], score.applicable),
          percent(score.rate) + ("*" if score.reliable is False else ""),
          interval_text(score.interval), score.counts[FAIL], score.counts[ERROR], score.counts[MANUAL]]
+        + ([score.grade or "—"] if report.settings.get("grade_bands") else [])
         for score in report.rules
     ]
     level = f"{report.settings['confidence'] * 100:g}%"
     headers = ["rule", "title", "passed", "rate", f"{level} interval ({report.settings['interval']})",
-               "fail", "error", "pending"]
+               "fail", "error", "pending"] + (["grade"] if report.settings.get("grade_bands") else [])
     lines = [tabulate(rows, headers=headers, tablefmt="simple"), ""]
     summary = report.summary
     lines.append(f"Records: {summary['records_read']} read, {summary['records_evaluated']} evaluated, "
@@ -50,6 +51,8 @@ def settings_line(report: RunReport) -> str:
     parts = [f"interval={settings['interval']}", f"confidence={settings['confidence']}",
              f"timezone={settings['timezone']}", f"calendar={settings['calendar']}",
              f"working days: {settings['working_day_convention']}"]
+    if settings.get("grade_bands"):
+        parts.append(f"grade bands from {settings['grade_bands']['source']}")
     for pack, values in settings["packs"].items():
         parts += [f"{pack}.{name}={value}" for name, value in values.items()]
     return "Settings: " + ", ".join(parts)
