@@ -24,7 +24,7 @@ from checker.casemodel import case_schema
 from checker.cli_audit import register as register_audit_commands
 from checker.cases import InputError
 from checker.fixtures import find_fixture_files, run_fixtures, write_junit
-from checker.report import FORMATS
+from checker.report import EXTENSIONS, FORMATS, format_for_extension
 from checker.report.explain import CaseNotFound, render_case
 from checker.rules import RuleFileErrors, RulePack, load_packs, rules_schema
 from checker.runner import run_check
@@ -82,12 +82,37 @@ def build_settings(packs: list[RulePack], interval: str, confidence: float, time
         raise fail(f"error: {exc}") from None
 
 
+def output_targets(output_format: str | None, outputs: list[Path]) -> list[tuple[Path | None, str]]:
+    """(file or None for standard output, format) pairs; ValueError for an unknown or ambiguous format."""
+    if output_format is not None and output_format not in FORMATS:
+        raise ValueError(f"unknown format {output_format!r}: expected one of {', '.join(FORMATS)}")
+    if not outputs:
+        return [(None, output_format or "table")]
+    if output_format is not None and len(outputs) == 1:
+        return [(outputs[0], output_format)]
+    targets = []
+    for path in outputs:
+        name = format_for_extension(path)
+        if name is None:
+            raise ValueError(f"cannot tell the format of {path} from its extension: use one of "
+                             f"{', '.join(EXTENSIONS)} or give --format with a single --output")
+        targets.append((path, name))
+    return targets
+
+
+def write_output(path: Path, content: str | bytes) -> None:
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content, encoding="utf-8")
+
+
 @app.command("run")
 def run_command(
     cases: Path = typer.Argument(..., help="Case files: a JSON array of case-file records."),
     rules: Optional[list[Path]] = typer.Option(None, "--rules", "-r", help="Rule pack file or folder (repeatable); default: rules/."),
-    output_format: str = typer.Option("table", "--format", "-f", help=f"Output format: {', '.join(FORMATS)}."),
-    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the output to this file instead of standard output."),
+    output_format: Optional[str] = typer.Option(None, "--format", "-f", help=f"Output format: {', '.join(FORMATS)} (default: table, or from the --output file's extension)."),
+    outputs: Optional[list[Path]] = typer.Option(None, "--output", "-o", help="Write to this file instead of standard output (repeatable; the format is taken from each extension unless --format is given)."),
     interval: IntervalChoice = typer.Option(IntervalChoice.wilson, "--interval", help="Confidence interval method."),
     confidence: float = typer.Option(0.95, "--confidence", help="Confidence level of the intervals."),
     timezone: str = typer.Option("Europe/London", "--timezone", help="Zone of timestamps written without an offset."),
@@ -98,8 +123,10 @@ def run_command(
     manifest: Optional[Path] = typer.Option(None, "--manifest", help="Manifest of a stratified draw (check sample): adds population estimates weighted by the strata."),
 ) -> None:
     """Score a sample of case files against the rule packs."""
-    if output_format not in FORMATS:
-        raise fail(f"error: unknown format {output_format!r}: expected one of {', '.join(FORMATS)}")
+    try:
+        targets = output_targets(output_format, outputs or [])
+    except ValueError as exc:
+        raise fail(f"error: {exc}") from None
     packs = load_rule_packs(rules)
     settings = build_settings(packs, interval.value, confidence, timezone, calendar, set_values or [], grades)
     try:
@@ -110,16 +137,17 @@ def run_command(
         raise fail(f"{exc}\nThe case file could not be read: nothing was scored.") from None
     if case_id is not None:
         try:
-            text = render_case(report, case_id)
+            typer.echo(render_case(report, case_id), nl=False)
         except CaseNotFound as exc:
             raise fail(f"error: {exc}") from None
     else:
-        text = FORMATS[output_format](report)
-    if output is None:
-        typer.echo(text, nl=False)
-    else:
-        output.write_text(text, encoding="utf-8")
-        typer.echo(f"wrote {output} ({output_format})", err=True)
+        for path, name in targets:
+            content = FORMATS[name](report)
+            if path is None:
+                typer.echo(content, nl=False)
+            else:
+                write_output(path, content)
+                typer.echo(f"wrote {path} ({name})", err=True)
     if report.rejected:
         typer.echo(f"{len(report.rejected)} record(s) rejected: see the output for each one's position and reason.",
                    err=True)
