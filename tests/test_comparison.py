@@ -10,7 +10,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from checker.cli_audit import register
+from checker.cli import app
 from checker.comparison import Figure, compare_figures, compare_results, render_comparison_table
 
 
@@ -24,17 +24,6 @@ def rule(rule_id: str, passed: int, failed: int, errors: int = 0) -> dict[str, A
 
 def result(*rules: dict[str, Any]) -> dict[str, Any]:
     return {"schema_version": 1, "settings": {"confidence": 0.95}, "rules": list(rules), "records": []}
-
-
-def audit_app() -> typer.Typer:
-    app = typer.Typer()
-
-    @app.callback()
-    def _group() -> None:
-        """Test app."""
-
-    register(app)
-    return app
 
 
 def test_published_change_that_is_not_significant() -> None:
@@ -148,7 +137,7 @@ def write(path: Path, data: dict[str, Any]) -> Path:
 def test_compare_command_table(tmp_path: Path) -> None:
     before = write(tmp_path / "2019.json", result(rule("accuracy", 1239, 231)))
     after = write(tmp_path / "2023.json", result(rule("accuracy", 1372, 98)))
-    outcome = CliRunner().invoke(audit_app(), ["compare", str(before), str(after)])
+    outcome = CliRunner().invoke(app, ["compare", str(before), str(after)])
     assert outcome.exit_code == 0, outcome.output
     row = next(line for line in outcome.output.splitlines() if line.startswith("accuracy"))
     assert "1239 of 1470 (84.3%)" in row and "1372 of 1470 (93.3%)" in row and "<0.001" in row
@@ -158,7 +147,7 @@ def test_compare_command_table(tmp_path: Path) -> None:
 def test_compare_command_json(tmp_path: Path) -> None:
     before = write(tmp_path / "a.json", result(rule("stop-search", 156, 27)))
     after = write(tmp_path / "b.json", result(rule("stop-search", 208, 33)))
-    outcome = CliRunner().invoke(audit_app(), ["compare", str(before), str(after), "--format", "json",
+    outcome = CliRunner().invoke(app, ["compare", str(before), str(after), "--format", "json",
                                                "--confidence", "0.9"])
     assert outcome.exit_code == 0, outcome.output
     data = json.loads(outcome.output)
@@ -170,7 +159,7 @@ def test_compare_command_locates_bad_json(tmp_path: Path) -> None:
     bad = tmp_path / "bad.json"
     bad.write_text('{\n  "schema_version": 1,\n  "rules": [\n}', encoding="utf-8")
     good = write(tmp_path / "good.json", result(rule("a", 1, 1)))
-    outcome = CliRunner().invoke(audit_app(), ["compare", str(bad), str(good)])
+    outcome = CliRunner().invoke(app, ["compare", str(bad), str(good)])
     assert outcome.exit_code == 2
     assert f"{bad}:4:1: not valid JSON" in outcome.output
 
@@ -178,6 +167,6 @@ def test_compare_command_locates_bad_json(tmp_path: Path) -> None:
 def test_compare_command_names_the_file_that_is_not_a_result(tmp_path: Path) -> None:
     other = write(tmp_path / "manifest.json", {"manifest_version": 1})
     good = write(tmp_path / "good.json", result(rule("a", 1, 1)))
-    outcome = CliRunner().invoke(audit_app(), ["compare", str(good), str(other)])
+    outcome = CliRunner().invoke(app, ["compare", str(good), str(other)])
     assert outcome.exit_code == 2
     assert f"{other}: expected the JSON output of `check --format json`" in outcome.output

@@ -3,22 +3,10 @@
 from __future__ import annotations
 
 import pytest
-import typer
 from typer.testing import CliRunner
 
-from checker.cli_audit import register
+from checker.cli import app
 from checker.planning import margin_for_sample_size, margin_table, required_sample_size
-
-
-def audit_app() -> typer.Typer:
-    app = typer.Typer()
-
-    @app.callback()
-    def _group() -> None:
-        """Test app."""
-
-    register(app)
-    return app
 
 
 @pytest.mark.parametrize(("rate", "margin", "population", "expected"), [
@@ -89,7 +77,7 @@ def test_margin_for_more_files_than_the_population_is_refused() -> None:
     (["--expected-rate", "0.5", "--margin", "0.05", "--population", "1000"], 278),
 ])
 def test_plan_command_prints_the_size(args: list[str], size: int) -> None:
-    result = CliRunner().invoke(audit_app(), ["plan", *args])
+    result = CliRunner().invoke(app, ["plan", *args])
     assert result.exit_code == 0, result.output
     first, second = result.output.splitlines()[:2]
     assert first.startswith(f"Files needed: {size} ")
@@ -98,18 +86,18 @@ def test_plan_command_prints_the_size(args: list[str], size: int) -> None:
 
 
 def test_plan_command_margins_for_small_samples() -> None:
-    result = CliRunner().invoke(audit_app(), ["plan", "--expected-rate", "0.85", "--margin", "0.05"])
+    result = CliRunner().invoke(app, ["plan", "--expected-rate", "0.85", "--margin", "0.05"])
     assert "20 files: +/- 15.6 points; 50 files: +/- 9.9 points; 100 files: +/- 7.0 points" in result.output
 
 
 def test_plan_command_wilson() -> None:
-    result = CliRunner().invoke(audit_app(), ["plan", "--expected-rate", "0.95", "--margin", "0.05",
+    result = CliRunner().invoke(app, ["plan", "--expected-rate", "0.95", "--margin", "0.05",
                                               "--interval", "wilson"])
     assert result.exit_code == 0
     assert result.output.startswith("Files needed: 83 ")
 
 
 def test_plan_command_bad_input_exits_2() -> None:
-    result = CliRunner().invoke(audit_app(), ["plan", "--expected-rate", "85", "--margin", "0.05"])
+    result = CliRunner().invoke(app, ["plan", "--expected-rate", "85", "--margin", "0.05"])
     assert result.exit_code == 2
     assert "expected rate 85.0 out of range" in result.output

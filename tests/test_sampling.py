@@ -11,7 +11,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from checker.cli_audit import register
+from checker.cli import app
 from checker.sampling import (
     ALGORITHM, NOT_RECORDED, SEED_LIMIT, SampleError, draw_sample, load_manifest, manifest_path_for, read_population,
     verify_manifest, write_sample,
@@ -41,17 +41,6 @@ def write_population(path: Path, records: list[dict[str, Any]]) -> Path:
 @pytest.fixture
 def population_file(tmp_path: Path) -> Path:
     return write_population(tmp_path / "population.json", population_records())
-
-
-def audit_app() -> typer.Typer:
-    app = typer.Typer()
-
-    @app.callback()
-    def _group() -> None:
-        """Test app."""
-
-    register(app)
-    return app
 
 
 # --- the draw ----------------------------------------------------------------------------------
@@ -261,7 +250,7 @@ def test_sample_cannot_overwrite_the_population(population_file: Path) -> None:
 
 def test_sample_command(population_file: Path, tmp_path: Path) -> None:
     output = tmp_path / "out.json"
-    result = CliRunner().invoke(audit_app(), ["sample", str(population_file), "--size", "5", "--seed", "42",
+    result = CliRunner().invoke(app, ["sample", str(population_file), "--size", "5", "--seed", "42",
                                               "--output", str(output)])
     assert result.exit_code == 0, result.output
     assert "Drew 5 of 60 eligible record(s): simple random sample." in result.output
@@ -271,7 +260,7 @@ def test_sample_command(population_file: Path, tmp_path: Path) -> None:
 
 
 def test_sample_command_stratified_prints_each_stratum(population_file: Path, tmp_path: Path) -> None:
-    result = CliRunner().invoke(audit_app(), ["sample", str(population_file), "--stratify-by", "outcome.code",
+    result = CliRunner().invoke(app, ["sample", str(population_file), "--stratify-by", "outcome.code",
                                               "--per-stratum", "15", "--output", str(tmp_path / "s.json")])
     assert result.exit_code == 0, result.output
     assert "  16: 12 of 12\n" in result.output and "  1: 15 of 15\n" in result.output
@@ -281,14 +270,14 @@ def test_sample_command_stratified_prints_each_stratum(population_file: Path, tm
 def test_sample_command_reports_a_bad_file_with_its_location(tmp_path: Path) -> None:
     bad = tmp_path / "bad.json"
     bad.write_text('[\n  {"case_id": "T-1"},\n  oops\n]', encoding="utf-8")
-    result = CliRunner().invoke(audit_app(), ["sample", str(bad), "--size", "1", "--output", str(tmp_path / "o.json")])
+    result = CliRunner().invoke(app, ["sample", str(bad), "--size", "1", "--output", str(tmp_path / "o.json")])
     assert result.exit_code == 2
     assert f"{bad}:3:3: invalid JSON in record 2" in result.output
     assert not (tmp_path / "o.json").exists()
 
 
 def test_sample_command_refuses_a_bad_design(population_file: Path, tmp_path: Path) -> None:
-    result = CliRunner().invoke(audit_app(), ["sample", str(population_file), "--stratify-by", "outcome.code",
+    result = CliRunner().invoke(app, ["sample", str(population_file), "--stratify-by", "outcome.code",
                                               "--output", str(tmp_path / "o.json")])
     assert result.exit_code == 2
     assert "needs both --stratify-by PATH" in result.output
@@ -296,7 +285,7 @@ def test_sample_command_refuses_a_bad_design(population_file: Path, tmp_path: Pa
 
 def test_sample_command_warns_about_excluded_records(tmp_path: Path) -> None:
     population = write_population(tmp_path / "p.json", population_records(10) + [{"case_id": "T-BAD", "crime": {}}])
-    result = CliRunner().invoke(audit_app(), ["sample", str(population), "--size", "2", "--seed", "1",
+    result = CliRunner().invoke(app, ["sample", str(population), "--size", "2", "--seed", "1",
                                               "--output", str(tmp_path / "o.json")])
     assert result.exit_code == 0
     assert "1 invalid record(s) of 11 excluded" in result.output
