@@ -56,6 +56,7 @@ class RuleScore:
     kind: str
     pack: str
     source: dict[str, str]
+    message: str = ""  # what a failing file lacks, in the rule's words
     counts: dict[str, int] = field(default_factory=dict)
     applicable: int = 0
     rate: float | None = None
@@ -67,7 +68,7 @@ class RuleScore:
 
     def as_dict(self) -> dict[str, Any]:
         return {"id": self.id, "title": self.title, "family": self.family, "severity": self.severity,
-                "kind": self.kind, "pack": self.pack, "source": self.source, "counts": dict(self.counts),
+                "kind": self.kind, "pack": self.pack, "source": self.source, "message": self.message, "counts": dict(self.counts),
                 "applicable": self.applicable, "rate": self.rate, "interval": self.interval, "note": self.note,
                 "reliable": self.reliable, "statement": self.statement, "grade": self.grade}
 

@@ -18,7 +18,7 @@ from checker.rules import Rule
 
 def new_score(rule: Rule) -> RuleScore:
     return RuleScore(id=rule.id, title=rule.title, family=rule.family, severity=rule.severity, kind=rule.kind,
-                     pack=rule.pack, source=dict(rule.source), counts={status: 0 for status in STATUSES})
+                     pack=rule.pack, source=dict(rule.source), message=rule.message, counts={status: 0 for status in STATUSES})
 
 
 def tally(scores: dict[str, RuleScore], record: RecordResult) -> None:

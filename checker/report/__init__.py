@@ -5,18 +5,24 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from checker.report import json_report, table
+from checker.report import csv_report, json_report, markdown, table, xlsx
 from checker.results import RunReport
 
 FORMATS: dict[str, Callable[[RunReport], str | bytes]] = {
     "table": table.render,
     "json": json_report.render,
+    "csv": csv_report.render,
+    "markdown": markdown.render,
+    "xlsx": xlsx.render,
 }
 
 # File extension → format, for `--output report.json --output findings.csv`.
 EXTENSIONS: dict[str, str] = {
     ".txt": "table",
     ".json": "json",
+    ".csv": "csv",
+    ".md": "markdown",
+    ".xlsx": "xlsx",
 }
 
 

@@ -1,0 +1,46 @@
+"""Markdown summary (GitHub-flavoured): the rule table, then the run, the rule packs and the settings."""
+
+from __future__ import annotations
+
+from tabulate import tabulate
+
+from checker.report.table import settings_line
+from checker.report.wording import count_of, interval_text, percent
+from checker.results import ERROR, FAIL, MANUAL, PASS, RunReport
+
+
+def escape(text: object) -> str:
+    return str(text).replace("|", "\\|")
+
+
+def render(report: RunReport) -> str:
+    grades = bool(report.settings.get("grade_bands"))
+    rows = [
+        [escape(score.id), escape(score.title), count_of(score.counts[PASS], score.applicable),
+         percent(score.rate) + ("\\*" if score.reliable is False else ""), interval_text(score.interval),
+         score.counts[FAIL], score.counts[ERROR], score.counts[MANUAL]]
+        + ([escape(score.grade or "—")] if grades else [])
+        for score in report.rules
+    ]
+    level = f"{report.settings['confidence'] * 100:g}%"
+    headers = ["rule", "title", "passed", "rate", f"{level} interval ({report.settings['interval']})",
+               "fail", "error", "pending"] + (["grade"] if grades else [])
+    summary = report.summary
+    lines = ["# Case file compliance", "", tabulate(rows, headers=headers, tablefmt="github", disable_numparse=True), ""]
+    if any(score.reliable is False for score in report.rules):
+        lines += ["\\* fewer than 30 applicable files, or fewer than 5 passes or failures: the interval is "
+                  "unreliable; report the result as \"X of Y\".", ""]
+    lines += [f"**Records:** {summary['records_read']} read, {summary['records_evaluated']} evaluated, "
+              f"{summary['records_rejected']} rejected.", "", "**Rule packs:**", ""]
+    lines += [f"- {escape(r['name'])} {escape(r['version'])} ({escape(r['code_version'])})" for r in report.rulesets]
+    lines += ["", escape(settings_line(report)).replace("Settings:", "**Settings:**", 1)]
+    if report.rejected:
+        lines += ["", "**Rejected records:**", ""]
+        for rejection in report.rejected:
+            case = f" case {escape(rejection['case_id'])}" if rejection["case_id"] else ""
+            line = f" (line {rejection['line']})" if rejection.get("line") else ""
+            lines.append(f"- record {rejection['index'] + 1}{line}{case}: "
+                         f"{escape(rejection['path'] or '(record)')}: {escape(rejection['message'])}")
+    if report.warnings:
+        lines += ["", "**Warnings:**", ""] + [f"- {escape(warning)}" for warning in report.warnings]
+    return "\n".join(lines) + "\n"
