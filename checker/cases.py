@@ -35,8 +35,11 @@ class InputError(Exception):
 @dataclass(frozen=True)
 class RawRecord:
     index: int  # position in the input, from 0
-    line: int | None  # line where the record starts, from 1
+    line: int | None  # line (or spreadsheet row) where the record starts, from 1
     data: Any
+    # Problems found before validation, e.g. a mapped CSV cell that is not a date: (case path, message).
+    # A record with problems is rejected with all of them.
+    problems: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -146,6 +149,10 @@ def check_record(raw: RawRecord, zone_name: str, first_seen: dict[str, RawRecord
     if not isinstance(data, dict):
         return Rejection(raw.index, raw.line, None, "", "expected a case file (a JSON object), "
                          f"found {type(data).__name__}")
+    if raw.problems:
+        path, message = raw.problems[0]
+        return Rejection(raw.index, raw.line, case_id, path, message,
+                         tuple(f"{where or '(record)'}: {problem}" for where, problem in raw.problems))
     errors = sorted_errors(validator().iter_errors(data))
     if errors:
         problems = tuple(f"{dotted(error_path(e)) or '(record)'}: {describe(e)}" for e in errors)
