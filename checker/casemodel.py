@@ -3,7 +3,9 @@
 The schema in `schemas/case.schema.json` is the contract with users. From it
 this module derives:
 
-- `validator()`: a draft 2020-12 validator with the `case-timestamp` format;
+- `validator()`: a draft 2020-12 validator with the `case-timestamp` format,
+  which words errors for people; `fast_validator()` answers only "valid?" and
+  is used first, because most records are valid and it is ~100x faster;
 - `normalise()`: the record as rules see it. Every field of the model is
   present (absent becomes null, an absent list becomes empty), so rules can test
   `!= null` without guarding against missing keys; timestamps become UTC
@@ -16,10 +18,12 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from collections.abc import Callable
 from functools import lru_cache
 from importlib import resources
 from typing import Any
 
+import jsonschema_rs
 from jsonschema import Draft202012Validator, FormatChecker
 
 from checker.timestamps import TimestampError, parse_timestamp
@@ -53,6 +57,14 @@ def validator() -> Draft202012Validator:
     return Draft202012Validator(case_schema(), format_checker=_format_checker())
 
 
+@lru_cache(maxsize=1)
+def fast_validator() -> Any:
+    """A compiled (Rust) validator for the happy path. It does not check the `case-timestamp`
+    format: the schema's pattern does most of that, and `normalise` parses every timestamp, so
+    a date such as 2022-13-01 is still caught (and then worded by `validator()`)."""
+    return jsonschema_rs.validator_for(case_schema(), validate_formats=False)
+
+
 def _types(schema: Schema) -> set[str]:
     kind = schema.get("type", [])
     return {kind} if isinstance(kind, str) else set(kind)
@@ -63,40 +75,64 @@ def normalise(record: dict[str, Any], zone_name: str, unknown: set[str] | None =
 
     Paths of fields not in the model are added to `unknown` (e.g. `victim.recored_at`).
     """
-    return _normalise_object(record, case_schema(), "", zone_name, unknown)
+    return _record_normaliser()(record, zone_name, unknown)
 
 
-def _normalise_object(value: dict[str, Any], schema: Schema, prefix: str, zone_name: str,
-                      unknown: set[str] | None) -> dict[str, Any]:
-    properties: dict[str, Schema] = schema.get("properties", {})
+# The schema is walked once into a tree of small functions, one per object in the model, so a
+# record is normalised without re-reading the schema (this runs for every record of the input).
+Normaliser = Callable[[Any, str, "set[str] | None"], Any]
+
+
+@lru_cache(maxsize=1)
+def _record_normaliser() -> Normaliser:
+    return _build_object(case_schema(), "")
+
+
+def _build_object(schema: Schema, prefix: str) -> Normaliser:
     if "properties" not in schema:
-        return dict(value)  # free-form maps such as audit.judgements
-    result: dict[str, Any] = {}
-    for name, sub in properties.items():
-        result[name] = _normalise_value(value.get(name), sub, f"{prefix}{name}", zone_name, unknown)
-    if unknown is not None and len(value) > 0:
-        for name in value:
-            if name not in properties:
-                unknown.add(f"{prefix}{name}")
-    return result
+        return lambda value, zone_name, unknown: dict(value)  # free-form maps such as audit.judgements
+    fields = [(name, _build_value(sub, f"{prefix}{name}")) for name, sub in schema["properties"].items()]
+    names = frozenset(schema["properties"])
+
+    def normalise_object(value: dict[str, Any], zone_name: str, unknown: set[str] | None) -> dict[str, Any]:
+        get = value.get
+        result = {name: convert(get(name), zone_name, unknown) for name, convert in fields}
+        if unknown is not None and not names.issuperset(value):
+            unknown.update(f"{prefix}{name}" for name in value if name not in names)
+        return result
+
+    return normalise_object
 
 
-def _normalise_value(value: Any, schema: Schema, path: str, zone_name: str, unknown: set[str] | None) -> Any:
+def _build_value(schema: Schema, path: str) -> Normaliser:
     types = _types(schema)
-    if value is None:
-        if "array" in types:
-            return []
-        if "object" in types and "null" not in types:
-            return _normalise_object({}, schema, path + ".", zone_name, unknown)
-        return None
+    if "array" in types:
+        empty: Any = "list"
+    elif "object" in types and "null" not in types:
+        empty = "object"
+    else:
+        empty = None
     if schema.get("format") == TIMESTAMP_FORMAT:
-        return parse_timestamp(value, zone_name)
-    if isinstance(value, dict):
-        return _normalise_object(value, schema, path + ".", zone_name, unknown)
-    if isinstance(value, list):
-        item = schema.get("items", {})
-        return [_normalise_value(element, item, path + "[]", zone_name, unknown) for element in value]
-    return value
+        def timestamp(value: Any, zone_name: str, unknown: set[str] | None) -> Any:
+            return None if value is None else parse_timestamp(value, zone_name)
+        return timestamp
+    nested = _build_object(schema, path + ".") if "object" in types else None
+    items = _build_value(schema.get("items", {}), path + "[]") if "array" in types else None
+
+    def convert(value: Any, zone_name: str, unknown: set[str] | None) -> Any:
+        if value is None:
+            if empty == "list":
+                return []
+            if empty == "object":
+                return nested({}, zone_name, unknown) if nested else {}
+            return None
+        if nested is not None and isinstance(value, dict):
+            return nested(value, zone_name, unknown)
+        if items is not None and isinstance(value, list):
+            return [items(element, zone_name, unknown) for element in value]
+        return value
+
+    return convert
 
 
 def schema_at(path: str) -> Schema | None:

@@ -1,11 +1,12 @@
-"""Reading case files: parse, validate each record, normalise, account for every one.
+"""Checking case-file records: decode, validate, normalise, account for every one.
 
-`read_cases` yields, for every record of the input in order, either a
-`CaseRecord` (valid: it will be evaluated) or a `Rejection` (invalid: it is
+`check_record` turns each `RawRecord` of an input (see `checker.inputs`) into
+either a `CaseRecord` (valid: it will be evaluated) or a `Rejection` (invalid:
 reported with its position, its case_id when it has one, the path of the bad
-field and what was expected). Nothing is dropped: read = evaluated + rejected.
+field and what was expected); `CaseIds` rejects a second record with the same
+case_id. Nothing is dropped: read = evaluated + rejected.
 
-A file that cannot be read at all (missing, not JSON, not a list of records)
+An input that cannot be read at all (missing, not JSON, not a list of records)
 raises `InputError`, located by file, line and column.
 """
 
@@ -13,14 +14,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from checker.casemodel import normalise, validator
+from checker.casemodel import fast_validator, normalise, validator
 from checker.schemaerrors import describe, dotted, error_path, sorted_errors
-from checker.timestamps import DEFAULT_TIMEZONE, TimestampError
+from checker.timestamps import TimestampError
 
 
 class InputError(Exception):
@@ -40,6 +40,7 @@ class RawRecord:
     # Problems found before validation, e.g. a mapped CSV cell that is not a date: (case path, message).
     # A record with problems is rejected with all of them.
     problems: tuple[tuple[str, str], ...] = ()
+    text: str | None = None  # undecoded JSON (a JSON Lines line), decoded by `check_record`
 
 
 @dataclass(frozen=True)
@@ -74,107 +75,65 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def read_json_array(path: Path) -> Iterator[RawRecord]:
-    """The elements of a JSON array file with the line each starts on."""
-    name = str(path)
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise InputError(name, f"cannot read the file: {exc.strerror or exc}") from None
-    try:
-        text = raw.decode("utf-8-sig")  # a byte-order mark is tolerated
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise InputError(name, f"not UTF-8 text (byte {exc.start}): export the file as UTF-8", line) from None
-    decoder = json.JSONDecoder()
-    lines = _LineCounter(text)
-    position = _skip_space(text, 0)
-    if position >= len(text) or text[position] != "[":
-        raise InputError(name, "expected a JSON array of case files ('[' … ']')", *lines.at(position))
-    position = _skip_space(text, position + 1)
-    index = 0
-    if position < len(text) and text[position] == "]":
-        return
-    while True:
-        line, _ = lines.at(position)
-        try:
-            value, position = decoder.raw_decode(text, position)
-        except json.JSONDecodeError as exc:
-            problem = exc.msg
-            if exc.pos >= len(text.rstrip()):
-                problem = "the file ends in the middle of this record (is it truncated?)"
-            raise InputError(name, f"invalid JSON in record {index + 1}: {problem}", *lines.at(exc.pos)) from None
-        yield RawRecord(index=index, line=line, data=value)
-        index += 1
-        position = _skip_space(text, position)
-        if position < len(text) and text[position] == ",":
-            position = _skip_space(text, position + 1)
-            continue
-        if position >= len(text):
-            raise InputError(name, "the file ends before the closing ']' (is it truncated?)", *lines.at(position))
-        if text[position] == "]":
-            trailing = _skip_space(text, position + 1)
-            if trailing < len(text):
-                raise InputError(name, "unexpected text after the end of the JSON array", *lines.at(trailing))
-            return
-        raise InputError(name, "expected ',' or ']' after a record (is the file truncated?)", *lines.at(position))
-
-
-class _LineCounter:
-    """Line and column of positions in `text`, counted incrementally (positions mostly increase)."""
-
-    def __init__(self, text: str) -> None:
-        self.text, self.position, self.line = text, 0, 1
-
-    def at(self, position: int) -> tuple[int, int]:
-        if position < self.position:
-            self.position, self.line = 0, 1
-        self.line += self.text.count("\n", self.position, position)
-        self.position = position
-        column = position - (self.text.rfind("\n", 0, position) + 1) + 1
-        return self.line, column
-
-
-def _skip_space(text: str, position: int) -> int:
-    while position < len(text) and text[position] in " \t\r\n":
-        position += 1
-    return position
-
-
-def check_record(raw: RawRecord, zone_name: str, first_seen: dict[str, RawRecord]) -> CaseRecord | Rejection:
-    """Validate and normalise one record; `first_seen` tracks case ids across the input."""
-    data = raw.data
+def check_record(raw: RawRecord, zone_name: str) -> CaseRecord | Rejection:
+    """Decode (if need be), validate and normalise one record. Duplicate ids are `CaseIds`' business."""
+    problems, data = raw.problems, raw.data
+    if raw.text is not None and not problems:
+        data, problem = _decode(raw.text)
+        problems = ((("", problem),) if problem else ())
     case_id = data.get("case_id") if isinstance(data, dict) else None
     case_id = case_id if isinstance(case_id, str) else None
+    if problems:
+        path, message = problems[0]
+        return Rejection(raw.index, raw.line, case_id, path, message,
+                         tuple(f"{where or '(record)'}: {problem}" for where, problem in problems))
     if not isinstance(data, dict):
         return Rejection(raw.index, raw.line, None, "", "expected a case file (a JSON object), "
                          f"found {type(data).__name__}")
-    if raw.problems:
-        path, message = raw.problems[0]
-        return Rejection(raw.index, raw.line, case_id, path, message,
-                         tuple(f"{where or '(record)'}: {problem}" for where, problem in raw.problems))
-    errors = sorted_errors(validator().iter_errors(data))
-    if errors:
-        problems = tuple(f"{dotted(error_path(e)) or '(record)'}: {describe(e)}" for e in errors)
-        first = errors[0]
-        return Rejection(raw.index, raw.line, case_id, dotted(error_path(first)), describe(first), problems)
-    assert case_id is not None  # required by the schema
-    if case_id in first_seen:
-        earlier = first_seen[case_id]
-        where = f"record {earlier.index + 1}" + (f" (line {earlier.line})" if earlier.line else "")
-        return Rejection(raw.index, raw.line, case_id, "case_id",
-                         f"duplicate case_id {case_id!r}: first seen at {where}; case ids must be unique")
-    first_seen[case_id] = raw
+    normalised: dict[str, Any] | None = None
     unknown: set[str] = set()
-    try:
-        normalised = normalise(data, zone_name, unknown)
-    except TimestampError as exc:  # schema checks formats, so this is a safety net
-        return Rejection(raw.index, raw.line, case_id, "", str(exc))
+    if fast_validator().is_valid(data):
+        try:
+            normalised = normalise(data, zone_name, unknown)
+        except TimestampError:
+            pass  # a pattern-valid but impossible date: let the full validator word it
+    if normalised is None:
+        errors = sorted_errors(validator().iter_errors(data))
+        if not errors:  # the two validators disagree: should not happen, but never drop the record
+            return Rejection(raw.index, raw.line, case_id, "", "the record could not be read as a case file")
+        problems_found = tuple(f"{dotted(error_path(e)) or '(record)'}: {describe(e)}" for e in errors)
+        first = errors[0]
+        return Rejection(raw.index, raw.line, case_id, dotted(error_path(first)), describe(first), problems_found)
+    assert case_id is not None  # required by the schema
     return CaseRecord(raw.index, raw.line, case_id, data, normalised, tuple(sorted(unknown)))
 
 
-def read_cases(path: Path, zone_name: str = DEFAULT_TIMEZONE) -> Iterator[CaseRecord | Rejection]:
-    """Every record of a JSON case-file array, checked, in input order."""
-    first_seen: dict[str, RawRecord] = {}
-    for raw in read_json_array(path):
-        yield check_record(raw, zone_name, first_seen)
+def _decode(text: str) -> tuple[Any, str | None]:
+    """A JSON Lines record's value, or the problem that stops it being decoded."""
+    try:
+        return json.loads(text), None
+    except json.JSONDecodeError as exc:
+        if exc.pos >= len(text.rstrip()):
+            return None, "the line ends in the middle of a record (is it truncated?)"
+        return None, f"invalid JSON at column {exc.colno}: {exc.msg}"
+    except RecursionError:
+        return None, "the record is nested too deeply to be a case file"
+
+
+class CaseIds:
+    """Where each case id was first seen: a second record with the same id is rejected."""
+
+    def __init__(self) -> None:
+        self.first_seen: dict[str, tuple[int, int | None]] = {}  # id → (index, line); small per record
+
+    def duplicate(self, case_id: str, index: int, line: int | None) -> Rejection | None:
+        """The rejection of record `index` when an earlier record has the same case id, else None."""
+        earlier = self.first_seen.setdefault(case_id, (index, line))
+        if earlier[0] == index:
+            return None
+        where = f"record {earlier[0] + 1}" + (f" (line {earlier[1]})" if earlier[1] else "")
+        return Rejection(index, line, case_id, "case_id",
+                         f"duplicate case_id {case_id!r}: first seen at {where}; case ids must be unique")
+
+    def check(self, record: CaseRecord) -> CaseRecord | Rejection:
+        return self.duplicate(record.case_id, record.index, record.line) or record

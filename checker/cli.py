@@ -5,6 +5,9 @@
     check test [PATHS]           run rule fixtures (CI)
     check schema cases|rules     print a JSON Schema
 
+Inputs: JSON array, JSON Lines, gzip of either, `-` (standard input), CSV or
+XLSX with a field mapping. Outputs stream where the format allows (json, csv).
+
 Exit codes of `check CASES`: 0 scored; 2 could not run (bad rule file,
 unreadable input); 3 ran, but some records were rejected (output still written).
 """
@@ -14,20 +17,24 @@ from __future__ import annotations
 import json
 import sys
 from enum import Enum
+from collections.abc import Callable
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional, TextIO
 
 import typer
 
-from checker import __version__
+from checker import TOOL_NAME, __version__
 from checker.casemodel import case_schema
 from checker.cli_audit import register as register_audit_commands
 from checker.cases import InputError
 from checker.fixtures import find_fixture_files, run_fixtures, write_junit
-from checker.report import EXTENSIONS, FORMATS, format_for_extension
+from checker.inputs import INPUT_FORMATS, open_source
+from checker.progress import terminal_progress
+from checker.report import EXTENSIONS, FORMATS, NEEDS_RECORDS, WRITERS, format_for_extension
 from checker.report.explain import CaseNotFound, render_case
 from checker.rules import RuleFileErrors, RulePack, load_packs, rules_schema
-from checker.runner import run_check
+from checker.results import RecordResult, RunReport
+from checker.runner import run_check, run_rulesets
 from checker.sampling import load_manifest
 from checker.settings import RunSettings, pack_settings, parse_overrides
 from checker.statements import load_grade_bands
@@ -109,10 +116,13 @@ def write_output(path: Path, content: str | bytes) -> None:
 
 @app.command("run")
 def run_command(
-    cases: Path = typer.Argument(..., help="Case files: a JSON array of case-file records."),
+    cases: str = typer.Argument(..., help="Case files: a JSON array (.json), JSON Lines (.jsonl), either gzipped (.gz), "
+                                          "'-' for standard input, or a CSV/XLSX export with --mapping."),
     rules: Optional[list[Path]] = typer.Option(None, "--rules", "-r", help="Rule pack file or folder (repeatable); default: rules/."),
     output_format: Optional[str] = typer.Option(None, "--format", "-f", help=f"Output format: {', '.join(FORMATS)} (default: table, or from the --output file's extension)."),
     outputs: Optional[list[Path]] = typer.Option(None, "--output", "-o", help="Write to this file instead of standard output (repeatable; the format is taken from each extension unless --format is given)."),
+    input_format: Optional[str] = typer.Option(None, "--input-format", help=f"Input format: {', '.join(INPUT_FORMATS)} (default: from the file name)."),
+    mapping: Optional[Path] = typer.Option(None, "--mapping", help="Field mapping (YAML) for a CSV or XLSX export: columns → case-model paths."),
     interval: IntervalChoice = typer.Option(IntervalChoice.wilson, "--interval", help="Confidence interval method."),
     confidence: float = typer.Option(0.95, "--confidence", help="Confidence level of the intervals."),
     timezone: str = typer.Option("Europe/London", "--timezone", help="Zone of timestamps written without an offset."),
@@ -121,20 +131,39 @@ def run_command(
     case_id: Optional[str] = typer.Option(None, "--case", help="Show one case file's results with the values each rule read."),
     grades: Optional[Path] = typer.Option(None, "--grades", help="A force's grade bands (YAML: bands: [{min: 0.9, grade: good}, …, {min: 0, grade: …}])."),
     manifest: Optional[Path] = typer.Option(None, "--manifest", help="Manifest of a stratified draw (check sample): adds population estimates weighted by the strata."),
+    jobs: int = typer.Option(1, "--jobs", "-j", min=1, help="Evaluate on this many processes (results are identical to one)."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar (there is none anyway unless standard error is a terminal)."),
 ) -> None:
     """Score a sample of case files against the rule packs."""
     try:
         targets = output_targets(output_format, outputs or [])
+        source = open_source(cases, input_format, mapping)
     except ValueError as exc:
-        raise fail(f"error: {exc}") from None
-    packs = load_rule_packs(rules)
-    settings = build_settings(packs, interval.value, confidence, timezone, calendar, set_values or [], grades)
-    try:
-        report = run_check(cases, packs, settings, load_manifest(manifest) if manifest else None)
-    except ValueError as exc:  # a manifest that does not fit the scored sample
         raise fail(f"error: {exc}") from None
     except InputError as exc:
         raise fail(f"{exc}\nThe case file could not be read: nothing was scored.") from None
+    packs = load_rule_packs(rules)
+    settings = build_settings(packs, interval.value, confidence, timezone, calendar, set_values or [], grades)
+    header = {"tool": {"name": TOOL_NAME, "version": __version__}, "rulesets": run_rulesets(packs),
+              "settings": settings.as_dict()}
+    streams = [] if case_id is not None else [
+        StreamingOutput(path, WRITERS[name], header) for path, name in targets if name in WRITERS]
+    keep: bool | Callable[[RecordResult], bool] = any(name in NEEDS_RECORDS for _, name in targets)
+    if case_id is not None:
+        keep = lambda record: record.case_id == case_id  # noqa: E731
+    try:
+        with terminal_progress(not quiet) as progress:
+            report = run_check(source, packs, settings, load_manifest(manifest) if manifest else None,
+                               sinks=[stream.writer for stream in streams], keep=keep, jobs=jobs,
+                               progress=progress)
+    except (ValueError, InputError) as exc:  # a manifest that does not fit the sample; an unreadable input
+        for stream in streams:
+            stream.abandon()
+        if isinstance(exc, InputError):
+            raise fail(f"{exc}\nThe case file could not be read: nothing was scored.") from None
+        raise fail(f"error: {exc}") from None
+    for stream in streams:
+        stream.finish(report)
     if case_id is not None:
         try:
             typer.echo(render_case(report, case_id), nl=False)
@@ -142,6 +171,10 @@ def run_command(
             raise fail(f"error: {exc}") from None
     else:
         for path, name in targets:
+            if name in WRITERS:
+                if path is not None:
+                    typer.echo(f"wrote {path} ({name})", err=True)
+                continue
             content = FORMATS[name](report)
             if path is None:
                 typer.echo(content, nl=False)
@@ -152,6 +185,33 @@ def run_command(
         typer.echo(f"{len(report.rejected)} record(s) rejected: see the output for each one's position and reason.",
                    err=True)
         raise typer.Exit(EXIT_REJECTED)
+
+
+class StreamingOutput:
+    """An output written during the run: into `FILE.partial`, renamed when the run ends well."""
+
+    def __init__(self, path: Path | None, writer_class: Any, header: dict[str, Any]) -> None:
+        self.path = path
+        if path is None:
+            self.handle: TextIO = sys.stdout
+        else:
+            self.partial = path.with_name(path.name + ".partial")
+            self.handle = self.partial.open("w", encoding="utf-8", newline="")
+        self.writer = writer_class(self.handle)
+        self.writer.start(header)
+
+    def finish(self, report: RunReport) -> None:
+        self.writer.finish(report)
+        self.handle.flush()
+        if self.path is not None:
+            self.handle.close()
+            self.partial.replace(self.path)
+
+    def abandon(self) -> None:
+        """The run failed: leave no half-written file behind."""
+        if self.path is not None:
+            self.handle.close()
+            self.partial.unlink(missing_ok=True)
 
 
 @app.command("validate")

@@ -139,7 +139,7 @@ def run_fixtures(packs: list[RulePack], files: list[Path], settings: RunSettings
             report.outcomes.append(Outcome(suite, "load", False, str(exc)))
             continue
         for position, fixture in enumerate(fixtures):
-            checked = check_record(RawRecord(position, fixture.location.line, fixture.record), settings.timezone, {})
+            checked = check_record(RawRecord(position, fixture.location.line, fixture.record), settings.timezone)
             if isinstance(checked, Rejection):
                 detail = f"{fixture.location}: fixture {fixture.name!r} is not a valid case file: " + "; ".join(
                     checked.errors or (f"{checked.path}: {checked.message}",))

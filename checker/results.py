@@ -88,7 +88,7 @@ class RunReport:
     warnings: list[str] = field(default_factory=list)
     stratified: list[dict[str, Any]] | None = None  # population estimates when a sample manifest is given
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self, include_records: bool = True) -> dict[str, Any]:
         return {
             "schema_version": 1,
             "tool": self.tool,
@@ -98,7 +98,7 @@ class RunReport:
             "summary": self.summary,
             "warnings": self.warnings,
             "rules": [score.as_dict() for score in self.rules],
-            "records": [record.as_dict() for record in self.records],
+            **({"records": [record.as_dict() for record in self.records]} if include_records else {}),
             "rejected": self.rejected,
             **({"stratified": self.stratified} if self.stratified is not None else {}),
         }

@@ -2,63 +2,189 @@
 
 The command line, the fixture runner and tests all go through `run_check`; it
 returns a `RunReport` (plain data) and prints nothing.
+
+A run streams: each record is read, checked, evaluated, counted and handed to
+the `sinks` (e.g. the JSON writer, which writes it at once), then forgotten
+unless `keep` says to hold it for an output that needs every record at the end
+(xlsx, html, one case's explanation). With `jobs` > 1 records are checked and
+evaluated on that many processes, in chunks, and come back in input order, so
+the results are the same as with one.
 """
 
 from __future__ import annotations
 
+import multiprocessing
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from checker import TOOL_NAME, __version__
-from checker.cases import CaseRecord, Rejection, file_sha256, read_cases
+from checker.cases import CaseIds, CaseRecord, RawRecord, Rejection, check_record
 from checker.engine import Evaluator
+from checker.inputs import CaseSource, open_source
 from checker.results import RecordResult, RunReport
 from checker.rules import RulePack
 from checker.scoring import finish_score, new_score, tally
 from checker.settings import RunSettings
 from checker.strata import estimate_result
 
+CHUNK_SIZE = 200  # records per task sent to a worker process
+PROGRESS_EVERY = 500  # records between progress callbacks
 
-def run_check(cases_path: Path, packs: list[RulePack], settings: RunSettings,
-              manifest: dict[str, Any] | None = None) -> RunReport:
-    """Score `cases_path`; with the manifest of a stratified draw, also estimate each rule's population rate."""
-    evaluator = Evaluator(packs, settings)
-    scores = {compiled.rule.id: new_score(compiled.rule) for compiled in evaluator.rules}
+
+class ResultSink(Protocol):
+    """Something that takes results as they are produced (an incremental output)."""
+
+    def record(self, record: RecordResult) -> None: ...
+
+    def rejected(self, rejection: dict[str, Any]) -> None: ...
+
+
+Progress = Callable[[int, CaseSource], None]  # (records read so far, the source: bytes read, size)
+
+
+def run_check(cases: Path | str | CaseSource, packs: list[RulePack], settings: RunSettings,
+              manifest: dict[str, Any] | None = None, *, sinks: Sequence[ResultSink] = (),
+              keep: bool | Callable[[RecordResult], bool] = True, jobs: int = 1,
+              progress: Progress | None = None) -> RunReport:
+    """Score an input; with the manifest of a stratified draw, also estimate each rule's population rate.
+
+    `keep`: which evaluated records the report holds (all by default; the sinks see every one).
+    """
+    source = cases if isinstance(cases, CaseSource) else open_source(cases)
+    keep_record = keep if callable(keep) else (lambda record: keep)
+    if manifest is not None:
+        keep_record = lambda record: True  # noqa: E731 - estimates need every record (a sample: small)
+    checker = RecordChecker(packs, settings)
+    scores = {compiled.rule.id: new_score(compiled.rule) for compiled in checker.evaluator.rules}
     records: list[RecordResult] = []
     rejected: list[dict[str, Any]] = []
     unknown_fields: dict[str, int] = {}
-    read_paths = _paths_read(evaluator)
-    unseen = set(read_paths)
-    read = 0
-    for item in read_cases(cases_path, settings.timezone):
+    unseen = set(checker.read_paths)
+    ids = CaseIds()
+    read = evaluated = 0
+    for outcome in _outcomes(source, checker, jobs):
         read += 1
-        if isinstance(item, Rejection):
-            rejected.append(item.as_dict())
+        if progress is not None and read % PROGRESS_EVERY == 0:
+            progress(read, source)
+        if isinstance(outcome, Evaluated):
+            duplicate = ids.duplicate(outcome.record.case_id, outcome.record.index, outcome.record.line)
+            outcome = duplicate or outcome
+        if isinstance(outcome, Rejection):
+            rejection = outcome.as_dict()
+            rejected.append(rejection)
+            for sink in sinks:
+                sink.rejected(rejection)
             continue
-        record = RecordResult(item.index, item.line, item.case_id, evaluator.evaluate(item))
-        tally(scores, record)
-        records.append(record)
-        for path in item.unknown_fields:
+        evaluated += 1
+        tally(scores, outcome.record)
+        for path in outcome.unknown_fields:
             unknown_fields[path] = unknown_fields.get(path, 0) + 1
-        if unseen:
-            unseen -= {path for path in unseen if _exported(item, path)}
+        unseen.difference_update(outcome.seen_paths)
+        for sink in sinks:
+            sink.record(outcome.record)
+        if keep_record(outcome.record):
+            records.append(outcome.record)
+    if progress is not None:
+        progress(read, source)
     report = RunReport(
         tool={"name": TOOL_NAME, "version": __version__},
-        input={"path": str(cases_path), "sha256": file_sha256(cases_path)},
-        rulesets=[{"name": p.name, "version": p.version, "code_version": p.code_version, "path": p.path}
-                  for p in packs],
+        input={"path": source.path, "format": source.input_format, "sha256": source.sha256},
+        rulesets=run_rulesets(packs),
         settings=settings.as_dict(),
-        summary={"records_read": read, "records_evaluated": len(records), "records_rejected": len(rejected)},
+        summary={"records_read": read, "records_evaluated": evaluated, "records_rejected": len(rejected)},
         rules=[finish_score(score, settings.interval, settings.confidence, settings.grade_bands)
                for score in scores.values()],
         records=records,
         rejected=rejected,
-        warnings=_warnings(unknown_fields, unseen if records else set(), read_paths),
+        warnings=source.notes + _warnings(unknown_fields, unseen if evaluated else set(), checker.read_paths),
     )
     if manifest is not None:
         report.stratified = [estimate.as_dict() for estimate in
                              estimate_result(report.as_dict(), manifest, settings.confidence)]
     return report
+
+
+def run_rulesets(packs: list[RulePack]) -> list[dict[str, str]]:
+    """The packs a run used, as every report states them (known before the first record)."""
+    return [{"name": p.name, "version": p.version, "code_version": p.code_version, "path": p.path} for p in packs]
+
+
+@dataclass(frozen=True)
+class Evaluated:
+    """A valid record's results, with what the run reports about the input."""
+
+    record: RecordResult
+    unknown_fields: tuple[str, ...]  # fields not in the case model
+    seen_paths: tuple[str, ...]  # fields rules read that this checker sees for the first time
+
+
+class RecordChecker:
+    """Checks and evaluates one raw record; one per process."""
+
+    def __init__(self, packs: list[RulePack], settings: RunSettings) -> None:
+        self.evaluator = Evaluator(packs, settings)
+        self.timezone = settings.timezone
+        self.read_paths = _paths_read(self.evaluator)
+        self.unseen = set(self.read_paths)
+
+    def check(self, raw: RawRecord) -> Evaluated | Rejection:
+        item = check_record(raw, self.timezone)
+        if isinstance(item, Rejection):
+            return item
+        seen: tuple[str, ...] = ()
+        if self.unseen:  # usually empty after the first few records
+            seen = tuple(path for path in self.unseen if _exported(item, path))
+            self.unseen.difference_update(seen)
+        result = RecordResult(item.index, item.line, item.case_id, self.evaluator.evaluate(item))
+        return Evaluated(result, item.unknown_fields, seen)
+
+
+def _outcomes(source: CaseSource, checker: RecordChecker, jobs: int) -> Iterator[Evaluated | Rejection]:
+    """Every record's outcome in input order, on this process or on `jobs` processes."""
+    if jobs <= 1:
+        for raw in source.records():
+            yield checker.check(raw)
+        return
+    global _WORKER_CHECKER
+    _WORKER_CHECKER = checker  # inherited by forked workers; no need to pickle compiled rules
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    initializer, initargs = (None, ()) if "fork" in methods else (_start_worker, (checker,))
+    with context.Pool(jobs, initializer=initializer, initargs=initargs) as pool:
+        pending: deque[Any] = deque()
+        for chunk in _chunks(source.records(), CHUNK_SIZE):
+            pending.append(pool.apply_async(_check_chunk, (chunk,)))
+            while len(pending) > 2 * jobs:  # bounded: memory stays flat however large the input
+                yield from pending.popleft().get()
+        while pending:
+            yield from pending.popleft().get()
+
+
+_WORKER_CHECKER: RecordChecker | None = None
+
+
+def _start_worker(checker: RecordChecker) -> None:  # pragma: no cover - spawn platforms only
+    global _WORKER_CHECKER
+    _WORKER_CHECKER = checker
+
+
+def _check_chunk(chunk: list[RawRecord]) -> list[Evaluated | Rejection]:
+    assert _WORKER_CHECKER is not None
+    return [_WORKER_CHECKER.check(raw) for raw in chunk]
+
+
+def _chunks(items: Iterator[RawRecord], size: int) -> Iterator[list[RawRecord]]:
+    chunk: list[RawRecord] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
 def _paths_read(evaluator: Evaluator) -> dict[str, list[str]]:

@@ -53,7 +53,8 @@ import cel
 
 from checker import TOOL_NAME, __version__
 from checker.casemodel import is_list_field, known_paths, schema_at, value_at
-from checker.cases import CaseRecord, InputError, Rejection, file_sha256, read_cases, read_json_array
+from checker.cases import CaseRecord, InputError, Rejection, file_sha256
+from checker.inputs import open_source, read_cases
 from checker.engine import CompiledExpression, EvaluationError, null_hint, cel_functions
 from checker.expressions import ExpressionError, case_paths, compile_expression
 from checker.rules import Expression, check_case_path
@@ -468,7 +469,7 @@ def _id_differences(what: str, recorded: list[str], drawn: list[str]) -> list[st
 
 def _sample_file_problems(manifest: dict[str, Any], population: Population, sample_path: Path) -> list[str]:
     try:
-        raws = list(read_json_array(sample_path))
+        raws = list(open_source(sample_path, "json").records())
     except InputError as exc:
         return [f"the sample file cannot be read: {exc}"]
     by_id = {record.case_id: record.raw for record in population.records}

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from checker.cases import CaseRecord, InputError, Rejection, read_cases
+from checker.cases import CaseRecord, InputError, Rejection
+from checker.inputs import read_cases
 from tests.conftest import make_case, write_cases
 
 

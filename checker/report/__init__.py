@@ -1,4 +1,10 @@
-"""Output formats. Each is a small module with `render(report) -> str | bytes` over the same `RunReport`."""
+"""Output formats. Each is a small module with `render(report) -> str | bytes` over the same `RunReport`.
+
+Formats that can be written while the run goes (`WRITERS`) have a writer class
+with `start(header)`, `record(record)`, `rejected(rejection)` and
+`finish(report)`; the others are rendered from the finished report, and those
+in `NEEDS_RECORDS` need every record held until then.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +21,9 @@ FORMATS: dict[str, Callable[[RunReport], str | bytes]] = {
     "markdown": markdown.render,
     "xlsx": xlsx.render,
 }
+
+WRITERS = {"json": json_report.JsonReportWriter, "csv": csv_report.CsvFindingsWriter}
+NEEDS_RECORDS = {"xlsx"}  # every other format reads only the scores, or is written as the run goes
 
 # File extension → format, for `--output report.json --output findings.csv`.
 EXTENSIONS: dict[str, str] = {

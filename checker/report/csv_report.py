@@ -1,13 +1,17 @@
-"""CSV findings: one row per record and rule, safe to open in a spreadsheet."""
+"""CSV findings: one row per record and rule, safe to open in a spreadsheet.
+
+`CsvFindingsWriter` writes the rows as the run goes, so a large input does not
+have to be held in memory; `render` writes a finished report the same way.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
-from typing import Any
+from typing import Any, TextIO
 
-from checker.results import Evidence, RunReport
+from checker.results import Evidence, RecordResult, RunReport
 
 HEADERS = ["case_id", "rule_id", "status", "message", "evidence", "clause"]
 
@@ -26,16 +30,40 @@ def evidence_text(evidence: tuple[Evidence, ...]) -> str:
     return "; ".join(f"{item.path}={json.dumps(item.value, ensure_ascii=False, default=str)}" for item in evidence)
 
 
-def finding_rows(report: RunReport) -> list[list[str]]:
-    """The findings, one row per record and rule, in HEADERS order (not yet neutralised)."""
+def record_rows(record: RecordResult) -> list[list[str]]:
+    """One record's findings, one row per rule, in HEADERS order (not yet neutralised)."""
     return [[record.case_id, result.rule_id, result.status, result.message, evidence_text(result.evidence),
-             result.clause or ""]
-            for record in report.records for result in record.results]
+             result.clause or ""] for result in record.results]
+
+
+def finding_rows(report: RunReport) -> list[list[str]]:
+    """The findings of every record the report holds."""
+    return [row for record in report.records for row in record_rows(record)]
+
+
+class CsvFindingsWriter:
+    """Writes the findings to `stream` as records are evaluated: `start`, `record`…, `finish`."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.writer = csv.writer(stream, lineterminator="\n")
+
+    def start(self, header: dict[str, Any]) -> None:
+        self.writer.writerow(HEADERS)
+
+    def record(self, record: RecordResult) -> None:
+        self.writer.writerows([neutralise(cell) for cell in row] for row in record_rows(record))
+
+    def rejected(self, rejection: dict[str, Any]) -> None:
+        """Rejected records have no findings; the other outputs list them."""
+
+    def finish(self, report: RunReport) -> None:
+        """Nothing follows the rows."""
 
 
 def render(report: RunReport) -> str:
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(HEADERS)
-    writer.writerows([neutralise(cell) for cell in row] for row in finding_rows(report))
+    writer = CsvFindingsWriter(buffer)
+    writer.start({})
+    for record in report.records:
+        writer.record(record)
     return buffer.getvalue()

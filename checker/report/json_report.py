@@ -1,11 +1,69 @@
-"""JSON output, contract `schema_version: 1` (see README: JSON output)."""
+"""JSON output, contract `schema_version: 1` (see README: JSON output).
+
+The report is written as the run goes (`JsonReportWriter`): the run's header
+first, then each record on its own line as soon as it is evaluated, then the
+rejections, scores and warnings when the input is done. Memory does not grow
+with the input, and a consumer can follow the records line by line.
+"""
 
 from __future__ import annotations
 
+import io
 import json
+from typing import Any, TextIO
 
-from checker.results import RunReport
+from checker.results import RecordResult, RunReport
+
+
+class JsonReportWriter:
+    """Writes one JSON report to `stream` incrementally: `start`, `record`…, `finish`."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.header_keys: set[str] = set()
+        self.records_written = 0
+
+    def start(self, header: dict[str, Any]) -> None:
+        """Open the document with what is known before the first record (tool, rule packs, settings)."""
+        self.header_keys = {"schema_version", *header}
+        self.stream.write('{\n "schema_version": 1')
+        for key, value in header.items():
+            self.stream.write(f",\n {json.dumps(key)}: {_dumps(value)}")
+        self.stream.write(',\n "records": [')
+
+    def record(self, record: RecordResult) -> None:
+        self.stream.write(("\n  " if self.records_written == 0 else ",\n  ") + _dumps(record.as_dict(), indent=None))
+        self.records_written += 1
+
+    def rejected(self, rejection: dict[str, Any]) -> None:
+        """Rejections are written with the summary (the report holds them)."""
+
+    def finish(self, report: RunReport) -> None:
+        self.stream.write("\n ]" if self.records_written else "]")
+        for key, value in report.as_dict(include_records=False).items():
+            if key not in self.header_keys:
+                self.stream.write(f",\n {json.dumps(key)}: {_dumps(value)}")
+        self.stream.write("\n}\n")
+
+
+def run_header(report_or_header: RunReport | dict[str, Any]) -> dict[str, Any]:
+    """The keys written before the records."""
+    if isinstance(report_or_header, dict):
+        return report_or_header
+    return {"tool": report_or_header.tool, "rulesets": report_or_header.rulesets,
+            "settings": report_or_header.settings}
+
+
+def _dumps(value: Any, indent: int | None = 1) -> str:
+    text = json.dumps(value, indent=indent, ensure_ascii=False)
+    return text.replace("\n", "\n ") if indent else text
 
 
 def render(report: RunReport) -> str:
-    return json.dumps(report.as_dict(), indent=1, ensure_ascii=False) + "\n"
+    buffer = io.StringIO()
+    writer = JsonReportWriter(buffer)
+    writer.start(run_header(report))
+    for record in report.records:
+        writer.record(record)
+    writer.finish(report)
+    return buffer.getvalue()
