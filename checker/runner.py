@@ -12,6 +12,7 @@ from typing import Any
 from checker import TOOL_NAME, __version__
 from checker.cases import CaseRecord, Rejection, file_sha256, read_cases
 from checker.engine import Evaluator
+from checker.judgements import Judgements, Reconciliation
 from checker.results import RecordResult, RunReport
 from checker.rules import RulePack
 from checker.scoring import finish_score, new_score, tally
@@ -20,9 +21,14 @@ from checker.strata import estimate_result
 
 
 def run_check(cases_path: Path, packs: list[RulePack], settings: RunSettings,
-              manifest: dict[str, Any] | None = None) -> RunReport:
-    """Score `cases_path`; with the manifest of a stratified draw, also estimate each rule's population rate."""
-    evaluator = Evaluator(packs, settings)
+              manifest: dict[str, Any] | None = None, judgements: Judgements | None = None) -> RunReport:
+    """Score `cases_path`; with the manifest of a stratified draw, also estimate each rule's population rate.
+
+    `judgements` (a filled review workbook) fill manual rules the case files leave pending; where a case
+    file already has a different answer, its own is counted and the conflict is reported.
+    """
+    evaluator = Evaluator(packs, settings, judgements.items if judgements is not None else None)
+    reconciliation = Reconciliation()
     scores = {compiled.rule.id: new_score(compiled.rule) for compiled in evaluator.rules}
     records: list[RecordResult] = []
     rejected: list[dict[str, Any]] = []
@@ -38,6 +44,8 @@ def run_check(cases_path: Path, packs: list[RulePack], settings: RunSettings,
         record = RecordResult(item.index, item.line, item.case_id, evaluator.evaluate(item))
         tally(scores, record)
         records.append(record)
+        if judgements is not None:
+            reconciliation.add(item, record.results, judgements)
         for path in item.unknown_fields:
             unknown_fields[path] = unknown_fields.get(path, 0) + 1
         if unseen:
@@ -55,6 +63,10 @@ def run_check(cases_path: Path, packs: list[RulePack], settings: RunSettings,
         rejected=rejected,
         warnings=_warnings(unknown_fields, unseen if records else set(), read_paths),
     )
+    if judgements is not None:
+        report.input["judgements"] = judgements.as_dict()
+        report.judgement_conflicts = reconciliation.conflicts
+        report.warnings += reconciliation.warnings(judgements)
     if manifest is not None:
         report.stratified = [estimate.as_dict() for estimate in
                              estimate_result(report.as_dict(), manifest, settings.confidence)]
