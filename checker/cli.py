@@ -4,6 +4,7 @@
     check validate [PATHS]       check rule packs (CI)
     check test [PATHS]           run rule fixtures (CI)
     check schema cases|rules     print a JSON Schema
+    check review CASES -o F      write a workbook of pending manual judgements
 
 Exit codes of `check CASES`: 0 scored; 2 could not run (bad rule file,
 unreadable input); 3 ran, but some records were rejected (output still written).
@@ -22,6 +23,7 @@ import typer
 from checker import __version__
 from checker.casemodel import case_schema
 from checker.cli_audit import register as register_audit_commands
+from checker.cli_review import load_judgements, register as register_review_commands
 from checker.cases import InputError
 from checker.fixtures import find_fixture_files, run_fixtures, write_junit
 from checker.report import EXTENSIONS, FORMATS, format_for_extension
@@ -121,6 +123,7 @@ def run_command(
     case_id: Optional[str] = typer.Option(None, "--case", help="Show one case file's results with the values each rule read."),
     grades: Optional[Path] = typer.Option(None, "--grades", help="A force's grade bands (YAML: bands: [{min: 0.9, grade: good}, …, {min: 0, grade: …}])."),
     manifest: Optional[Path] = typer.Option(None, "--manifest", help="Manifest of a stratified draw (check sample): adds population estimates weighted by the strata."),
+    judgements: Optional[Path] = typer.Option(None, "--judgements", help="A filled review workbook (check review): its answers decide pending manual rules."),
 ) -> None:
     """Score a sample of case files against the rule packs."""
     try:
@@ -129,8 +132,10 @@ def run_command(
         raise fail(f"error: {exc}") from None
     packs = load_rule_packs(rules)
     settings = build_settings(packs, interval.value, confidence, timezone, calendar, set_values or [], grades)
+    given = load_judgements(judgements, cases, packs, timezone) if judgements else None
     try:
-        report = run_check(cases, packs, settings, load_manifest(manifest) if manifest else None)
+        report = run_check(cases, packs, settings, load_manifest(manifest) if manifest else None,
+                            judgements=given)
     except ValueError as exc:  # a manifest that does not fit the scored sample
         raise fail(f"error: {exc}") from None
     except InputError as exc:
@@ -201,8 +206,9 @@ def schema_command(name: SchemaName = typer.Argument(..., help="cases (the case-
 
 
 register_audit_commands(app)
+register_review_commands(app)
 
-COMMANDS = {"run", "validate", "test", "schema", "plan", "sample", "compare"}
+COMMANDS = {"run", "validate", "test", "schema", "plan", "sample", "compare", "review"}
 
 
 def main() -> None:
