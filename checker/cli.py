@@ -4,6 +4,7 @@
     check validate [PATHS]       check rule packs (CI)
     check test [PATHS]           run rule fixtures (CI)
     check schema cases|rules     print a JSON Schema
+    check review CASES -o F      write a workbook of pending manual judgements
 
 Inputs: JSON array, JSON Lines, gzip of either, `-` (standard input), CSV or
 XLSX with a field mapping. Outputs stream where the format allows (json, csv).
@@ -26,6 +27,7 @@ import typer
 from checker import TOOL_NAME, __version__
 from checker.casemodel import case_schema
 from checker.cli_audit import register as register_audit_commands
+from checker.cli_review import load_judgements, register as register_review_commands
 from checker.cases import InputError
 from checker.fixtures import find_fixture_files, run_fixtures, write_junit
 from checker.inputs import INPUT_FORMATS, open_source
@@ -131,6 +133,7 @@ def run_command(
     case_id: Optional[str] = typer.Option(None, "--case", help="Show one case file's results with the values each rule read."),
     grades: Optional[Path] = typer.Option(None, "--grades", help="A force's grade bands (YAML: bands: [{min: 0.9, grade: good}, …, {min: 0, grade: …}])."),
     manifest: Optional[Path] = typer.Option(None, "--manifest", help="Manifest of a stratified draw (check sample): adds population estimates weighted by the strata."),
+    judgements: Optional[Path] = typer.Option(None, "--judgements", help="A filled review workbook (check review): its answers decide pending manual rules."),
     jobs: int = typer.Option(1, "--jobs", "-j", min=1, help="Evaluate on this many processes (results are identical to one)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar (there is none anyway unless standard error is a terminal)."),
 ) -> None:
@@ -144,6 +147,10 @@ def run_command(
         raise fail(f"{exc}\nThe case file could not be read: nothing was scored.") from None
     packs = load_rule_packs(rules)
     settings = build_settings(packs, interval.value, confidence, timezone, calendar, set_values or [], grades)
+    if judgements and cases == "-":
+        raise fail("error: --judgements needs the case file by name (its case ids are checked first), "
+                   "not standard input")
+    given = load_judgements(judgements, Path(cases), packs, timezone) if judgements else None
     header = {"tool": {"name": TOOL_NAME, "version": __version__}, "rulesets": run_rulesets(packs),
               "settings": settings.as_dict()}
     streams = [] if case_id is not None else [
@@ -154,8 +161,8 @@ def run_command(
     try:
         with terminal_progress(not quiet) as progress:
             report = run_check(source, packs, settings, load_manifest(manifest) if manifest else None,
-                               sinks=[stream.writer for stream in streams], keep=keep, jobs=jobs,
-                               progress=progress)
+                               judgements=given, sinks=[stream.writer for stream in streams], keep=keep,
+                               jobs=jobs, progress=progress)
     except (ValueError, InputError) as exc:  # a manifest that does not fit the sample; an unreadable input
         for stream in streams:
             stream.abandon()
@@ -261,8 +268,9 @@ def schema_command(name: SchemaName = typer.Argument(..., help="cases (the case-
 
 
 register_audit_commands(app)
+register_review_commands(app)
 
-COMMANDS = {"run", "validate", "test", "schema", "plan", "sample", "compare"}
+COMMANDS = {"run", "validate", "test", "schema", "plan", "sample", "compare", "review"}
 
 
 def main() -> None:

@@ -8,7 +8,8 @@ runs. A rule's outcome for a record is one of the statuses in `results`:
 - automatic rules: clauses run in order; with `all`, the first false clause
   fails the rule; with `any`, the first true clause passes it;
 - manual rules: the reviewer's `audit.judgements[<rule id>]` ("yes" → pass,
-  "no" → fail, "not_applicable"), and `manual` (pending) when there is none;
+  "no" → fail, "not_applicable"); failing that, a judgement given to the
+  Evaluator (a filled review workbook); and `manual` (pending) when there is none;
 - `error` when an expression cannot be evaluated on the record (a missing key,
   a field read through null, a type mismatch, a non-boolean result): never a
   pass or a fail.
@@ -20,7 +21,7 @@ read, e.g. `victim.decision_record.signed_by_victim = false (expected true)`.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,6 +30,7 @@ import cel
 from checker.casemodel import display_value, value_at
 from checker.cases import CaseRecord
 from checker.expressions import case_paths, compile_expression, expand
+from checker.judgements import Judgement
 from checker.results import ERROR, FAIL, MANUAL, NOT_APPLICABLE, PASS, Evidence, RuleResult
 from checker.rules import Clause, Expression, Rule, RulePack
 from checker.settings import RunSettings
@@ -101,8 +103,10 @@ def compile_rule(rule: Rule, pack: RulePack, pack_settings: dict[str, Any]) -> C
 class Evaluator:
     """Runs every rule of the loaded packs on one record at a time."""
 
-    def __init__(self, packs: list[RulePack], settings: RunSettings) -> None:
+    def __init__(self, packs: list[RulePack], settings: RunSettings,
+                 judgements: Mapping[tuple[str, str], Judgement] | None = None) -> None:
         self.settings = settings
+        self.judgements = judgements or {}  # (case id, rule id) → answer given outside the case file
         self.functions = cel_functions(settings)
         self.rules: list[CompiledRule] = [
             compile_rule(rule, pack, settings.packs.get(pack.name, pack.default_settings()))
@@ -155,6 +159,10 @@ class Evaluator:
         answer = judgements.get(rule.id)
         evidence = self._evidence(compiled, record, context)
         if answer is None:
+            # The case file's own judgement comes first; a given one only fills a pending rule.
+            given = self.judgements.get((record.case_id, rule.id))
+            if given is not None:
+                return self._given_judgement(compiled, given, evidence)
             return RuleResult(rule.id, MANUAL, message=f"awaiting a reviewer's judgement: {rule.question}",
                               evidence=evidence)
         status = JUDGEMENT_STATUS[answer]
@@ -162,6 +170,17 @@ class Evaluator:
         explanation = (f"audit.judgements.{rule.id} = {answer!r} (recorded by {reviewer})",)
         message = rule.message if status == FAIL else ""
         return RuleResult(rule.id, status, message=message, evidence=evidence, clause="judgement",
+                          explanation=explanation)
+
+    def _given_judgement(self, compiled: CompiledRule, given: Judgement,
+                         evidence: tuple[Evidence, ...]) -> RuleResult:
+        status = JUDGEMENT_STATUS[given.answer]
+        reviewer = f"recorded by {given.reviewer}" if given.reviewer else "no reviewer named"
+        explanation = (f"{given.where} = {given.answer!r} (review workbook, {reviewer})",)
+        if given.notes:
+            explanation += (f"reviewer's notes: {given.notes}",)
+        message = compiled.rule.message if status == FAIL else ""
+        return RuleResult(compiled.rule.id, status, message=message, evidence=evidence, clause="judgement",
                           explanation=explanation)
 
     def _fail(self, compiled: CompiledRule, record: CaseRecord, context: cel.Context,

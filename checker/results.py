@@ -87,6 +87,8 @@ class RunReport:
     rejected: list[dict[str, Any]]
     warnings: list[str] = field(default_factory=list)
     stratified: list[dict[str, Any]] | None = None  # population estimates when a sample manifest is given
+    # Where a case file's judgement and a review workbook's differ; None when no workbook was given.
+    judgement_conflicts: list[dict[str, Any]] | None = None
 
     def as_dict(self, include_records: bool = True) -> dict[str, Any]:
         return {
@@ -101,4 +103,5 @@ class RunReport:
             **({"records": [record.as_dict() for record in self.records]} if include_records else {}),
             "rejected": self.rejected,
             **({"stratified": self.stratified} if self.stratified is not None else {}),
+            **({"judgement_conflicts": self.judgement_conflicts} if self.judgement_conflicts is not None else {}),
         }

@@ -23,7 +23,9 @@ from typing import Any, Protocol
 from checker import TOOL_NAME, __version__
 from checker.cases import CaseIds, CaseRecord, RawRecord, Rejection, check_record
 from checker.engine import Evaluator
+from checker.casemodel import value_at
 from checker.inputs import CaseSource, open_source
+from checker.judgements import Judgements, Reconciliation
 from checker.results import RecordResult, RunReport
 from checker.rules import RulePack
 from checker.scoring import finish_score, new_score, tally
@@ -46,18 +48,22 @@ Progress = Callable[[int, CaseSource], None]  # (records read so far, the source
 
 
 def run_check(cases: Path | str | CaseSource, packs: list[RulePack], settings: RunSettings,
-              manifest: dict[str, Any] | None = None, *, sinks: Sequence[ResultSink] = (),
+              manifest: dict[str, Any] | None = None, judgements: Judgements | None = None, *,
+              sinks: Sequence[ResultSink] = (),
               keep: bool | Callable[[RecordResult], bool] = True, jobs: int = 1,
               progress: Progress | None = None) -> RunReport:
     """Score an input; with the manifest of a stratified draw, also estimate each rule's population rate.
 
+    `judgements` (a filled review workbook) fill manual rules the case files leave pending; where a case
+    file already has a different answer, its own is counted and the conflict is reported.
     `keep`: which evaluated records the report holds (all by default; the sinks see every one).
     """
     source = cases if isinstance(cases, CaseSource) else open_source(cases)
     keep_record = keep if callable(keep) else (lambda record: keep)
     if manifest is not None:
         keep_record = lambda record: True  # noqa: E731 - estimates need every record (a sample: small)
-    checker = RecordChecker(packs, settings)
+    checker = RecordChecker(packs, settings, judgements)
+    reconciliation = Reconciliation()
     scores = {compiled.rule.id: new_score(compiled.rule) for compiled in checker.evaluator.rules}
     records: list[RecordResult] = []
     rejected: list[dict[str, Any]] = []
@@ -80,6 +86,8 @@ def run_check(cases: Path | str | CaseSource, packs: list[RulePack], settings: R
             continue
         evaluated += 1
         tally(scores, outcome.record)
+        if judgements is not None:
+            reconciliation.add(outcome.record.case_id, outcome.file_judgements, outcome.record.results, judgements)
         for path in outcome.unknown_fields:
             unknown_fields[path] = unknown_fields.get(path, 0) + 1
         unseen.difference_update(outcome.seen_paths)
@@ -101,6 +109,10 @@ def run_check(cases: Path | str | CaseSource, packs: list[RulePack], settings: R
         rejected=rejected,
         warnings=source.notes + _warnings(unknown_fields, unseen if evaluated else set(), checker.read_paths),
     )
+    if judgements is not None:
+        report.input["judgements"] = judgements.as_dict()
+        report.judgement_conflicts = reconciliation.conflicts
+        report.warnings += reconciliation.warnings(judgements)
     if manifest is not None:
         report.stratified = [estimate.as_dict() for estimate in
                              estimate_result(report.as_dict(), manifest, settings.confidence)]
@@ -119,13 +131,14 @@ class Evaluated:
     record: RecordResult
     unknown_fields: tuple[str, ...]  # fields not in the case model
     seen_paths: tuple[str, ...]  # fields rules read that this checker sees for the first time
+    file_judgements: dict[str, str]  # the case file's own audit.judgements
 
 
 class RecordChecker:
     """Checks and evaluates one raw record; one per process."""
 
-    def __init__(self, packs: list[RulePack], settings: RunSettings) -> None:
-        self.evaluator = Evaluator(packs, settings)
+    def __init__(self, packs: list[RulePack], settings: RunSettings, judgements: Judgements | None = None) -> None:
+        self.evaluator = Evaluator(packs, settings, judgements.items if judgements is not None else None)
         self.timezone = settings.timezone
         self.read_paths = _paths_read(self.evaluator)
         self.unseen = set(self.read_paths)
@@ -139,7 +152,7 @@ class RecordChecker:
             seen = tuple(path for path in self.unseen if _exported(item, path))
             self.unseen.difference_update(seen)
         result = RecordResult(item.index, item.line, item.case_id, self.evaluator.evaluate(item))
-        return Evaluated(result, item.unknown_fields, seen)
+        return Evaluated(result, item.unknown_fields, seen, value_at(item.normalised, "audit.judgements") or {})
 
 
 def _outcomes(source: CaseSource, checker: RecordChecker, jobs: int) -> Iterator[Evaluated | Rejection]:
