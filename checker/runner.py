@@ -6,6 +6,7 @@ returns a `RunReport` (plain data) and prints nothing.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -17,12 +18,19 @@ from checker.rules import RulePack
 from checker.scoring import finish_score, new_score, tally
 from checker.settings import RunSettings
 from checker.strata import estimate_result
+from checker.waivers import Waiver, WaiverApplier
 
 
 def run_check(cases_path: Path, packs: list[RulePack], settings: RunSettings,
-              manifest: dict[str, Any] | None = None) -> RunReport:
-    """Score `cases_path`; with the manifest of a stratified draw, also estimate each rule's population rate."""
+              manifest: dict[str, Any] | None = None, waivers: Sequence[Waiver] | None = None) -> RunReport:
+    """Score `cases_path`; with the manifest of a stratified draw, also estimate each rule's population rate;
+    with waivers (`checker.waivers.load_waivers`), apply those not expired at `settings.as_of` (default today)."""
     evaluator = Evaluator(packs, settings)
+    applier = None
+    if waivers is not None:
+        settings = settings.with_as_of()  # the date used is a printed setting
+        assert settings.as_of is not None
+        applier = WaiverApplier(waivers, packs, evaluator, settings.as_of)
     scores = {compiled.rule.id: new_score(compiled.rule) for compiled in evaluator.rules}
     records: list[RecordResult] = []
     rejected: list[dict[str, Any]] = []
@@ -35,7 +43,11 @@ def run_check(cases_path: Path, packs: list[RulePack], settings: RunSettings,
         if isinstance(item, Rejection):
             rejected.append(item.as_dict())
             continue
-        record = RecordResult(item.index, item.line, item.case_id, evaluator.evaluate(item))
+        context = evaluator.context(item)
+        results = evaluator.evaluate(item, context)
+        if applier is not None:
+            results = applier.apply(item, results, context)
+        record = RecordResult(item.index, item.line, item.case_id, results)
         tally(scores, record)
         records.append(record)
         for path in item.unknown_fields:
@@ -55,6 +67,9 @@ def run_check(cases_path: Path, packs: list[RulePack], settings: RunSettings,
         rejected=rejected,
         warnings=_warnings(unknown_fields, unseen if records else set(), read_paths),
     )
+    if applier is not None:
+        report.waivers = applier.summary()
+        report.warnings += applier.warnings()
     if manifest is not None:
         report.stratified = [estimate.as_dict() for estimate in
                              estimate_result(report.as_dict(), manifest, settings.confidence)]
