@@ -5,8 +5,8 @@
     check test [PATHS]           run rule fixtures (CI)
     check schema cases|rules     print a JSON Schema
 
-Exit codes of `check CASES`: 0 scored; 2 could not run (bad rule file,
-unreadable input); 3 ran, but some records were rejected (output still written).
+Exit codes of `check CASES`: 0 scored; 2 could not run (bad rule or waivers
+file, unreadable input); 3 ran, but some records were rejected (output still written).
 """
 
 from __future__ import annotations
@@ -29,8 +29,9 @@ from checker.report.explain import CaseNotFound, render_case
 from checker.rules import RuleFileErrors, RulePack, load_packs, rules_schema
 from checker.runner import run_check
 from checker.sampling import load_manifest
-from checker.settings import RunSettings, pack_settings, parse_overrides
+from checker.settings import RunSettings, pack_settings, parse_as_of, parse_overrides
 from checker.statements import load_grade_bands
+from checker.waivers import Waiver, WaiverFileErrors, load_waivers
 from checker.yamlsource import SourceError
 
 EXIT_OK, EXIT_FAILED, EXIT_CANNOT_RUN, EXIT_REJECTED = 0, 1, 2, 3
@@ -72,12 +73,20 @@ def load_rule_packs(paths: list[Path] | None) -> list[RulePack]:
         raise fail(f"{exc}\nRule files have errors: nothing was scored.") from None
 
 
+def load_waiver_file(path: Path, packs: list[RulePack]) -> list[Waiver]:
+    try:
+        return load_waivers(path, packs)
+    except WaiverFileErrors as exc:
+        raise fail(f"{exc}\nThe waivers file has errors: nothing was scored.") from None
+
+
 def build_settings(packs: list[RulePack], interval: str, confidence: float, timezone: str, calendar: str,
-                   overrides: list[str], grades: Path | None = None) -> RunSettings:
+                   overrides: list[str], grades: Path | None = None, as_of: str | None = None) -> RunSettings:
     try:
         return RunSettings(interval=interval, confidence=confidence, timezone=timezone, calendar=calendar,
                            packs=pack_settings(packs, parse_overrides(overrides)),
-                           grade_bands=load_grade_bands(grades) if grades else None)
+                           grade_bands=load_grade_bands(grades) if grades else None,
+                           as_of=parse_as_of(as_of) if as_of is not None else None)
     except (ValueError, SourceError) as exc:
         raise fail(f"error: {exc}") from None
 
@@ -121,6 +130,8 @@ def run_command(
     case_id: Optional[str] = typer.Option(None, "--case", help="Show one case file's results with the values each rule read."),
     grades: Optional[Path] = typer.Option(None, "--grades", help="A force's grade bands (YAML: bands: [{min: 0.9, grade: good}, …, {min: 0, grade: …}])."),
     manifest: Optional[Path] = typer.Option(None, "--manifest", help="Manifest of a stratified draw (check sample): adds population estimates weighted by the strata."),
+    waivers: Optional[Path] = typer.Option(None, "--waivers", help="Waivers (YAML): documented decisions that a rule does not apply to certain files; their results become 'waived'."),
+    as_of: Optional[str] = typer.Option(None, "--as-of", help="Reference date (YYYY-MM-DD) that waivers' expiry dates are compared with; default: today."),
 ) -> None:
     """Score a sample of case files against the rule packs."""
     try:
@@ -128,9 +139,10 @@ def run_command(
     except ValueError as exc:
         raise fail(f"error: {exc}") from None
     packs = load_rule_packs(rules)
-    settings = build_settings(packs, interval.value, confidence, timezone, calendar, set_values or [], grades)
+    settings = build_settings(packs, interval.value, confidence, timezone, calendar, set_values or [], grades, as_of)
+    waiver_list = load_waiver_file(waivers, packs) if waivers else None
     try:
-        report = run_check(cases, packs, settings, load_manifest(manifest) if manifest else None)
+        report = run_check(cases, packs, settings, load_manifest(manifest) if manifest else None, waiver_list)
     except ValueError as exc:  # a manifest that does not fit the scored sample
         raise fail(f"error: {exc}") from None
     except InputError as exc:
