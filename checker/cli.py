@@ -9,8 +9,8 @@
 Inputs: JSON array, JSON Lines, gzip of either, `-` (standard input), CSV or
 XLSX with a field mapping. Outputs stream where the format allows (json, csv).
 
-Exit codes of `check CASES`: 0 scored; 2 could not run (bad rule file,
-unreadable input); 3 ran, but some records were rejected (output still written).
+Exit codes of `check CASES`: 0 scored; 2 could not run (bad rule or waivers
+file, unreadable input); 3 ran, but some records were rejected (output still written).
 """
 
 from __future__ import annotations
@@ -38,8 +38,9 @@ from checker.rules import RuleFileErrors, RulePack, load_packs, rules_schema
 from checker.results import RecordResult, RunReport
 from checker.runner import run_check, run_rulesets
 from checker.sampling import load_manifest
-from checker.settings import RunSettings, pack_settings, parse_overrides
+from checker.settings import RunSettings, pack_settings, parse_as_of, parse_overrides
 from checker.statements import load_grade_bands
+from checker.waivers import Waiver, WaiverFileErrors, load_waivers
 from checker.yamlsource import SourceError
 
 EXIT_OK, EXIT_FAILED, EXIT_CANNOT_RUN, EXIT_REJECTED = 0, 1, 2, 3
@@ -81,12 +82,20 @@ def load_rule_packs(paths: list[Path] | None) -> list[RulePack]:
         raise fail(f"{exc}\nRule files have errors: nothing was scored.") from None
 
 
+def load_waiver_file(path: Path, packs: list[RulePack]) -> list[Waiver]:
+    try:
+        return load_waivers(path, packs)
+    except WaiverFileErrors as exc:
+        raise fail(f"{exc}\nThe waivers file has errors: nothing was scored.") from None
+
+
 def build_settings(packs: list[RulePack], interval: str, confidence: float, timezone: str, calendar: str,
-                   overrides: list[str], grades: Path | None = None) -> RunSettings:
+                   overrides: list[str], grades: Path | None = None, as_of: str | None = None) -> RunSettings:
     try:
         return RunSettings(interval=interval, confidence=confidence, timezone=timezone, calendar=calendar,
                            packs=pack_settings(packs, parse_overrides(overrides)),
-                           grade_bands=load_grade_bands(grades) if grades else None)
+                           grade_bands=load_grade_bands(grades) if grades else None,
+                           as_of=parse_as_of(as_of) if as_of is not None else None)
     except (ValueError, SourceError) as exc:
         raise fail(f"error: {exc}") from None
 
@@ -136,6 +145,8 @@ def run_command(
     judgements: Optional[Path] = typer.Option(None, "--judgements", help="A filled review workbook (check review): its answers decide pending manual rules."),
     jobs: int = typer.Option(1, "--jobs", "-j", min=1, help="Evaluate on this many processes (results are identical to one)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar (there is none anyway unless standard error is a terminal)."),
+    waivers: Optional[Path] = typer.Option(None, "--waivers", help="Waivers (YAML): documented decisions that a rule does not apply to certain files; their results become 'waived'."),
+    as_of: Optional[str] = typer.Option(None, "--as-of", help="Reference date (YYYY-MM-DD) that waivers' expiry dates are compared with; default: today."),
 ) -> None:
     """Score a sample of case files against the rule packs."""
     try:
@@ -146,7 +157,10 @@ def run_command(
     except InputError as exc:
         raise fail(f"{exc}\nThe case file could not be read: nothing was scored.") from None
     packs = load_rule_packs(rules)
-    settings = build_settings(packs, interval.value, confidence, timezone, calendar, set_values or [], grades)
+    settings = build_settings(packs, interval.value, confidence, timezone, calendar, set_values or [], grades, as_of)
+    waiver_list = load_waiver_file(waivers, packs) if waivers else None
+    if waiver_list is not None:
+        settings = settings.with_as_of()  # the date waivers are judged against is a printed setting
     if judgements and cases == "-":
         raise fail("error: --judgements needs the case file by name (its case ids are checked first), "
                    "not standard input")
@@ -161,7 +175,7 @@ def run_command(
     try:
         with terminal_progress(not quiet) as progress:
             report = run_check(source, packs, settings, load_manifest(manifest) if manifest else None,
-                               judgements=given, sinks=[stream.writer for stream in streams], keep=keep,
+                               judgements=given, waivers=waiver_list, sinks=[stream.writer for stream in streams], keep=keep,
                                jobs=jobs, progress=progress)
     except (ValueError, InputError) as exc:  # a manifest that does not fit the sample; an unreadable input
         for stream in streams:

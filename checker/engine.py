@@ -84,12 +84,16 @@ class CompiledRule:
     evidence: tuple[tuple[str, str | None, CompiledExpression | None], ...]  # label, path, expression
 
 
-def compile_rule(rule: Rule, pack: RulePack, pack_settings: dict[str, Any]) -> CompiledRule:
-    variables = {name: expression.text for name, expression in pack.variables.items()}
+def compile_in_pack(expression: Expression, pack: RulePack, pack_settings: dict[str, Any]) -> CompiledExpression:
+    """Compile an expression with the pack's settings and variables expanded (rules and waiver selectors)."""
+    variables = {name: variable.text for name, variable in pack.variables.items()}
+    text = expand(expression.text, pack_settings, variables)
+    return CompiledExpression(expression, text, compile_expression(text), tuple(case_paths(text)))
 
+
+def compile_rule(rule: Rule, pack: RulePack, pack_settings: dict[str, Any]) -> CompiledRule:
     def build(expression: Expression) -> CompiledExpression:
-        text = expand(expression.text, pack_settings, variables)
-        return CompiledExpression(expression, text, compile_expression(text), tuple(case_paths(text)))
+        return compile_in_pack(expression, pack, pack_settings)
 
     return CompiledRule(
         rule=rule,
@@ -109,12 +113,20 @@ class Evaluator:
         self.judgements = judgements or {}  # (case id, rule id) → answer given outside the case file
         self.functions = cel_functions(settings)
         self.rules: list[CompiledRule] = [
-            compile_rule(rule, pack, settings.packs.get(pack.name, pack.default_settings()))
-            for pack in packs for rule in pack.rules
+            compile_rule(rule, pack, self.pack_settings(pack)) for pack in packs for rule in pack.rules
         ]
 
-    def evaluate(self, record: CaseRecord) -> tuple[RuleResult, ...]:
-        context = cel.Context({"case": record.normalised}, self.functions)
+    def pack_settings(self, pack: RulePack) -> dict[str, Any]:
+        """The run's values of the pack's settings (defaults with the user's overrides)."""
+        return self.settings.packs.get(pack.name, pack.default_settings())
+
+    def context(self, record: CaseRecord) -> cel.Context:
+        """The record bound as `case`, with the date helpers: one per record, shared by rules and waivers."""
+        return cel.Context({"case": record.normalised}, self.functions)
+
+    def evaluate(self, record: CaseRecord, context: cel.Context | None = None) -> tuple[RuleResult, ...]:
+        if context is None:
+            context = self.context(record)
         return tuple(self.evaluate_rule(compiled, record, context) for compiled in self.rules)
 
     def evaluate_rule(self, compiled: CompiledRule, record: CaseRecord, context: cel.Context) -> RuleResult:

@@ -28,7 +28,7 @@ from xml.etree import ElementTree
 
 from checker.cases import CaseRecord, RawRecord, Rejection, check_record
 from checker.engine import Evaluator
-from checker.results import ERROR, NOT_APPLICABLE, STATUSES, RuleResult
+from checker.results import ERROR, NOT_APPLICABLE, RULE_STATUSES, RuleResult
 from checker.rules import FIXTURE_SUFFIXES, RulePack
 from checker.settings import RunSettings
 from checker.yamlsource import Location, SourceError, load_yaml
@@ -113,9 +113,9 @@ def load_fixtures(file: Path) -> list[Fixture]:
         if not isinstance(expect, dict) or not expect:
             raise SourceError(where, "'expect' maps rule ids to statuses")
         for rule_id, status in expect.items():
-            if status not in STATUSES:
+            if status not in RULE_STATUSES:
                 raise SourceError(locations.at(("fixtures", index, "expect", rule_id)),
-                                  f"expected status {status!r} is not one of: {', '.join(STATUSES)}")
+                                  f"expected status {status!r} is not one of: {', '.join(RULE_STATUSES)}")
         fragment = item.get("case") or {}
         record = merge(base, fragment)
         if not (isinstance(fragment, dict) and "case_id" in fragment):

@@ -6,7 +6,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 PASS, FAIL, NOT_APPLICABLE, ERROR, MANUAL = "pass", "fail", "not_applicable", "error", "manual"
-STATUSES = (PASS, FAIL, NOT_APPLICABLE, ERROR, MANUAL)
+# `waived`: an audit team's documented waiver took the file out of the rule (see checker.waivers).
+# A rule never gives it itself, so fixtures cannot expect it (RULE_STATUSES).
+WAIVED = "waived"
+RULE_STATUSES = (PASS, FAIL, NOT_APPLICABLE, ERROR, MANUAL)
+STATUSES = RULE_STATUSES + (WAIVED,)
 
 
 @dataclass(frozen=True)
@@ -26,11 +30,13 @@ class RuleResult:
     evidence: tuple[Evidence, ...] = ()
     clause: str | None = None  # the clause that decided a fail or error
     explanation: tuple[str, ...] = ()  # the values read, in the rule's words
+    waived_from: str | None = None  # for a waived result: the status the rule gave before the waiver
 
     def as_dict(self) -> dict[str, Any]:
         return {"rule_id": self.rule_id, "status": self.status, "message": self.message,
                 "clause": self.clause, "explanation": list(self.explanation),
-                "evidence": [item.as_dict() for item in self.evidence]}
+                "evidence": [item.as_dict() for item in self.evidence],
+                **({"waived_from": self.waived_from} if self.waived_from is not None else {})}
 
 
 @dataclass(frozen=True)
@@ -89,6 +95,7 @@ class RunReport:
     stratified: list[dict[str, Any]] | None = None  # population estimates when a sample manifest is given
     # Where a case file's judgement and a review workbook's differ; None when no workbook was given.
     judgement_conflicts: list[dict[str, Any]] | None = None
+    waivers: list[dict[str, Any]] | None = None  # each waiver's use, when a waivers file is given
 
     def as_dict(self, include_records: bool = True) -> dict[str, Any]:
         return {
@@ -104,4 +111,5 @@ class RunReport:
             "rejected": self.rejected,
             **({"stratified": self.stratified} if self.stratified is not None else {}),
             **({"judgement_conflicts": self.judgement_conflicts} if self.judgement_conflicts is not None else {}),
+            **({"waivers": self.waivers} if self.waivers is not None else {}),
         }

@@ -31,6 +31,7 @@ from checker.rules import RulePack
 from checker.scoring import finish_score, new_score, tally
 from checker.settings import RunSettings
 from checker.strata import estimate_result
+from checker.waivers import Waiver, WaiverApplier, WaiverEvent
 
 CHUNK_SIZE = 200  # records per task sent to a worker process
 PROGRESS_EVERY = 500  # records between progress callbacks
@@ -48,21 +49,26 @@ Progress = Callable[[int, CaseSource], None]  # (records read so far, the source
 
 
 def run_check(cases: Path | str | CaseSource, packs: list[RulePack], settings: RunSettings,
-              manifest: dict[str, Any] | None = None, judgements: Judgements | None = None, *,
-              sinks: Sequence[ResultSink] = (),
+              manifest: dict[str, Any] | None = None, judgements: Judgements | None = None,
+              waivers: Sequence[Waiver] | None = None, *, sinks: Sequence[ResultSink] = (),
               keep: bool | Callable[[RecordResult], bool] = True, jobs: int = 1,
               progress: Progress | None = None) -> RunReport:
     """Score an input; with the manifest of a stratified draw, also estimate each rule's population rate.
 
     `judgements` (a filled review workbook) fill manual rules the case files leave pending; where a case
     file already has a different answer, its own is counted and the conflict is reported.
+    With `waivers` (`checker.waivers.load_waivers`), those not expired at `settings.as_of` (default today)
+    turn matching results into `waived`.
     `keep`: which evaluated records the report holds (all by default; the sinks see every one).
     """
     source = cases if isinstance(cases, CaseSource) else open_source(cases)
     keep_record = keep if callable(keep) else (lambda record: keep)
     if manifest is not None:
         keep_record = lambda record: True  # noqa: E731 - estimates need every record (a sample: small)
-    checker = RecordChecker(packs, settings, judgements)
+    if waivers is not None:
+        settings = settings.with_as_of()  # the date used is a printed setting
+    checker = RecordChecker(packs, settings, judgements, waivers)
+    applier = checker.waivers  # counts what the waivers did, from each record's waiver events
     reconciliation = Reconciliation()
     scores = {compiled.rule.id: new_score(compiled.rule) for compiled in checker.evaluator.rules}
     records: list[RecordResult] = []
@@ -85,6 +91,8 @@ def run_check(cases: Path | str | CaseSource, packs: list[RulePack], settings: R
                 sink.rejected(rejection)
             continue
         evaluated += 1
+        if applier is not None:
+            applier.record(outcome.record.case_id, outcome.waiver_events)
         tally(scores, outcome.record)
         if judgements is not None:
             reconciliation.add(outcome.record.case_id, outcome.file_judgements, outcome.record.results, judgements)
@@ -113,6 +121,9 @@ def run_check(cases: Path | str | CaseSource, packs: list[RulePack], settings: R
         report.input["judgements"] = judgements.as_dict()
         report.judgement_conflicts = reconciliation.conflicts
         report.warnings += reconciliation.warnings(judgements)
+    if applier is not None:
+        report.waivers = applier.summary()
+        report.warnings += applier.warnings()
     if manifest is not None:
         report.stratified = [estimate.as_dict() for estimate in
                              estimate_result(report.as_dict(), manifest, settings.confidence)]
@@ -132,13 +143,19 @@ class Evaluated:
     unknown_fields: tuple[str, ...]  # fields not in the case model
     seen_paths: tuple[str, ...]  # fields rules read that this checker sees for the first time
     file_judgements: dict[str, str]  # the case file's own audit.judgements
+    waiver_events: tuple[WaiverEvent, ...] = ()  # what each waiver did to this record's results
 
 
 class RecordChecker:
     """Checks and evaluates one raw record; one per process."""
 
-    def __init__(self, packs: list[RulePack], settings: RunSettings, judgements: Judgements | None = None) -> None:
+    def __init__(self, packs: list[RulePack], settings: RunSettings, judgements: Judgements | None = None,
+                 waivers: Sequence[Waiver] | None = None) -> None:
         self.evaluator = Evaluator(packs, settings, judgements.items if judgements is not None else None)
+        self.waivers = None
+        if waivers is not None:
+            assert settings.as_of is not None
+            self.waivers = WaiverApplier(waivers, packs, self.evaluator, settings.as_of)
         self.timezone = settings.timezone
         self.read_paths = _paths_read(self.evaluator)
         self.unseen = set(self.read_paths)
@@ -151,8 +168,14 @@ class RecordChecker:
         if self.unseen:  # usually empty after the first few records
             seen = tuple(path for path in self.unseen if _exported(item, path))
             self.unseen.difference_update(seen)
-        result = RecordResult(item.index, item.line, item.case_id, self.evaluator.evaluate(item))
-        return Evaluated(result, item.unknown_fields, seen, value_at(item.normalised, "audit.judgements") or {})
+        context = self.evaluator.context(item)
+        results = self.evaluator.evaluate(item, context)
+        events: tuple[WaiverEvent, ...] = ()
+        if self.waivers is not None:
+            results, events = self.waivers.apply(item, results, context)
+        result = RecordResult(item.index, item.line, item.case_id, results)
+        return Evaluated(result, item.unknown_fields, seen, value_at(item.normalised, "audit.judgements") or {},
+                         events)
 
 
 def _outcomes(source: CaseSource, checker: RecordChecker, jobs: int) -> Iterator[Evaluated | Rejection]:

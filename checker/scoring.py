@@ -1,7 +1,8 @@
 """Scoring a sample as the inspectorate does: per rule, "X of Y applicable", a rate and its interval.
 
-applicable = pass + fail (errors and pending judgements are counted apart, never
-in the denominator); rate = pass / applicable; the interval is Wilson by
+applicable = pass + fail (errors, pending judgements and waived results are
+counted apart, never in the denominator: a waived result is not a pass);
+rate = pass / applicable; the interval is Wilson by
 default, Wald for comparison with published "+/-" figures. A rule with no
 applicable file has no rate, and says so.
 """

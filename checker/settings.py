@@ -2,19 +2,21 @@
 
 Where the law or guidance is not certain, the choice is a setting with a
 default: the interval method and level, the time zone for offset-less times,
-the working-day calendar, and each pack's declared settings (deadlines and the
-like, overridable with `--set name=value`).
+the working-day calendar, each pack's declared settings (deadlines and the
+like, overridable with `--set name=value`), and the reference date that waivers'
+expiry dates are compared with (`--as-of`, default today in the run's zone).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
 from typing import Any
 
 from checker.intervals import check_level, check_method
 from checker.rules import RulePack
 from checker.statements import GradeBands
-from checker.timestamps import DEFAULT_TIMEZONE, zone
+from checker.timestamps import DEFAULT_TIMEZONE, parse_date, zone
 from checker.workdays import DEFAULT_CALENDAR, WorkingDayCalendar, check_calendar
 
 
@@ -28,12 +30,16 @@ class RunSettings:
     packs: dict[str, dict[str, Any]] = field(default_factory=dict)
     # A force's own mapping of rates to grade words; none is shipped as if official.
     grade_bands: GradeBands | None = None
+    # The date a waiver's `expires` is compared with; a run with waivers and no date uses today (`with_as_of`).
+    as_of: date | None = None
 
     def __post_init__(self) -> None:
         check_method(self.interval)
         check_level(self.confidence)
         zone(self.timezone)
         check_calendar(self.calendar)
+        if self.as_of is not None and (not isinstance(self.as_of, date) or isinstance(self.as_of, datetime)):
+            raise ValueError(f"as_of must be a date, found {self.as_of!r}")
 
     @property
     def working_days(self) -> WorkingDayCalendar:
@@ -48,7 +54,22 @@ class RunSettings:
             "working_day_convention": self.working_days.convention,
             "packs": {name: dict(values) for name, values in self.packs.items()},
             "grade_bands": self.grade_bands.as_dict() if self.grade_bands else None,
+            "as_of": self.as_of.isoformat() if self.as_of else None,
         }
+
+    def with_as_of(self) -> RunSettings:
+        """These settings with a reference date: the given one, else today in the run's zone."""
+        if self.as_of is not None:
+            return self
+        return replace(self, as_of=datetime.now(zone(self.timezone)).date())
+
+
+def parse_as_of(text: str) -> date:
+    """`--as-of 2023-01-31` → a date; ValueError saying what is expected."""
+    try:
+        return parse_date(text)
+    except ValueError as exc:
+        raise ValueError(f"--as-of: {exc}") from None
 
 
 def parse_overrides(pairs: list[str]) -> dict[str, str]:

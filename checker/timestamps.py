@@ -41,6 +41,16 @@ def is_date_only(text: str) -> bool:
     return bool(_DATE_ONLY.match(text))
 
 
+def parse_date(text: str) -> date:
+    """A calendar date written `YYYY-MM-DD` (nothing else: `20230131` or a week date is refused)."""
+    try:
+        if not is_date_only(text):
+            raise ValueError
+        return date.fromisoformat(text)
+    except ValueError:
+        raise TimestampError(f"{text!r} is not a date: expected YYYY-MM-DD, e.g. '2023-03-31'") from None
+
+
 def parse_timestamp(text: str, zone_name: str = DEFAULT_TIMEZONE) -> datetime:
     """Parse an ISO 8601 timestamp or date from a case file into an aware UTC datetime."""
     try:

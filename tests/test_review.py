@@ -175,16 +175,16 @@ def test_case_text_that_looks_like_a_formula_is_neutralised(rules_dir: Path, tmp
 def test_filled_answers_change_the_counts_exactly(cases: Path, rules_dir: Path, tmp_path: Path) -> None:
     before = score(cases, rules_dir, tmp_path)
     assert "judgement_conflicts" not in before  # only when a workbook is given
-    assert counts(before, "t-justifiable") == {"pass": 1, "fail": 0, "not_applicable": 2, "error": 0, "manual": 6}
-    assert counts(before, "t-engagement") == {"pass": 0, "fail": 1, "not_applicable": 0, "error": 0, "manual": 8}
+    assert counts(before, "t-justifiable") == {"pass": 1, "fail": 0, "not_applicable": 2, "error": 0, "manual": 6, "waived": 0}
+    assert counts(before, "t-engagement") == {"pass": 0, "fail": 1, "not_applicable": 0, "error": 0, "manual": 8, "waived": 0}
     workbook = fill(make_workbook(cases, rules_dir, tmp_path / "review.xlsx"), {
         # t-justifiable rows of J-01, J-02, J-03, J-04; t-engagement rows of J-01 and O-02
         "D2": "yes", "E2": "A. Reviewer", "F2": "Rationale is clear", "D4": "Yes", "D6": "NO", "D8": " n/a ",
         "D3": "yes", "D15": "no"})
     after = score(cases, rules_dir, tmp_path, "--judgements", workbook)
     # pending falls by the number answered; each answer lands on its status
-    assert counts(after, "t-justifiable") == {"pass": 3, "fail": 1, "not_applicable": 3, "error": 0, "manual": 2}
-    assert counts(after, "t-engagement") == {"pass": 1, "fail": 2, "not_applicable": 0, "error": 0, "manual": 6}
+    assert counts(after, "t-justifiable") == {"pass": 3, "fail": 1, "not_applicable": 3, "error": 0, "manual": 2, "waived": 0}
+    assert counts(after, "t-engagement") == {"pass": 1, "fail": 2, "not_applicable": 0, "error": 0, "manual": 6, "waived": 0}
     assert counts(after, "t-signed") == counts(before, "t-signed")
     justified = result_of(after, "J-01", "t-justifiable")
     assert justified["status"] == "pass" and justified["clause"] == "judgement"
@@ -220,11 +220,11 @@ def test_shipped_sample_round_trip(tmp_path: Path) -> None:
     assert len(out16) == 3 and all(row[8] == "16" for row in rows if row[1] == "out16-justifiable")
     before = score(cases, RULES, tmp_path)
     assert counts(before, "out16-justifiable") == {"pass": 5, "fail": 0, "not_applicable": 72, "error": 0,
-                                                   "manual": 3}
+                                                   "manual": 3, "waived": 0}
     fill(output, {f"D{out16[0]}": "yes", f"D{out16[1]}": "yes", f"D{out16[2]}": "no"})
     after = score(cases, RULES, tmp_path, "--judgements", output)
     assert counts(after, "out16-justifiable") == {"pass": 7, "fail": 1, "not_applicable": 72, "error": 0,
-                                                  "manual": 0}
+                                                  "manual": 0, "waived": 0}
     engagement = next(rule for rule in after["rules"] if rule["id"] == "vc-engagement-good")
     assert engagement["counts"]["manual"] == counts(before, "vc-engagement-good")["manual"] == 30
 
@@ -251,7 +251,7 @@ def test_a_conflict_with_the_case_file_is_reported_and_the_case_file_counts(
     assert result_of(data, "J-01", "t-justifiable")["status"] == "pass"  # the case file's answer
     assert result_of(data, "J-02", "t-justifiable")["status"] == "fail"
     # J-07 yes (file), J-01 yes (file), J-02 no (file and workbook); O-01, O-02 not applicable
-    assert counts(data, "t-justifiable") == {"pass": 2, "fail": 1, "not_applicable": 2, "error": 0, "manual": 4}
+    assert counts(data, "t-justifiable") == {"pass": 2, "fail": 1, "not_applicable": 2, "error": 0, "manual": 4, "waived": 0}
     conflict_line = (f"judgement conflict: J-01 t-justifiable: the case file says 'yes', {workbook} Review!D2 says "
                      "'no'; the case file's answer is counted")
     unused_line = (f"judgement not used: {workbook} Review!D16 (O-01 t-justifiable): the rule's status on this "

@@ -5,8 +5,8 @@ from __future__ import annotations
 from tabulate import tabulate
 
 from checker.report.table import settings_line
-from checker.report.wording import count_of, interval_text, percent
-from checker.results import ERROR, FAIL, MANUAL, PASS, RunReport
+from checker.report.wording import count_of, interval_text, percent, waiver_line
+from checker.results import ERROR, FAIL, MANUAL, PASS, WAIVED, RunReport
 
 
 def escape(text: object) -> str:
@@ -15,16 +15,18 @@ def escape(text: object) -> str:
 
 def render(report: RunReport) -> str:
     grades = bool(report.settings.get("grade_bands"))
+    waivers = report.waivers is not None  # the waived column only when a waivers file was given
     rows = [
         [escape(score.id), escape(score.title), count_of(score.counts[PASS], score.applicable),
          percent(score.rate) + ("\\*" if score.reliable is False else ""), interval_text(score.interval),
          score.counts[FAIL], score.counts[ERROR], score.counts[MANUAL]]
+        + ([score.counts[WAIVED]] if waivers else [])
         + ([escape(score.grade or "—")] if grades else [])
         for score in report.rules
     ]
     level = f"{report.settings['confidence'] * 100:g}%"
     headers = ["rule", "title", "passed", "rate", f"{level} interval ({report.settings['interval']})",
-               "fail", "error", "pending"] + (["grade"] if grades else [])
+               "fail", "error", "pending"] + (["waived"] if waivers else []) + (["grade"] if grades else [])
     summary = report.summary
     lines = ["# Case file compliance", "", tabulate(rows, headers=headers, tablefmt="github", disable_numparse=True), ""]
     if any(score.reliable is False for score in report.rules):
@@ -34,6 +36,9 @@ def render(report: RunReport) -> str:
               f"{summary['records_rejected']} rejected.", "", "**Rule packs:**", ""]
     lines += [f"- {escape(r['name'])} {escape(r['version'])} ({escape(r['code_version'])})" for r in report.rulesets]
     lines += ["", escape(settings_line(report)).replace("Settings:", "**Settings:**", 1)]
+    if report.waivers is not None:
+        lines += ["", "**Waivers** (waived results are not in the rates' denominators):", ""]
+        lines += [f"- {escape(waiver_line(entry))}" for entry in report.waivers]
     if report.rejected:
         lines += ["", "**Rejected records:**", ""]
         for rejection in report.rejected:

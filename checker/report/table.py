@@ -4,23 +4,26 @@ from __future__ import annotations
 
 from tabulate import tabulate
 
-from checker.report.wording import count_of, interval_text, percent
-from checker.results import ERROR, FAIL, MANUAL, PASS, RunReport
+from checker.report.wording import count_of, interval_text, percent, waiver_line
+from checker.results import ERROR, FAIL, MANUAL, PASS, WAIVED, RunReport
 from checker.strata import render_estimates_table
 
 
 def render(report: RunReport) -> str:
     # A rate marked * rests on too few files for its interval: quote it as "X of Y".
+    waivers = report.waivers is not None  # the waived column only when a waivers file was given
     rows = [
         [score.id, _clip(score.title, 48), count_of(score.counts[PASS], score.applicable),
          percent(score.rate) + ("*" if score.reliable is False else ""),
          interval_text(score.interval), score.counts[FAIL], score.counts[ERROR], score.counts[MANUAL]]
+        + ([score.counts[WAIVED]] if waivers else [])
         + ([score.grade or "—"] if report.settings.get("grade_bands") else [])
         for score in report.rules
     ]
     level = f"{report.settings['confidence'] * 100:g}%"
-    headers = ["rule", "title", "passed", "rate", f"{level} interval ({report.settings['interval']})",
-               "fail", "error", "pending"] + (["grade"] if report.settings.get("grade_bands") else [])
+    headers = (["rule", "title", "passed", "rate", f"{level} interval ({report.settings['interval']})",
+                "fail", "error", "pending"] + (["waived"] if waivers else [])
+               + (["grade"] if report.settings.get("grade_bands") else []))
     lines = [tabulate(rows, headers=headers, tablefmt="simple"), ""]
     summary = report.summary
     lines.append(f"Records: {summary['records_read']} read, {summary['records_evaluated']} evaluated, "
@@ -34,6 +37,9 @@ def render(report: RunReport) -> str:
     lines.append("Rule packs: " + ", ".join(f"{r['name']} {r['version']} ({r['code_version']})"
                                              for r in report.rulesets))
     lines.append(settings_line(report))
+    if report.waivers is not None:
+        lines.append(f"Waivers ({len(report.waivers)}; waived results are not in the rates' denominators):")
+        lines += [f"  {waiver_line(entry)}" for entry in report.waivers]
     for rejection in report.rejected:
         case = f" case {rejection['case_id']}" if rejection["case_id"] else ""
         line = f" (line {rejection['line']})" if rejection.get("line") else ""
@@ -53,6 +59,8 @@ def settings_line(report: RunReport) -> str:
              f"working days: {settings['working_day_convention']}"]
     if settings.get("grade_bands"):
         parts.append(f"grade bands from {settings['grade_bands']['source']}")
+    if settings.get("as_of"):
+        parts.append(f"as-of={settings['as_of']}")
     for pack, values in settings["packs"].items():
         parts += [f"{pack}.{name}={value}" for name, value in values.items()]
     return "Settings: " + ", ".join(parts)

@@ -1,4 +1,4 @@
-"""How figures are written for people: "13 of 17", "85.2%", "79.4%–89.7%", "+/- 5.1"."""
+"""How figures are written for people: "13 of 17", "85.2%", "79.4%–89.7%", "+/- 5.1", a waiver's use."""
 
 from __future__ import annotations
 
@@ -20,3 +20,20 @@ def interval_text(interval: dict[str, Any] | None) -> str:
     if interval.get("margin") is not None:
         text += f" (±{interval['margin'] * 100:.1f})"
     return text
+
+
+def waiver_line(entry: dict[str, Any]) -> str:
+    """One waiver of `RunReport.waivers`: its rule, files, what it did, and its reason, approver and expiry."""
+    if entry["cases"] is not None:
+        scope = f"{len(entry['cases'])} case(s): {', '.join(entry['cases'])}"
+    else:
+        scope = f"where {' '.join(entry['where'].split())}"
+    if entry["state"] == "expired":
+        did = "expired, not applied"
+    elif entry["state"] == "unused":
+        did = "unused, waived nothing"
+    else:
+        was = ", ".join(f"{count} {status}" for status, count in entry["waived_from"].items() if count)
+        did = f"waived {entry['waived']} ({was})"
+    return (f"{entry['rule_id']} [{scope}]: {did}. Reason: {entry['reason']}; approved by {entry['approved_by']}; "
+            f"expires {entry['expires']} ({entry['location']})")

@@ -14,7 +14,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from checker.report.csv_report import HEADERS, finding_rows, neutralise
 from checker.report.table import settings_line
 from checker.report.wording import count_of
-from checker.results import ERROR, FAIL, MANUAL, PASS, RunReport
+from checker.results import ERROR, FAIL, MANUAL, PASS, WAIVED, RunReport
 
 PERCENT = "0.0%"
 _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
@@ -44,17 +44,20 @@ def _append(sheet: Worksheet, values: list[Any]) -> None:
 
 def _summary(sheet: Worksheet, report: RunReport) -> None:
     grades = bool(report.settings.get("grade_bands"))
+    waivers = report.waivers is not None  # the waived column only when a waivers file was given
     level = f"{report.settings['confidence'] * 100:g}%"
     headers = ["rule", "title", "passed", "applicable", "rate", f"{level} interval low", f"{level} interval high",
-               "fail", "error", "pending", "reliable", "note"] + (["grade"] if grades else [])
+               "fail", "error", "pending"] + (["waived"] if waivers else []) + ["reliable", "note"] + (
+                   ["grade"] if grades else [])
     _header(sheet, 1, headers)
     sheet.freeze_panes = "A2"
     for score in report.rules:
         interval = score.interval or {}
         _append(sheet, [score.id, score.title, count_of(score.counts[PASS], score.applicable), score.applicable,
                         score.rate, interval.get("low"), interval.get("high"), score.counts[FAIL],
-                        score.counts[ERROR], score.counts[MANUAL],
-                        None if score.reliable is None else ("yes" if score.reliable else "no: quote X of Y"),
+                        score.counts[ERROR], score.counts[MANUAL]]
+                       + ([score.counts[WAIVED]] if waivers else [])
+                       + [None if score.reliable is None else ("yes" if score.reliable else "no: quote X of Y"),
                         score.note] + ([score.grade] if grades else []))
         for column in (5, 6, 7):
             sheet.cell(row=sheet.max_row, column=column).number_format = PERCENT
@@ -69,6 +72,22 @@ def _summary(sheet: Worksheet, report: RunReport) -> None:
     for warning in report.warnings:
         _append(sheet, ["Warning", warning])
     sheet.column_dimensions["B"].width = 48
+
+
+WAIVER_HEADERS = ["rule", "cases", "where", "reason", "approved by", "expires", "state", "waived", "waived from",
+                  "would have waived (expired)", "case ids not scored", "selector errors", "location"]
+
+
+def _waivers(sheet: Worksheet, waivers: list[dict[str, Any]]) -> None:
+    """One row per waiver: what it covers, who approved it until when, and what it did in this run."""
+    _header(sheet, 1, WAIVER_HEADERS)
+    sheet.freeze_panes = "A2"
+    for entry in waivers:
+        was = ", ".join(f"{count} {status}" for status, count in entry["waived_from"].items() if count)
+        _append(sheet, [entry["rule_id"], ", ".join(entry["cases"] or []), entry["where"], entry["reason"],
+                        entry["approved_by"], entry["expires"], entry["state"], entry["waived"], was,
+                        entry["would_have_waived"], ", ".join(entry["cases_not_scored"]), entry["selector_errors"],
+                        entry["location"]])
 
 
 def _findings(sheet: Worksheet, report: RunReport) -> None:
@@ -104,6 +123,9 @@ def render(report: RunReport) -> bytes:
     taken = {"summary", "findings"}
     _summary(summary, report)
     _findings(workbook.create_sheet("Findings"), report)
+    if report.waivers is not None:
+        taken.add("waivers")
+        _waivers(workbook.create_sheet("Waivers"), report.waivers)
     _rule_sheets(workbook, report, taken)
     buffer = io.BytesIO()
     workbook.save(buffer)
