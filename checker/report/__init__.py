@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from checker.report import csv_report, json_report, markdown, table, xlsx
+from checker.report import csv_report, html, json_report, markdown, table, xlsx
 from checker.results import RunReport
 
 FORMATS: dict[str, Callable[[RunReport], str | bytes]] = {
@@ -14,6 +14,7 @@ FORMATS: dict[str, Callable[[RunReport], str | bytes]] = {
     "csv": csv_report.render,
     "markdown": markdown.render,
     "xlsx": xlsx.render,
+    "html": html.render,
 }
 
 # File extension → format, for `--output report.json --output findings.csv`.
@@ -23,6 +24,7 @@ EXTENSIONS: dict[str, str] = {
     ".csv": "csv",
     ".md": "markdown",
     ".xlsx": "xlsx",
+    ".html": "html",
 }
 
 
