@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from checker.report import csv_report, json_report, markdown, table, xlsx
+from checker.report import csv_report, html, json_report, markdown, table, xlsx
 from checker.results import RunReport
 
 FORMATS: dict[str, Callable[[RunReport], str | bytes]] = {
@@ -20,10 +20,11 @@ FORMATS: dict[str, Callable[[RunReport], str | bytes]] = {
     "csv": csv_report.render,
     "markdown": markdown.render,
     "xlsx": xlsx.render,
+    "html": html.render,
 }
 
 WRITERS = {"json": json_report.JsonReportWriter, "csv": csv_report.CsvFindingsWriter}
-NEEDS_RECORDS = {"xlsx"}  # every other format reads only the scores, or is written as the run goes
+NEEDS_RECORDS = {"xlsx", "html"}  # every other format reads only the scores, or is written as the run goes
 
 # File extension → format, for `--output report.json --output findings.csv`.
 EXTENSIONS: dict[str, str] = {
@@ -32,6 +33,7 @@ EXTENSIONS: dict[str, str] = {
     ".csv": "csv",
     ".md": "markdown",
     ".xlsx": "xlsx",
+    ".html": "html",
 }
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from checker.results import RunReport
+from checker.results import NOT_APPLICABLE, Evidence, RuleResult, RunReport
 
 
 class CaseNotFound(LookupError):
@@ -25,10 +25,17 @@ def render_case(report: RunReport, case_id: str) -> str:
         lines.append(f"{result.status.upper():<15} {result.rule_id}: {titles.get(result.rule_id, '')}")
         if result.message:
             lines.append(f"{'':15} {result.message}")
-        for line in result.explanation:
-            if line not in result.message:  # fails already quote what they read in the message
-                lines.append(f"{'':15} read: {line}")
-        if result.status != "not_applicable":
-            for item in result.evidence:
-                lines.append(f"{'':15} evidence: {item.path} = {json.dumps(item.value, ensure_ascii=False)}")
+        lines += [f"{'':15} read: {line}" for line in explanation_lines(result)]
+        if result.status != NOT_APPLICABLE:
+            lines += [f"{'':15} evidence: {evidence_line(item)}" for item in result.evidence]
     return "\n".join(lines) + "\n"
+
+
+def explanation_lines(result: RuleResult) -> list[str]:
+    """The values a rule read, less those its message already quotes (fails quote what they read)."""
+    return [line for line in result.explanation if line not in result.message]
+
+
+def evidence_line(item: Evidence) -> str:
+    """`path = value`, the value as JSON so that strings, numbers and null read unambiguously."""
+    return f"{item.path} = {json.dumps(item.value, ensure_ascii=False, default=str)}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from tabulate import tabulate
 
 from checker.report.table import settings_line
-from checker.report.wording import count_of, interval_text, percent, waiver_line
+from checker.report.wording import SMALL_SAMPLE_NOTE, count_of, interval_text, percent, waiver_line
 from checker.results import ERROR, FAIL, MANUAL, PASS, WAIVED, RunReport
 
 
@@ -30,8 +30,7 @@ def render(report: RunReport) -> str:
     summary = report.summary
     lines = ["# Case file compliance", "", tabulate(rows, headers=headers, tablefmt="github", disable_numparse=True), ""]
     if any(score.reliable is False for score in report.rules):
-        lines += ["\\* fewer than 30 applicable files, or fewer than 5 passes or failures: the interval is "
-                  "unreliable; report the result as \"X of Y\".", ""]
+        lines += ["\\* " + SMALL_SAMPLE_NOTE, ""]
     lines += [f"**Records:** {summary['records_read']} read, {summary['records_evaluated']} evaluated, "
               f"{summary['records_rejected']} rejected.", "", "**Rule packs:**", ""]
     lines += [f"- {escape(r['name'])} {escape(r['version'])} ({escape(r['code_version'])})" for r in report.rulesets]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tabulate import tabulate
 
-from checker.report.wording import count_of, interval_text, percent, waiver_line
+from checker.report.wording import SMALL_SAMPLE_NOTE, count_of, interval_text, percent, waiver_line
 from checker.results import ERROR, FAIL, MANUAL, PASS, WAIVED, RunReport
 from checker.strata import render_estimates_table
 
@@ -29,8 +29,7 @@ def render(report: RunReport) -> str:
     lines.append(f"Records: {summary['records_read']} read, {summary['records_evaluated']} evaluated, "
                  f"{summary['records_rejected']} rejected.")
     if any(score.reliable is False for score in report.rules):
-        lines.append("* fewer than 30 applicable files, or fewer than 5 passes or failures: the interval is "
-                     "unreliable; report the result as \"X of Y\".")
+        lines.append("* " + SMALL_SAMPLE_NOTE)
     no_rate = [score.id for score in report.rules if score.rate is None]
     if no_rate:
         lines.append(f"No applicable files, so no rate: {', '.join(no_rate)}.")

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+# The footnote to a rate marked * (RuleScore.reliable is False), in every format that marks one.
+SMALL_SAMPLE_NOTE = ("fewer than 30 applicable files, or fewer than 5 passes or failures: the interval is "
+                     "unreliable; report the result as \"X of Y\".")
+
 
 def count_of(passed: int, applicable: int) -> str:
     return f"{passed} of {applicable}"
