@@ -113,7 +113,7 @@ def _decode(text: str) -> tuple[Any, str | None]:
     try:
         return json.loads(text), None
     except json.JSONDecodeError as exc:
-        if exc.pos >= len(text.rstrip()):
+        if not text.endswith("\n") or exc.pos >= len(text.rstrip()):  # the file's last line, cut short
             return None, "the line ends in the middle of a record (is it truncated?)"
         return None, f"invalid JSON at column {exc.colno}: {exc.msg}"
     except RecursionError:

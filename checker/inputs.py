@@ -271,6 +271,9 @@ def _json_array_records(stream: IO[str], name: str) -> Iterator[RawRecord]:
         position = window.skip_space(position)
         if position < len(window.text) and window.text[position] == ",":
             position = window.drop_before(window.skip_space(position + 1))
+            if position >= len(window.text):
+                raise InputError(name, "the file ends before the closing ']' (is it truncated?)",
+                                 *window.line_at(position))
             continue
         if position >= len(window.text):
             raise InputError(name, "the file ends before the closing ']' (is it truncated?)", *window.line_at(position))

@@ -1,0 +1,224 @@
+"""Inputs in every form, streamed: JSON array, JSON Lines, gzip, standard input; malformed inputs located."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from checker.cases import InputError, Rejection
+from checker.inputs import CaseSource, format_from_name, open_source, read_cases
+from tests.conftest import ROOT, make_case, write_cases
+
+
+def jsonl(path: Path, records: list[object]) -> Path:
+    path.write_text("".join(json.dumps(record) + "\n" for record in records), encoding="utf-8")
+    return path
+
+
+def outcomes(path: Path | str, **options: object) -> list[tuple[str, str | None, int | None]]:
+    """(kind, case_id, line) for every record, in input order."""
+    return [("rejected" if isinstance(item, Rejection) else "valid", item.case_id, item.line)
+            for item in read_cases(path, **options)]  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("name", "expected"), [
+    ("cases.json", "json"), ("cases.JSONL", "jsonl"), ("cases.ndjson", "jsonl"), ("cases.jsonl.gz", "jsonl"),
+    ("cases.json.gz", "json"), ("export.csv", "csv"), ("export.xlsx", "xlsx"), ("cases.txt", None),
+])
+def test_format_comes_from_the_name_looking_through_gz(name: str, expected: str | None) -> None:
+    assert format_from_name(name) == expected
+
+
+def test_json_lines_give_the_same_records_as_a_json_array(tmp_path: Path) -> None:
+    records = [make_case(f"T-{n}") for n in range(5)]
+    array = outcomes(write_cases(tmp_path / "a.json", records))
+    lines = outcomes(jsonl(tmp_path / "a.jsonl", records))
+    assert [kind for kind, _, _ in array] == [kind for kind, _, _ in lines] == ["valid"] * 5
+    assert [case for _, case, _ in lines] == [f"T-{n}" for n in range(5)]
+    assert [line for _, _, line in lines] == [1, 2, 3, 4, 5]
+
+
+def test_gzip_is_recognised_by_its_bytes_and_hashed_as_written(tmp_path: Path) -> None:
+    plain = jsonl(tmp_path / "a.jsonl", [make_case("T-1"), make_case("T-2")])
+    packed = tmp_path / "a.jsonl.gz"
+    packed.write_bytes(gzip.compress(plain.read_bytes()))
+    source = open_source(packed)
+    assert [raw.line for raw in source.records()] == [1, 2]
+    import hashlib
+    assert source.sha256 == hashlib.sha256(packed.read_bytes()).hexdigest()
+
+
+def test_a_bad_json_line_is_one_rejected_record_and_reading_goes_on(tmp_path: Path) -> None:
+    path = tmp_path / "a.jsonl"
+    path.write_text(json.dumps(make_case("T-1")) + "\n{\"case_id\": \"T-2\", oops}\n\n"
+                    + json.dumps(make_case("T-3")) + "\n[1, 2]\n" + json.dumps(make_case("T-4"))[:40], encoding="utf-8")
+    items = list(read_cases(path))
+    assert [type(item).__name__ for item in items] == ["CaseRecord", "Rejection", "CaseRecord", "Rejection", "Rejection"]
+    bad_json, not_object, truncated = items[1], items[3], items[4]
+    assert (bad_json.line, bad_json.message) == (2, "invalid JSON at column 20: Expecting property name enclosed in double quotes")
+    assert not_object.line == 5 and "expected a case file (a JSON object), found list" in not_object.message
+    assert truncated.line == 6 and "ends in the middle of a record (is it truncated?)" in truncated.message
+    assert [item.index for item in items] == [0, 1, 2, 3, 4]  # a blank line is not a record
+
+
+def test_a_json_array_is_read_in_chunks_with_lines_right_across_chunk_edges(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr("checker.inputs._CHUNK", 64)  # many chunk edges inside records
+    records = [make_case(f"T-{n}", victim={"kind": "person", "age_at_offence": 20 + n}) for n in range(30)]
+    path = write_cases(tmp_path / "a.json", records)
+    expected_lines = [number for number, text in enumerate(path.read_text().splitlines(), 1) if text == " {"]
+    got = outcomes(path)
+    assert [kind for kind, _, _ in got] == ["valid"] * 30
+    assert [line for _, _, line in got] == expected_lines
+    values = [item.raw["victim"]["age_at_offence"] for item in read_cases(path)]
+    assert values == [20 + n for n in range(30)]
+
+
+def test_a_number_split_at_a_chunk_edge_is_read_whole(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr("checker.inputs._CHUNK", 4)
+    path = tmp_path / "n.json"
+    path.write_text("[12345678, 9]", encoding="utf-8")
+    assert [raw.data for raw in open_source(path).records()] == [12345678, 9]
+
+
+@pytest.mark.parametrize(("content", "message", "line"), [
+    (b'[{"case_id": "T-1"},\n{"case_id": "T-2"', "the file ends in the middle of this record (is it truncated?)", 2),
+    (b'[{"case_id": "T-1"},\n', "the file ends before the closing ']' (is it truncated?)", 2),
+    (b'{"case_id": "T-1"}', "expected a JSON array of case files", 1),
+    (b'[1]\n[2]', "unexpected text after the end of the JSON array", 2),
+    (b'[' + b'[' * 100000 + b']' * 100000 + b']', "nested too deeply", 1),
+])
+def test_a_json_array_that_cannot_be_read_is_located(tmp_path: Path, content: bytes, message: str, line: int) -> None:
+    path = tmp_path / "bad.json"
+    path.write_bytes(content)
+    with pytest.raises(InputError) as caught:
+        list(read_cases(path))
+    assert message in caught.value.message
+    assert caught.value.line == line
+
+
+def test_wrong_encoding_is_an_input_error_naming_the_line(tmp_path: Path) -> None:
+    path = tmp_path / "latin1.jsonl"
+    path.write_bytes(json.dumps(make_case("T-1")).encode() + b"\n" + '{"case_id": "Jos\xe9"}\n'.encode("latin-1"))
+    with pytest.raises(InputError) as caught:
+        list(read_cases(path))
+    assert "not UTF-8 text near line" in str(caught.value) and "export the file as UTF-8" in str(caught.value)
+
+
+def test_a_byte_order_mark_is_tolerated(tmp_path: Path) -> None:
+    path = tmp_path / "bom.jsonl"
+    path.write_bytes(b"\xef\xbb\xbf" + json.dumps(make_case("T-1")).encode() + b"\n")
+    assert outcomes(path) == [("valid", "T-1", 1)]
+
+
+def test_an_oversized_line_is_rejected_without_reading_it_whole(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr("checker.inputs.MAX_RECORD_CHARS", 1000)
+    path = tmp_path / "big.jsonl"
+    huge = make_case("T-2", crime={"reported_at": "2022-03-01", "recorded_at": "2022-03-01", "summary": "x" * 5000})
+    path.write_text("\n".join(json.dumps(r) for r in (make_case("T-1"), huge, make_case("T-3"))) + "\n",
+                    encoding="utf-8")
+    items = list(read_cases(path))
+    assert [(type(item).__name__, item.line) for item in items] == [("CaseRecord", 1), ("Rejection", 2),
+                                                                      ("CaseRecord", 3)]
+    assert "longer than" in items[1].message
+
+
+def test_duplicate_ids_are_rejected_across_the_stream(tmp_path: Path) -> None:
+    path = jsonl(tmp_path / "d.jsonl", [make_case("T-1"), make_case("T-2"), make_case("T-1")])
+    items = list(read_cases(path))
+    assert isinstance(items[2], Rejection)
+    assert items[2].message == "duplicate case_id 'T-1': first seen at record 1 (line 1); case ids must be unique"
+
+
+def test_an_unknown_input_format_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="unknown input format 'yaml': expected one of json, jsonl, csv, xlsx"):
+        open_source(tmp_path / "a.json", "yaml")
+
+
+def run_cli(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run([sys.executable, "-m", "checker.cli", *args], input=stdin, capture_output=True,
+                          cwd=ROOT, timeout=300)
+
+
+def test_standard_input_and_every_file_form_score_identically(tmp_path: Path) -> None:
+    records = json.loads((ROOT / "samples" / "cases.json").read_text(encoding="utf-8"))[:25]
+    plain = jsonl(tmp_path / "s.jsonl", records)
+    packed = tmp_path / "s.jsonl.gz"
+    packed.write_bytes(gzip.compress(plain.read_bytes()))
+    array = write_cases(tmp_path / "s.json", records)
+    reports = {}
+    for label, args, stdin in [("jsonl", [str(plain)], None), ("gz", [str(packed)], None),
+                               ("array", [str(array)], None), ("stdin", ["-"], plain.read_bytes()),
+                               ("stdin-gz", ["-", "--input-format", "jsonl"], packed.read_bytes()),
+                               ("jobs", [str(plain), "--jobs", "2"], None)]:
+        result = run_cli(*args, "--format", "json", stdin=stdin)
+        assert result.returncode == 0, result.stderr.decode()
+        reports[label] = json.loads(result.stdout)
+    statuses = {label: [[r["status"] for r in rec["results"]] for rec in report["records"]]
+                for label, report in reports.items()}
+    assert all(value == statuses["jsonl"] for value in statuses.values())
+    assert all(report["rules"] == reports["jsonl"]["rules"] for report in reports.values())
+    assert reports["stdin"]["input"]["path"] == "-" and reports["gz"]["input"]["format"] == "jsonl"
+    assert reports["stdin"]["input"]["sha256"] == reports["jsonl"]["input"]["sha256"]
+    assert reports["jobs"]["records"] == reports["jsonl"]["records"]
+
+
+def test_json_output_streams_one_record_per_line_and_keeps_the_contract(tmp_path: Path) -> None:
+    path = jsonl(tmp_path / "s.jsonl", [make_case(f"T-{n}") for n in range(3)] + ["not a case"])
+    out = tmp_path / "report.json"
+    result = run_cli(str(path), "--output", str(out))
+    assert result.returncode == 3  # one record rejected, output still written
+    text = out.read_text(encoding="utf-8")
+    record_lines = [line for line in text.splitlines() if line.startswith('  {"case_id"')]
+    assert len(record_lines) == 3
+    report = json.loads(text)
+    assert report["schema_version"] == 1 and [r["case_id"] for r in report["records"]] == ["T-0", "T-1", "T-2"]
+    assert report["summary"] == {"records_read": 4, "records_evaluated": 3, "records_rejected": 1}
+    assert report["rejected"][0]["line"] == 4
+    assert not (tmp_path / "report.json.partial").exists()
+
+
+def test_a_failed_run_leaves_no_half_written_output(tmp_path: Path) -> None:
+    path = tmp_path / "cut.json"
+    path.write_text(json.dumps([make_case("T-1"), make_case("T-2")])[:-30], encoding="utf-8")
+    out = tmp_path / "report.json"
+    result = run_cli(str(path), "--output", str(out), "--output", str(tmp_path / "f.csv"))
+    assert result.returncode == 2
+    assert "is it truncated?" in result.stderr.decode()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cut.json"]
+
+
+def test_no_progress_bar_when_standard_error_is_not_a_terminal(tmp_path: Path) -> None:
+    path = jsonl(tmp_path / "s.jsonl", [make_case(f"T-{n}") for n in range(3)])
+    result = run_cli(str(path), "--format", "json", "--output", str(tmp_path / "r.json"))
+    assert result.stderr.decode() == f"wrote {tmp_path / 'r.json'} (json)\n"
+
+
+def test_the_progress_callback_counts_records_and_bytes(tmp_path: Path) -> None:
+    from checker.rules import load_packs
+    from checker.runner import run_check
+    from checker.settings import RunSettings, pack_settings
+
+    path = jsonl(tmp_path / "s.jsonl", [make_case(f"T-{n}") for n in range(7)])
+    packs = load_packs([ROOT / "rules"])
+    calls: list[tuple[int, int, int | None]] = []
+    run_check(path, packs, RunSettings(packs=pack_settings(packs, {})),
+              progress=lambda records, source: calls.append((records, source.bytes_read, source.size)))
+    assert calls[-1] == (7, path.stat().st_size, path.stat().st_size)
+
+
+def test_stdin_is_sniffed_as_array_or_lines(monkeypatch) -> None:
+    class Stdin:
+        def __init__(self, data: bytes) -> None:
+            self.buffer = io.BufferedReader(io.BytesIO(data))
+
+    monkeypatch.setattr(sys, "stdin", Stdin(b'  [{"case_id": "A"}]'))
+    assert open_source("-").input_format == "json"
+    monkeypatch.setattr(sys, "stdin", Stdin(b'{"case_id": "A"}\n'))
+    source = open_source("-")
+    assert isinstance(source, CaseSource) and source.input_format == "jsonl"
