@@ -36,10 +36,10 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Mapping
+# statsmodels is imported where used: with scipy, ~100 MB that only the comparison needs.
 from dataclasses import dataclass, field
 from typing import Any
 
-from statsmodels.stats.proportion import confint_proportions_2indep, test_proportions_2indep
 from tabulate import tabulate
 
 from checker.intervals import check_level
@@ -155,6 +155,8 @@ def _is_count(value: object) -> bool:
 def compare_figures(rule_id: str, before: Figure, after: Figure, level: float = 0.95,
                     method: str = DEFAULT_METHOD) -> RuleComparison:
     """The difference after - before, its interval and the two-sided test of no difference."""
+    from statsmodels.stats.proportion import confint_proportions_2indep, test_proportions_2indep
+
     if not before.applicable or not after.applicable:
         side = "before" if not before.applicable else "after"
         return RuleComparison(rule_id, before, after, None, None, None, None, None,

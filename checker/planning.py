@@ -33,9 +33,7 @@ from __future__ import annotations
 
 import math
 
-from scipy.optimize import brentq
-from statsmodels.stats.proportion import proportion_confint, samplesize_confint_proportion
-
+# scipy and statsmodels are imported where used: ~100 MB that only these calculations need.
 from checker.intervals import METHODS, check_level, z_value
 
 PLANNING_METHODS = ("wald", "wilson")
@@ -89,6 +87,8 @@ def required_sample_size(expected_rate: float, margin: float, confidence: float 
 
     196 for P=0.85, M=0.05; 385 for P=0.5, M=0.05; 278 for P=0.5, M=0.05, N=1000 (Wald, 95%).
     """
+    from statsmodels.stats.proportion import samplesize_confint_proportion
+
     check_expected_rate(expected_rate)
     check_margin(margin)
     check_level(confidence)
@@ -141,6 +141,8 @@ def _wilson_size(expected_rate: float, margin: float, confidence: float, populat
     the Wald formula, keeps `required_sample_size` and
     `margin_for_sample_size` in agreement for Wilson too.
     """
+    from scipy.optimize import brentq
+
     def excess(n: float) -> float:
         width = _half_width(expected_rate, n, confidence, "wilson")
         if population is not None:
@@ -162,6 +164,8 @@ def _wilson_size(expected_rate: float, margin: float, confidence: float, populat
 
 def _half_width(expected_rate: float, n: float, confidence: float, method: str) -> float:
     """Half the interval's width at the expected rate, treated as P x n successes of n."""
+    from statsmodels.stats.proportion import proportion_confint
+
     if method == "wald":
         # Unclipped, as published "+/-" figures are (statsmodels clips the ends to [0, 1]).
         return z_value(confidence) * math.sqrt(expected_rate * (1 - expected_rate) / n)
