@@ -63,7 +63,10 @@ def unknown_keys(error: ValidationError) -> list[str]:
 def describe(error: ValidationError) -> str:
     """One sentence: what was found and what was expected."""
     if error.context:
-        error = best_match(error.context)
+        # Of the alternatives (anyOf/oneOf), describe one whose type fits the value: "the text is too
+        # long" says more than "expected an object" about a string that is too long.
+        fitting = [item for item in error.context if item.validator != "type"]
+        error = best_match(fitting or error.context)
     kind = error.validator
     schema = error.schema if isinstance(error.schema, dict) else {}
     if kind == "required":
