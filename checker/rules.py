@@ -12,7 +12,6 @@ Every problem is a `SourceError` located by file, line and column.
 
 from __future__ import annotations
 
-import difflib
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -27,7 +26,9 @@ from checker import casemodel
 from checker.expressions import (
     ExpressionError, case_paths, compile_expression, expand, referenced_settings, referenced_variables,
 )
-from checker.schemaerrors import describe, error_path, sorted_errors, suggestion, unknown_keys
+from checker.schemaerrors import (
+    describe, error_location, error_path, sorted_errors, suggestion, without_misspelling_echoes,
+)
 from checker.yamlsource import Location, Locations, SourceError, load_yaml
 
 FIXTURE_SUFFIXES = (".test.yaml", ".test.yml")
@@ -182,37 +183,15 @@ def load_pack(file: Path) -> RulePack:
     data, locations = load_yaml(file)
     if not isinstance(data, dict):
         raise SourceError(Location(str(file), 1, 1), "a rule pack is a mapping with 'pack' and 'rules'")
-    errors = _without_misspelling_echoes(sorted_errors(Draft202012Validator(rules_schema()).iter_errors(data)))
+    errors = without_misspelling_echoes(sorted_errors(Draft202012Validator(rules_schema()).iter_errors(data)))
     schema_errors = [_locate(error, locations) for error in errors]
     if schema_errors:
         raise RuleFileErrors(schema_errors)
     return _build_pack(data, locations, str(file))
 
 
-def _without_misspelling_echoes(errors: list[Any]) -> list[Any]:
-    """Drop "missing key 'severity'" where the same object has the misspelled 'severty' (already reported)."""
-    suggested: set[tuple[Any, ...]] = set()
-    for error in errors:
-        if error.validator == "additionalProperties" and isinstance(error.instance, dict):
-            allowed = list(error.schema.get("properties", {}))
-            for key in unknown_keys(error):
-                close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
-                if close:
-                    suggested.add(tuple(error.absolute_path) + (close[0],))
-    return [error for error in errors if not (error.validator == "required" and error_path(error) in suggested)]
-
-
 def _locate(error: Any, locations: Locations) -> SourceError:
-    path = error_path(error)
-    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
-        extra = unknown_keys(error)
-        location = locations.key_at(tuple(error.absolute_path) + (extra[0],)) if extra else locations.at(path)
-    elif error.validator == "required":
-        location = locations.key_at(tuple(error.absolute_path))
-    else:
-        location = locations.at(path)
-    where = _describe_path(path)
-    return SourceError(location, f"{where}{_rule_wording(error)}")
+    return SourceError(error_location(error, locations), f"{_describe_path(error_path(error))}{_rule_wording(error)}")
 
 
 def _describe_path(path: tuple[str | int, ...]) -> str:

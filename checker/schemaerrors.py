@@ -14,6 +14,8 @@ from typing import Any
 
 from jsonschema.exceptions import ValidationError, best_match
 
+from checker.yamlsource import Location, Locations
+
 _TYPE_WORDS = {
     "object": "an object", "array": "a list", "string": "a string", "integer": "a whole number",
     "number": "a number", "boolean": "true or false", "null": "null",
@@ -106,3 +108,28 @@ def sorted_errors(errors: Iterable[ValidationError]) -> list[ValidationError]:
     for error in ordered:
         kept.setdefault(error_path(error), error)
     return list(kept.values())
+
+
+def without_misspelling_echoes(errors: list[ValidationError]) -> list[ValidationError]:
+    """Drop "missing key 'severity'" where the same object has the misspelled 'severty' (already reported)."""
+    suggested: set[tuple[str | int, ...]] = set()
+    for error in errors:
+        if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+            allowed = list(error.schema.get("properties", {}))
+            for key in unknown_keys(error):
+                close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
+                if close:
+                    suggested.add(tuple(error.absolute_path) + (close[0],))
+    return [error for error in errors if not (error.validator == "required" and error_path(error) in suggested)]
+
+
+def error_location(error: ValidationError, locations: Locations, prefix: tuple[str | int, ...] = ()) -> Location:
+    """Where in a YAML file to point for a schema error: the unknown key itself, the object missing a
+    key, or the bad value. `prefix` is the path of the validated value inside the document."""
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        extra = unknown_keys(error)
+        if extra:
+            return locations.key_at(prefix + tuple(error.absolute_path) + (extra[0],))
+    if error.validator == "required":
+        return locations.key_at(prefix + tuple(error.absolute_path))
+    return locations.at(prefix + error_path(error))
