@@ -4,6 +4,7 @@
     check validate [PATHS]       check rule packs (CI)
     check test [PATHS]           run rule fixtures (CI)
     check schema cases|rules     print a JSON Schema
+    check mapping validate MAP   check a field mapping for CSV/xlsx exports
 
 Exit codes of `check CASES`: 0 scored; 2 could not run (bad rule file,
 unreadable input); 3 ran, but some records were rejected (output still written).
@@ -22,6 +23,7 @@ import typer
 from checker import __version__
 from checker.casemodel import case_schema
 from checker.cli_audit import register as register_audit_commands
+from checker.cli_mapping import register as register_mapping_commands
 from checker.cases import InputError
 from checker.fixtures import find_fixture_files, run_fixtures, write_junit
 from checker.report import EXTENSIONS, FORMATS, format_for_extension
@@ -201,8 +203,9 @@ def schema_command(name: SchemaName = typer.Argument(..., help="cases (the case-
 
 
 register_audit_commands(app)
+register_mapping_commands(app)
 
-COMMANDS = {"run", "validate", "test", "schema", "plan", "sample", "compare"}
+COMMANDS = {"run", "validate", "test", "schema", "plan", "sample", "compare", "mapping"}
 
 
 def main() -> None:
