@@ -53,7 +53,8 @@ def validator() -> Draft202012Validator:
     return Draft202012Validator(case_schema(), format_checker=_format_checker())
 
 
-def _types(schema: Schema) -> set[str]:
+def schema_types(schema: Schema) -> set[str]:
+    """The JSON types a field's schema allows, e.g. {"string", "null"}."""
     kind = schema.get("type", [])
     return {kind} if isinstance(kind, str) else set(kind)
 
@@ -82,7 +83,7 @@ def _normalise_object(value: dict[str, Any], schema: Schema, prefix: str, zone_n
 
 
 def _normalise_value(value: Any, schema: Schema, path: str, zone_name: str, unknown: set[str] | None) -> Any:
-    types = _types(schema)
+    types = schema_types(schema)
     if value is None:
         if "array" in types:
             return []
@@ -127,7 +128,7 @@ def known_paths() -> list[str]:
 
 
 def is_list_field(schema: Schema) -> bool:
-    return "array" in _types(schema)
+    return "array" in schema_types(schema)
 
 
 def value_at(record: dict[str, Any] | None, path: str) -> Any:

@@ -45,8 +45,9 @@ from __future__ import annotations
 import codecs
 import json
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import date, datetime
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -56,7 +57,7 @@ from zoneinfo import available_timezones
 from jsonschema import Draft202012Validator
 
 from checker import casemodel
-from checker.casemodel import TIMESTAMP_FORMAT, case_schema, value_at
+from checker.casemodel import TIMESTAMP_FORMAT, case_schema, schema_types, value_at
 from checker.cases import InputError, RawRecord
 from checker.cellvalues import (
     BOOLEAN, INTEGER, KIND_WORDS, NUMBER, STRING, TIMESTAMP, CellError, cell_text, date_format_problem,
@@ -133,6 +134,8 @@ class ListSpec:
 
 @dataclass(frozen=True)
 class FieldMapping:
+    """A checked mapping: how to read one force's export (give it to `read_mapped`)."""
+
     file: str
     input: TableSource
     case_id: FieldSpec  # the case id column, read as the `case_id` field
@@ -224,7 +227,8 @@ def _wording(error: Any) -> str:
 
 
 class _Loader:
-    """Builds a FieldMapping from a document that has the right shape, collecting semantic errors."""
+    """Builds a FieldMapping, collecting every error; a field whose own shape is wrong is reported and
+    skipped, so that one misspelled key does not hide the problems of the other fields."""
 
     def __init__(self, data: dict[str, Any], locations: Locations) -> None:
         self.data, self.locations = data, locations
@@ -318,14 +322,17 @@ class _Loader:
             self._check_values(values, checker, model_kind, where + ("values",))
         if "value" in spec:
             self._check_value(spec["value"], checker, model_kind, where + ("value",))
-        constrained = any(key in schema for key in _CONSTRAINTS) and model_kind != TIMESTAMP
+        formats = self._formats(spec["date_format"], where + ("date_format",)) if "date_format" in spec \
+            else self.date_formats
+        # Cells are checked against the model's constraints (an enum, a pattern, a range) where a value
+        # map does not already guarantee them; ISO 8601 timestamp text is checked as the model writes it.
+        constrained = any(key in schema for key in _CONSTRAINTS) if model_kind != TIMESTAMP else not formats
         return FieldSpec(
             path=target, column=spec.get("column"), constant=spec.get("value"), kind=kind,
-            date_formats=self._formats(spec["date_format"], where + ("date_format",)) if "date_format" in spec
-            else self.date_formats,
+            date_formats=formats,
             timezone=self._zone(spec["timezone"], where + ("timezone",)) if "timezone" in spec else self.timezone,
-            values=values, map_entry=map_entry,
-            lookup=None if values is None else {key.strip().casefold(): v for key, v in values.items()}, nullable="null" in _types(schema) or map_entry,
+            values=values, map_entry=map_entry, nullable="null" in schema_types(schema) or map_entry,
+            lookup=None if values is None else {key.strip().casefold(): v for key, v in values.items()},
             location=self.locations.at(where + ("column",) if "column" in spec else where),
             check=checker if constrained and values is None else None,
         )
@@ -409,16 +416,11 @@ def _is_formats(value: Any) -> bool:
     return isinstance(value, str) or isinstance(value, list) and all(isinstance(v, str) for v in value)
 
 
-def _types(schema: Schema) -> set[str]:
-    kind = schema.get("type", [])
-    return {kind} if isinstance(kind, str) else set(kind)
-
-
 def _schema_kind(schema: Schema) -> str:
     """How a cell is read for a field of the case model: its type, or timestamp."""
     if schema.get("format") == TIMESTAMP_FORMAT:
         return TIMESTAMP
-    types = _types(schema) - {"null"}
+    types = schema_types(schema) - {"null"}
     if not types and "enum" in schema:  # free-form map values such as audit.judgements
         types = {"string"} if all(isinstance(v, str) for v in schema["enum"] if v is not None) else set()
     for kind in (STRING, INTEGER, NUMBER, BOOLEAN):
@@ -736,11 +738,6 @@ class _Record:
         except CellError as exc:
             self.problems.append((path, f"{where}: {exc}"))
             return None, False
-        if spec.check is not None:
-            errors = sorted_errors(spec.check.iter_errors(value))
-            if errors:
-                self.problems.append((path, f"{where}: {describe(errors[0])}"))
-                return None, False
         self._mark(path)
         return value, True
 
@@ -779,14 +776,25 @@ def _convert(spec: FieldSpec, cell: Any) -> Any:
             raise CellError(f"{shown(text)} is not one of the values the mapping knows for this column: {labels}")
         return spec.lookup[text.casefold()]
     if spec.kind == TIMESTAMP:
+        if not isinstance(cell, (date, datetime)):
+            _check(spec, text)  # ISO 8601 text (no date_format) must be written as the case model writes it
         return read_timestamp(cell, text, spec.date_formats, spec.timezone)
-    if spec.kind == BOOLEAN:
-        return read_boolean(cell, text)
-    if spec.kind == INTEGER:
-        return read_integer(cell, text)
-    if spec.kind == NUMBER:
-        return read_number(cell, text)
-    return text
+    value = _READERS[spec.kind](cell, text)
+    _check(spec, value)
+    return value
+
+
+_READERS: dict[str, Callable[[Any, str], Any]] = {
+    STRING: lambda cell, text: text, BOOLEAN: read_boolean, INTEGER: read_integer, NUMBER: read_number,
+}
+
+
+def _check(spec: FieldSpec, value: Any) -> None:
+    """CellError when the value breaks a constraint of the case model (an enum, a pattern, a range)."""
+    if spec.check is not None:
+        errors = sorted_errors(spec.check.iter_errors(value))
+        if errors:
+            raise CellError(describe(errors[0]))
 
 
 def _put(data: dict[str, Any], path: str, value: Any, keep: bool = False) -> None:
@@ -810,7 +818,7 @@ def _settle(node: dict[str, Any], schema: Schema, prefix: str, filled: set[str])
         path = prefix + name
         if "properties" in sub:
             _settle(value, sub, path + ".", filled)
-        if "null" in _types(sub) and path not in filled:
+        if "null" in schema_types(sub) and path not in filled:
             node[name] = None
 
 

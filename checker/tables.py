@@ -72,9 +72,20 @@ def _csv_rows(path: Path, delimiter: str, encoding: str) -> Iterator[Row]:
                 ended = reader.line_num
         except UnicodeDecodeError as exc:
             raise InputError(name, f"not {encoding} text ({exc.reason}): export the file as UTF-8 or set "
-                                   "input.encoding in the mapping", ended + 1) from None
+                                   "input.encoding in the mapping", _undecodable_line(path, encoding)) from None
         except csv.Error as exc:
             raise InputError(name, f"cannot read this CSV row: {exc}", ended + 1) from None
+
+
+def _undecodable_line(path: Path, encoding: str) -> int | None:
+    """The line of the first byte that is not `encoding` text. Text is decoded in blocks ahead of the
+    rows, so the row being read when decoding fails is not where the bad byte is."""
+    raw = path.read_bytes()
+    try:
+        raw.decode(encoding)
+    except UnicodeDecodeError as exc:
+        return raw[: exc.start].count(b"\n") + 1
+    return None
 
 
 def _xlsx_rows(path: Path, sheet: str | None) -> Iterator[Row]:
