@@ -544,12 +544,18 @@ class _Header:
     def bind(self, spec: FieldSpec) -> _Bound:
         return _Bound(spec, None if spec.column is None else self.index(spec.column, spec.location))
 
-    def raise_missing(self) -> None:
+    def raise_missing(self, shown_at_most: int = 10) -> None:
         if not self.missing:
             return
         parts = [f"{name!r}{suggestion(name, self.names)}" + (f" (mapped at {where})" if where else "")
-                 for name, where in self.missing]
-        raise InputError(self.file, f"missing column(s) that the mapping reads: {'; '.join(parts)}", self.line)
+                 for name, where in self.missing[:shown_at_most]]
+        more = len(self.missing) - shown_at_most
+        message = f"missing column(s) that the mapping reads: {'; '.join(parts)}"
+        if more > 0:
+            found_names = ", ".join(repr(name) for name in self.names[:shown_at_most] if name)
+            message += (f"; and {more} more. Is this the export the mapping describes, with the column names "
+                        f"in its first row? The first row has: {found_names or 'nothing'}")
+        raise InputError(self.file, message, self.line)
 
 
 def read_mapped(path: Path | str, mapping: FieldMapping) -> MappedRecords:

@@ -90,13 +90,14 @@ def _undecodable_line(path: Path, encoding: str) -> int | None:
 
 def _xlsx_rows(path: Path, sheet: str | None) -> Iterator[Row]:
     from openpyxl import load_workbook  # imported here: only spreadsheet inputs need it
+    from openpyxl.utils.exceptions import InvalidFileException
 
     name = str(path)
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except OSError as exc:
         raise InputError(name, f"cannot read the file: {exc.strerror or exc}") from None
-    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError) as exc:
         raise InputError(name, f"not an .xlsx workbook ({exc}): save it as Excel Workbook (.xlsx)") from None
     try:
         if sheet is not None and sheet not in workbook.sheetnames:

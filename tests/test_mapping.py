@@ -386,6 +386,19 @@ def test_csv_encoding_and_byte_order_mark(tmp_path: Path) -> None:
                                  "the file as UTF-8 or set input.encoding in the mapping")
 
 
+def test_the_wrong_file_is_refused_in_a_few_words(tmp_path: Path) -> None:
+    mapping = load_mapping(EXPORT / "mapping.yaml")
+    with pytest.raises(InputError) as caught:
+        list(read_mapped(SAMPLES / "cases.json", mapping))
+    message = str(caught.value)
+    assert message.count("(mapped at") == 10 and "; and 57 more. Is this the export the mapping describes" in message
+    assert message.endswith("The first row has: '['")
+    text = (EXPORT / "mapping.yaml").read_text(encoding="utf-8").replace("  format: csv ", "  format: xlsx\n ")
+    as_xlsx = load_mapping(write(tmp_path / "mapping.yaml", text))
+    with pytest.raises(InputError, match="cases.csv: not an .xlsx workbook"):
+        list(read_mapped(EXPORT / "cases.csv", as_xlsx))
+
+
 # --------------------------------------------------------------------------- spreadsheets
 
 def test_xlsx_cells_keep_their_types_and_rows_their_numbers(tmp_path: Path) -> None:
