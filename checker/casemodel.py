@@ -65,7 +65,8 @@ def fast_validator() -> Any:
     return jsonschema_rs.validator_for(case_schema(), validate_formats=False)
 
 
-def _types(schema: Schema) -> set[str]:
+def schema_types(schema: Schema) -> set[str]:
+    """The JSON types a field's schema allows, e.g. {"string", "null"}."""
     kind = schema.get("type", [])
     return {kind} if isinstance(kind, str) else set(kind)
 
@@ -105,7 +106,7 @@ def _build_object(schema: Schema, prefix: str) -> Normaliser:
 
 
 def _build_value(schema: Schema, path: str) -> Normaliser:
-    types = _types(schema)
+    types = schema_types(schema)
     if "array" in types:
         empty: Any = "list"
     elif "object" in types and "null" not in types:
@@ -163,7 +164,7 @@ def known_paths() -> list[str]:
 
 
 def is_list_field(schema: Schema) -> bool:
-    return "array" in _types(schema)
+    return "array" in schema_types(schema)
 
 
 def value_at(record: dict[str, Any] | None, path: str) -> Any:

@@ -5,6 +5,7 @@
     check test [PATHS]           run rule fixtures (CI)
     check schema cases|rules     print a JSON Schema
     check review CASES -o F      write a workbook of pending manual judgements
+    check mapping validate MAP   check a field mapping for CSV/xlsx exports
 
 Inputs: JSON array, JSON Lines, gzip of either, `-` (standard input), CSV or
 XLSX with a field mapping. Outputs stream where the format allows (json, csv).
@@ -28,9 +29,11 @@ from checker import TOOL_NAME, __version__
 from checker.casemodel import case_schema
 from checker.cli_audit import register as register_audit_commands
 from checker.cli_review import load_judgements, register as register_review_commands
+from checker.cli_mapping import register as register_mapping_commands
 from checker.cases import InputError
 from checker.fixtures import find_fixture_files, run_fixtures, write_junit
 from checker.inputs import INPUT_FORMATS, open_source
+from checker.mapping import MappingErrors
 from checker.progress import terminal_progress
 from checker.report import EXTENSIONS, FORMATS, NEEDS_RECORDS, WRITERS, format_for_extension
 from checker.report.explain import CaseNotFound, render_case
@@ -156,6 +159,8 @@ def run_command(
         raise fail(f"error: {exc}") from None
     except InputError as exc:
         raise fail(f"{exc}\nThe case file could not be read: nothing was scored.") from None
+    except MappingErrors as exc:
+        raise fail(f"{exc}\nThe field mapping has errors: nothing was scored.") from None
     packs = load_rule_packs(rules)
     settings = build_settings(packs, interval.value, confidence, timezone, calendar, set_values or [], grades, as_of)
     waiver_list = load_waiver_file(waivers, packs) if waivers else None
@@ -283,8 +288,9 @@ def schema_command(name: SchemaName = typer.Argument(..., help="cases (the case-
 
 register_audit_commands(app)
 register_review_commands(app)
+register_mapping_commands(app)
 
-COMMANDS = {"run", "validate", "test", "schema", "plan", "sample", "compare", "review"}
+COMMANDS = {"run", "validate", "test", "schema", "plan", "sample", "compare", "review", "mapping"}
 
 
 def main() -> None:

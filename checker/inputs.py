@@ -52,7 +52,7 @@ class CaseSource:
 
     path: str  # "-" is standard input
     input_format: str
-    mapping_path: Path | None = None
+    mapping: Any = None  # a checker.mapping.FieldMapping, for CSV and XLSX exports
     sha256: str | None = None
     bytes_read: int = 0
     notes: list[str] = field(default_factory=list)  # e.g. rows of a joined file that match no case
@@ -89,30 +89,45 @@ class CaseSource:
             raise InputError(self.path, f"cannot read the file: {exc.strerror or exc}") from None
 
     def _mapped_records(self) -> Iterator[RawRecord]:
-        from checker.mapping import load_mapping, read_mapped  # only CSV/XLSX inputs need it
+        from checker.mapping import read_mapped  # only CSV/XLSX inputs need it
 
-        if self.path == "-":
-            raise InputError(self.path, f"{self.input_format.upper()} cannot be read from standard input: "
-                             "give the export's file name")
-        if self.mapping_path is None:
-            raise InputError(self.path, f"a {self.input_format.upper()} export needs a field mapping: add "
-                             "--mapping MAP.yaml (example: samples/export/mapping.yaml)")
-        mapping = load_mapping(self.mapping_path)
-        yield from read_mapped(Path(self.path), mapping, notes=self.notes)
+        records = read_mapped(Path(self.path), self.mapping)
+        yield from records
+        self.notes.extend(records.warnings())  # e.g. rows of a joined file that belong to no case
         self.sha256 = file_sha256(Path(self.path))
 
 
 def open_source(path: str | Path, input_format: str | None = None, mapping_path: Path | None = None) -> CaseSource:
-    """The input at `path` ("-" for standard input), its format from the name unless given."""
+    """The input at `path` ("-" for standard input); its format is `input_format`, else the name's, else the
+    mapping's, else (standard input) sniffed from the first character.
+
+    Raises InputError for an unusable choice, and `checker.mapping.MappingErrors` for a bad mapping.
+    """
     name = str(path)
     if input_format is not None and input_format not in INPUT_FORMATS:
         raise InputError(name, f"unknown input format {input_format!r}: expected one of {', '.join(INPUT_FORMATS)}")
-    chosen = input_format or (_sniff_stdin() if name == "-" else format_from_name(name))
-    if chosen is None:
-        if mapping_path is not None:
-            raise InputError(name, "cannot tell the export's format from its name: add --input-format csv or xlsx")
-        chosen = "json"  # the historical default: a JSON array, whatever the name
-    return CaseSource(name, chosen, mapping_path)
+    mapping = None
+    if mapping_path is not None:
+        from checker.mapping import load_mapping
+
+        mapping = load_mapping(mapping_path)
+    named = None if name == "-" else format_from_name(name)
+    chosen = input_format or named or (mapping.input.format if mapping is not None else None) or (
+        _sniff_stdin() if name == "-" else "json")  # a JSON array, whatever the name
+    if chosen in ("csv", "xlsx"):
+        if name == "-":
+            raise InputError(name, f"a {chosen.upper()} export cannot be read from standard input: "
+                             "give the export's file name")
+        if mapping is None:
+            raise InputError(name, f"a {chosen.upper()} export needs a field mapping: add --mapping MAP.yaml "
+                             "(example: samples/export/mapping.yaml)")
+        if mapping.input.format != chosen:
+            from dataclasses import replace
+
+            mapping = replace(mapping, input=replace(mapping.input, format=chosen))
+    elif mapping is not None:
+        raise InputError(name, f"--mapping is for CSV and XLSX exports; this input is read as {chosen}")
+    return CaseSource(name, chosen, mapping)
 
 
 def read_cases(path: str | Path, zone_name: str = DEFAULT_TIMEZONE, input_format: str | None = None,

@@ -115,7 +115,7 @@ def sorted_errors(errors: Iterable[ValidationError]) -> list[ValidationError]:
 
 def without_misspelling_echoes(errors: list[ValidationError]) -> list[ValidationError]:
     """Drop "missing key 'severity'" where the same object has the misspelled 'severty' (already reported)."""
-    suggested: set[tuple[Any, ...]] = set()
+    suggested: set[tuple[str | int, ...]] = set()
     for error in errors:
         if error.validator == "additionalProperties" and isinstance(error.instance, dict):
             allowed = list(error.schema.get("properties", {}))
@@ -126,12 +126,13 @@ def without_misspelling_echoes(errors: list[ValidationError]) -> list[Validation
     return [error for error in errors if not (error.validator == "required" and error_path(error) in suggested)]
 
 
-def error_location(error: ValidationError, locations: Locations) -> Location:
-    """Where in a YAML file to point: an unknown key itself, the object missing a key, else the value."""
+def error_location(error: ValidationError, locations: Locations, prefix: tuple[str | int, ...] = ()) -> Location:
+    """Where in a YAML file to point for a schema error: the unknown key itself, the object missing a
+    key, or the bad value. `prefix` is the path of the validated value inside the document."""
     if error.validator == "additionalProperties" and isinstance(error.instance, dict):
         extra = unknown_keys(error)
         if extra:
-            return locations.key_at(tuple(error.absolute_path) + (extra[0],))
+            return locations.key_at(prefix + tuple(error.absolute_path) + (extra[0],))
     if error.validator == "required":
-        return locations.key_at(tuple(error.absolute_path))
-    return locations.at(error_path(error))
+        return locations.key_at(prefix + tuple(error.absolute_path))
+    return locations.at(prefix + error_path(error))

@@ -222,3 +222,30 @@ def test_stdin_is_sniffed_as_array_or_lines(monkeypatch) -> None:
     monkeypatch.setattr(sys, "stdin", Stdin(b'{"case_id": "A"}\n'))
     source = open_source("-")
     assert isinstance(source, CaseSource) and source.input_format == "jsonl"
+
+
+def test_a_mapped_csv_export_scores_like_its_json_through_the_command(tmp_path: Path) -> None:
+    exported = run_cli(str(ROOT / "samples/export/cases.csv"), "--mapping", str(ROOT / "samples/export/mapping.yaml"),
+                       "--format", "json")
+    original = run_cli(str(ROOT / "samples/cases.json"), "--format", "json")
+    assert exported.returncode == original.returncode == 0, exported.stderr
+    mapped, plain = json.loads(exported.stdout), json.loads(original.stdout)
+    assert mapped["input"]["format"] == "csv" and mapped["summary"] == plain["summary"]
+    assert [rule["counts"] for rule in mapped["rules"]] == [rule["counts"] for rule in plain["rules"]]
+    assert [[r["status"] for r in rec["results"]] for rec in mapped["records"]] == \
+        [[r["status"] for r in rec["results"]] for rec in plain["records"]]
+
+
+def test_mapping_mistakes_are_refused_before_scoring(tmp_path: Path) -> None:
+    csv_file = tmp_path / "export.csv"
+    csv_file.write_text("Crime Ref\nX\n", encoding="utf-8")
+    no_mapping = run_cli(str(csv_file))
+    assert no_mapping.returncode == 2 and "needs a field mapping: add --mapping MAP.yaml" in no_mapping.stderr.decode()
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("input: {format: csv}\ncase_id: Crime Ref\nfields:\n  victim.kindd: Victim Type\n", encoding="utf-8")
+    refused = run_cli(str(csv_file), "--mapping", str(bad))
+    assert refused.returncode == 2
+    assert f"{bad}:" in refused.stderr.decode() and "The field mapping has errors" in refused.stderr.decode()
+    json_with_mapping = run_cli(str(ROOT / "samples/cases.json"), "--mapping", str(ROOT / "samples/export/mapping.yaml"))
+    assert json_with_mapping.returncode == 2
+    assert "--mapping is for CSV and XLSX exports" in json_with_mapping.stderr.decode()
