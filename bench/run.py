@@ -227,6 +227,9 @@ def bench_size(size: int, args: argparse.Namespace, check: str) -> dict[str, Any
            "baseline": baseline.summary(records), "counts_agree": agree}
     rates = row["checker"]["records_per_second"], row["baseline"]["records_per_second"]
     row["rate_ratio"] = round(rates[0] / rates[1], 4) if all(rates) else None
+    # The same ratio by CPU time: steadier than wall time on a busy machine (see bench/README.md).
+    cpu = row["checker"]["cpu_seconds"], row["baseline"]["cpu_seconds"]
+    row["cpu_ratio"] = round(cpu[1] / cpu[0], 4) if records and all(cpu) else None
     return row
 
 
@@ -250,11 +253,11 @@ def machine() -> dict[str, Any]:
 
 def table(rows: list[dict[str, Any]]) -> str:
     headers = ["records", "checker s", "checker files/s", "checker peak MiB", "checker tree MiB",
-               "baseline s", "baseline files/s", "baseline peak MiB", "rate ratio", "counts agree"]
+               "baseline s", "baseline files/s", "baseline peak MiB", "rate ratio", "cpu ratio", "counts agree"]
     body = [[row["records"], row["checker"]["seconds"], row["checker"]["records_per_second"],
              row["checker"]["peak_rss_mib"], row["checker"]["tree_rss_mib"], row["baseline"]["seconds"],
              row["baseline"]["records_per_second"], row["baseline"]["peak_rss_mib"], row["rate_ratio"],
-             {True: "yes", False: "NO", None: "-"}[row["counts_agree"]]] for row in rows]
+             row["cpu_ratio"], {True: "yes", False: "NO", None: "-"}[row["counts_agree"]]] for row in rows]
     return tabulate(body, headers=headers, missingval="-", floatfmt="g")
 
 

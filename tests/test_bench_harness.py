@@ -59,5 +59,5 @@ def test_run_measures_both_programs_and_their_counts_agree(tmp_path: Path) -> No
     assert row["records"] == 30 and row["counts_agree"] is True
     for side in ("checker", "baseline"):
         assert row[side]["seconds"] > 0 and row[side]["peak_rss_mib"] > 10
-    assert row["rate_ratio"] > 0
+    assert row["rate_ratio"] > 0 and row["cpu_ratio"] > 0
     assert "counts agree" in completed.stdout
