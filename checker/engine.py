@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import cel
 
@@ -33,8 +33,10 @@ from checker.expressions import case_paths, compile_expression, expand
 from checker.judgements import Judgement
 from checker.results import ERROR, FAIL, MANUAL, NOT_APPLICABLE, PASS, Evidence, RuleResult
 from checker.rules import Clause, Expression, Rule, RulePack
-from checker.settings import RunSettings
 from checker.timestamps import is_date_only
+
+if TYPE_CHECKING:  # annotations only: checker.settings loads the interval methods (scipy, statsmodels)
+    from checker.settings import RunSettings
 
 JUDGEMENT_STATUS = {"yes": PASS, "no": FAIL, "not_applicable": NOT_APPLICABLE}
 

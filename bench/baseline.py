@@ -1,0 +1,514 @@
+"""The plain-Python yardstick: the 28 shipped rules written by hand, to price the engine's generality.
+
+The checker reads rules from YAML packs and runs them as CEL, so a force can change a rule
+without touching code. This module answers "what would a hand-written checker cost?": the
+same rules as ordinary Python functions over the same normalised record
+(`checker.casemodel.normalise`), with the same pack settings (each pack's `settings:`
+defaults, read from `rules/` so the two never drift apart) and the same working-day calendar
+(`checker.workdays.WorkingDayCalendar`). Each function returns the status the engine gives:
+pass, fail, not_applicable, error or manual. `tests/test_bench_baseline.py` keeps the two in
+step, rule by rule, on the shipped sample, synthetic files and every rule fixture.
+
+How the engine's semantics are mirrored:
+- clauses run in the rule's order and the first false one decides, so a later clause may rely
+  on an earlier guard (as the CEL does);
+- `x == true` in CEL is `x is True` here: a null flag counts as false;
+- reading a field through null, or comparing null with a number or a time, is an error in the
+  engine; here the same expression raises TypeError (or KeyError), which `run_rule` turns into
+  "error". On schema-valid records the shipped rules guard every such read, so errors do not
+  arise; the mirror is there so that a record that does reach one is not scored pass or fail;
+- CEL's `matches("\\S")` is a regex search whose whitespace is Unicode White_Space, which,
+  unlike Python's `\\s`, does not include the separators U+001C to U+001F (`HAS_TEXT`).
+
+Run as a program it is the benchmark's baseline process: read a case file (JSON Lines line by
+line, or a JSON array), normalise each record, run the 28 functions, write one JSON line of
+statuses per record, and print a summary of the counts (per rule, per status) as JSON:
+
+    python bench/baseline.py cases.jsonl --output statuses.jsonl
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from checker.casemodel import normalise, value_at
+from checker.cases import read_json_array
+from checker.engine import JUDGEMENT_STATUS, code_number
+from checker.results import ERROR, FAIL, MANUAL, NOT_APPLICABLE, PASS, STATUSES
+from checker.rules import load_packs
+from checker.timestamps import parse_timestamp
+from checker.workdays import WorkingDayCalendar
+
+Record = dict[str, Any]
+RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
+
+# `matches("\\S")` as the CEL binding's regex engine reads it (see the module docstring).
+HAS_TEXT = re.compile(r"[\S\x1c-\x1f]")
+PUBLISHED_CANCELLATION_CRITERIA = ("transferred", "duplicate", "recorded_in_error", "verifiable_information")
+AUTHORISED_CANCELLATION_ROLES = ("designated_decision_maker", "force_crime_registrar")
+REVIEWABLE_OUTCOMES = (10, 12, 13, 15, 21)
+NAMED_SUSPECT_OUTCOMES = (1, 2, 3, 6, 7, 8, 10, 11, 12, 13, 14, 15, 16, 17, 18, 21, 22)
+NO_SUSPECT_OUTCOMES = (14, 18)
+KNOWN_OUTCOMES = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 20, 21, 22)
+OUT_OF_COURT_OUTCOMES = (2, 3, 6, 7, 8)
+
+
+@dataclass(frozen=True)
+class Env:
+    """What the rules read besides the record: each pack's settings and the run's calendar."""
+
+    calendar: WorkingDayCalendar
+    victims: dict[str, Any]  # victims-code pack settings
+    outcomes: dict[str, Any]
+    recording: dict[str, Any]  # crime-recording pack settings
+    outcome_21_from: datetime  # outcomes settings parsed once, as CEL's timestamp() does per record
+    outcome_22_from: datetime
+
+
+def default_env(rules_dir: Path = RULES_DIR) -> Env:
+    """The settings `check` uses when given no options: every pack's defaults, default calendar and zone.
+
+    Built without `checker.settings.RunSettings` (the same values: `pack_settings` with no
+    overrides, `RunSettings().working_days`) because importing it loads scipy and statsmodels for
+    the confidence intervals, seconds of start-up a hand-written checker would not pay.
+    """
+    packs = {pack.name: pack.default_settings() for pack in load_packs([rules_dir])}
+    outcomes = packs["outcomes"]
+    return Env(
+        calendar=WorkingDayCalendar(),
+        victims=packs["victims-code"],
+        outcomes=outcomes,
+        recording=packs["crime-recording"],
+        outcome_21_from=parse_timestamp(outcomes["outcome_21_in_force_from"]),
+        outcome_22_from=parse_timestamp(outcomes["outcome_22_in_force_from"]),
+    )
+
+
+RuleFunction = Callable[[Record, Env], str]
+RULES: dict[str, RuleFunction] = {}  # rule id → function, in the order they are written here
+
+
+def rule(rule_id: str) -> Callable[[RuleFunction], RuleFunction]:
+    """Register a function as the hand-written form of pack rule `rule_id`."""
+    def register(function: RuleFunction) -> RuleFunction:
+        if rule_id in RULES:
+            raise ValueError(f"rule {rule_id} is written twice")
+        RULES[rule_id] = function
+        return function
+    return register
+
+
+def verdict(ok: bool) -> str:
+    return PASS if ok else FAIL
+
+
+def judgement(case: Record, rule_id: str) -> str:
+    """A manual rule's status: the reviewer's answer in audit.judgements, or pending."""
+    answer = (value_at(case, "audit.judgements") or {}).get(rule_id)
+    return MANUAL if answer is None else JUDGEMENT_STATUS[answer]
+
+
+def has_text(value: str | None) -> bool:
+    return value is not None and HAS_TEXT.search(value) is not None
+
+
+# --------------------------------------------------------------------------- shared facts (pack variables)
+
+def victims_code_applies(case: Record) -> bool:
+    """A person victim (or kind not recorded) of a crime that was not cancelled."""
+    return case["victim"]["kind"] in (None, "person") and case["crime"]["cancellation"] is None
+
+
+def enhanced_rights_eligible(case: Record) -> bool:
+    """Any ground for Enhanced Rights in the file's facts; a fact not recorded counts as absent."""
+    flags, victim = case["crime"]["flags"], case["victim"]
+    age = victim["age_at_offence"]
+    return (flags["domestic_abuse"] is True or flags["hate_crime"] is True or flags["sexual_offence"] is True
+            or flags["serious_crime"] is True or (age is not None and age < 18)
+            or victim["vulnerable"] is True or victim["intimidated"] is True
+            or victim["persistently_targeted"] is True or victim["bereaved_relative"] is True)
+
+
+def update_instants(case: Record, env: Env) -> list[datetime]:
+    """The report, each counted update while the case was open, and the finalisation."""
+    reported = case["crime"]["reported_at"]
+    outcome = case["outcome"]
+    finalised = outcome["finalised_at"] if outcome is not None else None
+    count_automated = env.victims["count_automated_updates"]
+    updates = [update["at"] for update in case["victim"]["updates"]
+               if update["at"] is not None
+               and (count_automated or update["automated"] is not True)
+               and update["at"] >= reported
+               and (finalised is None or update["at"] <= finalised)]
+    return [reported] + updates + ([finalised] if finalised is not None else [])
+
+
+def finalised(case: Record) -> bool:
+    """The crime has an outcome and was not cancelled."""
+    return case["outcome"] is not None and case["crime"]["cancellation"] is None
+
+
+def outcome_type(case: Record) -> int | None:
+    """The outcome type as a number ("3A" → 3); 0 without an outcome, None for a code with no number."""
+    return 0 if case["outcome"] is None else code_number(case["outcome"]["code"])
+
+
+def finalised_as(case: Record, *types: int) -> bool:
+    return finalised(case) and outcome_type(case) in types
+
+
+# --------------------------------------------------------------------------- victims-code
+
+@rule("vc-needs-assessment")
+def vc_needs_assessment(case: Record, env: Env) -> str:
+    if not victims_code_applies(case):
+        return NOT_APPLICABLE
+    assessment = case["victim"]["needs_assessment"]
+    if assessment is None or assessment["completed_at"] is None:
+        return FAIL
+    days = env.calendar.working_days_between(case["crime"]["reported_at"], assessment["completed_at"])
+    return verdict(days <= env.victims["needs_assessment_within_working_days"])
+
+
+@rule("vc-written-acknowledgement")
+def vc_written_acknowledgement(case: Record, env: Env) -> str:
+    if not victims_code_applies(case):
+        return NOT_APPLICABLE
+    acknowledged = case["victim"]["written_acknowledgement_at"]
+    if acknowledged is None:
+        return FAIL
+    days = env.calendar.working_days_between(case["crime"]["reported_at"], acknowledged)
+    return verdict(days <= env.victims["written_acknowledgement_working_days"])
+
+
+@rule("vc-enhanced-rights-assessed")
+def vc_enhanced_rights_assessed(case: Record, env: Env) -> str:
+    if not victims_code_applies(case):
+        return NOT_APPLICABLE
+    victim = case["victim"]
+    assessment, recorded = victim["needs_assessment"], victim["enhanced_rights_recorded"]
+    if assessment is None or assessment["enhanced_rights_assessed"] is not True or recorded is None:
+        return FAIL
+    # Eligible from the facts: Enhanced Rights must be recorded; not eligible: they must not be.
+    return verdict(recorded is True if enhanced_rights_eligible(case) else recorded is False)
+
+
+@rule("vc-referral")
+def vc_referral(case: Record, env: Env) -> str:
+    if not victims_code_applies(case):
+        return NOT_APPLICABLE
+    referral = case["victim"]["referral"]
+    if referral is None or (referral["made_at"] is None and referral["declined_at"] is None):
+        return FAIL
+    if referral["declined_at"] is not None:
+        return PASS
+    days = env.calendar.working_days_between(case["crime"]["reported_at"], referral["made_at"])
+    return verdict(days <= env.victims["referral_working_days"])
+
+
+@rule("vc-contact-agreement")
+def vc_contact_agreement(case: Record, env: Env) -> str:
+    if not victims_code_applies(case):
+        return NOT_APPLICABLE
+    agreement = case["victim"]["contact_agreement"]
+    return verdict(agreement is not None and agreement["interval_days"] is not None
+                   and agreement["method"] is not None)
+
+
+@rule("vc-updates-at-agreed-frequency")
+def vc_updates_at_agreed_frequency(case: Record, env: Env) -> str:
+    agreement = case["victim"]["contact_agreement"]
+    if not (victims_code_applies(case) and agreement is not None and agreement["interval_days"] is not None):
+        return NOT_APPLICABLE
+    gap = env.calendar.longest_gap_days(update_instants(case, env))
+    return verdict(gap <= float(agreement["interval_days"]) + env.victims["update_tolerance_days"])
+
+
+@rule("vc-key-decisions-informed")
+def vc_key_decisions_informed(case: Record, env: Env) -> str:
+    events = case["key_events"]
+    if not (victims_code_applies(case) and len(events) > 0):
+        return NOT_APPLICABLE
+    if any(event["at"] is None for event in events) or any(event["victim_informed_at"] is None for event in events):
+        return FAIL
+    limit = (env.victims["key_decision_enhanced_working_days"] if enhanced_rights_eligible(case)
+             else env.victims["key_decision_working_days"])
+    between = env.calendar.working_days_between
+    return verdict(all(between(event["at"], event["victim_informed_at"]) <= limit for event in events))
+
+
+@rule("vc-vps-offered")
+def vc_vps_offered(case: Record, env: Env) -> str:
+    if not (victims_code_applies(case)
+            and (env.victims["vps_expected_without_suspect"] or case["suspect"] is not None)):
+        return NOT_APPLICABLE
+    vps = case["victim"]["vps"]
+    return verdict(vps is not None and vps["offered_at"] is not None)
+
+
+@rule("vc-review-information")
+def vc_review_information(case: Record, env: Env) -> str:
+    outcome = case["outcome"]
+    if not (case["crime"]["cancellation"] is None and outcome is not None
+            and code_number(outcome["code"]) in REVIEWABLE_OUTCOMES
+            and any(event["type"] == "suspect_interviewed" for event in case["key_events"])):
+        return NOT_APPLICABLE
+    return verdict(outcome["review_information_given"] is True)
+
+
+@rule("vc-engagement-good")
+def vc_engagement_good(case: Record, env: Env) -> str:
+    if not victims_code_applies(case):
+        return NOT_APPLICABLE
+    return judgement(case, "vc-engagement-good")
+
+
+# --------------------------------------------------------------------------- outcomes
+
+@rule("out16-signed-decision")
+def out16_signed_decision(case: Record, env: Env) -> str:
+    if not (finalised_as(case, 16) and case["victim"]["support_for_action"] == "never_supported"):
+        return NOT_APPLICABLE
+    record = case["victim"]["decision_record"]
+    return verdict(record is not None and record["signed_by_victim"] is True)
+
+
+@rule("out16-supervised")
+def out16_supervised(case: Record, env: Env) -> str:
+    if not finalised_as(case, 16):
+        return NOT_APPLICABLE
+    return verdict(case["outcome"]["supervisor_approval"] is not None
+                   or len(case["investigation"]["supervisor_reviews"]) > 0)
+
+
+@rule("out16-justifiable")
+def out16_justifiable(case: Record, env: Env) -> str:
+    if not finalised_as(case, 16):
+        return NOT_APPLICABLE
+    return judgement(case, "out16-justifiable")
+
+
+@rule("out16-decision-record")
+def out16_decision_record(case: Record, env: Env) -> str:
+    if not finalised_as(case, 16):
+        return NOT_APPLICABLE
+    record = case["victim"]["decision_record"]
+    return verdict(record is not None and record["form"] is not None)
+
+
+@rule("out16-withdrawal-reasons")
+def out16_withdrawal_reasons(case: Record, env: Env) -> str:
+    if not (finalised_as(case, 16) and case["victim"]["support_for_action"] == "withdrew"):
+        return NOT_APPLICABLE
+    withdrawal = case["victim"]["withdrawal"]
+    return verdict(withdrawal is not None and withdrawal["reasons_recorded"] is True)
+
+
+def domestic_abuse_outcome_16(case: Record) -> bool:
+    return finalised_as(case, 16) and case["crime"]["flags"]["domestic_abuse"] is True
+
+
+@rule("out16-da-protective-orders")
+def out16_da_protective_orders(case: Record, env: Env) -> str:
+    if not domestic_abuse_outcome_16(case):
+        return NOT_APPLICABLE
+    return verdict(case["outcome"]["protective_orders_considered"] is True)
+
+
+@rule("out16-da-evidence-led-prosecution")
+def out16_da_evidence_led_prosecution(case: Record, env: Env) -> str:
+    if not domestic_abuse_outcome_16(case):
+        return NOT_APPLICABLE
+    return verdict(case["outcome"]["evidence_led_prosecution_considered"] is True)
+
+
+@rule("out-named-suspect")
+def out_named_suspect(case: Record, env: Env) -> str:
+    if not finalised_as(case, *NAMED_SUSPECT_OUTCOMES):
+        return NOT_APPLICABLE
+    suspect = case["suspect"]
+    named = suspect is not None and suspect["named"] is True
+    return verdict(not named if outcome_type(case) in NO_SUSPECT_OUTCOMES else named)
+
+
+@rule("out-code-valid-for-date")
+def out_code_valid_for_date(case: Record, env: Env) -> str:
+    if not finalised(case):
+        return NOT_APPLICABLE
+    kind, finalised_at = outcome_type(case), case["outcome"]["finalised_at"]
+    if kind not in KNOWN_OUTCOMES or (kind in (21, 22) and finalised_at is None):
+        return FAIL
+    if kind == 21:
+        return verdict(finalised_at >= env.outcome_21_from)
+    if kind == 22:
+        return verdict(finalised_at >= env.outcome_22_from)
+    return PASS
+
+
+@rule("out15-victim-informed")
+def out15_victim_informed(case: Record, env: Env) -> str:
+    if not finalised_as(case, 15):
+        return NOT_APPLICABLE
+    return verdict(case["outcome"]["victim_informed_at"] is not None)
+
+
+@rule("out10-evidence-and-views")
+def out10_evidence_and_views(case: Record, env: Env) -> str:
+    if not finalised_as(case, 10):
+        return NOT_APPLICABLE
+    outcome, views = case["outcome"], case["victim"]["views_on_outcome_recorded_at"]
+    if outcome["evidence_sufficient"] is not True or views is None:
+        return FAIL
+    if outcome["finalised_at"] is not None and not views <= outcome["finalised_at"]:
+        return FAIL
+    return verdict(has_text(outcome["rationale"]))
+
+
+@rule("out17-time-limit")
+def out17_time_limit(case: Record, env: Env) -> str:
+    if not finalised_as(case, 17):
+        return NOT_APPLICABLE
+    crime, finalised_at = case["crime"], case["outcome"]["finalised_at"]
+    if crime["offence"]["summary_only"] is not True or finalised_at is None:
+        return FAIL
+    start = crime["committed_at"] if crime["committed_at"] is not None else crime["reported_at"]
+    # Whole calendar months on UTC dates, ignoring the day; the day decides when the months are equal.
+    months = (finalised_at.year - start.year) * 12 + (finalised_at.month - start.month)
+    limit = env.outcomes["summary_time_limit_months"]
+    return verdict(months > limit or (months == limit and finalised_at.day > start.day))
+
+
+@rule("out20-victim-informed")
+def out20_victim_informed(case: Record, env: Env) -> str:
+    if not finalised_as(case, 20):
+        return NOT_APPLICABLE
+    return verdict(case["outcome"]["victim_informed_at"] is not None)
+
+
+@rule("out21-rationale-and-informed")
+def out21_rationale_and_informed(case: Record, env: Env) -> str:
+    if not finalised_as(case, 21):
+        return NOT_APPLICABLE
+    outcome = case["outcome"]
+    return verdict(has_text(outcome["rationale"]) and outcome["victim_informed_at"] is not None)
+
+
+@rule("out22-intervention-completed")
+def out22_intervention_completed(case: Record, env: Env) -> str:
+    if not finalised_as(case, 22):
+        return NOT_APPLICABLE
+    completed, finalised_at = case["outcome"]["intervention_completed_at"], case["outcome"]["finalised_at"]
+    if completed is None:
+        return FAIL
+    return verdict(finalised_at is None or completed <= finalised_at)
+
+
+@rule("ooc-victim-views")
+def ooc_victim_views(case: Record, env: Env) -> str:
+    if not finalised_as(case, *OUT_OF_COURT_OUTCOMES):
+        return NOT_APPLICABLE
+    views, finalised_at = case["victim"]["views_on_outcome_recorded_at"], case["outcome"]["finalised_at"]
+    if views is None:
+        return FAIL
+    if not all(event["type"] != "out_of_court_disposal" or event["at"] is None or views <= event["at"]
+               for event in case["key_events"]):
+        return FAIL
+    return verdict(finalised_at is None or views <= finalised_at)
+
+
+# --------------------------------------------------------------------------- crime-recording
+
+@rule("ncrs-recorded-within-24h")
+def ncrs_recorded_within_24h(case: Record, env: Env) -> str:
+    crime = case["crime"]
+    if crime["recorded_at"] is None:
+        return FAIL
+    hours = env.calendar.hours_between(crime["reported_at"], crime["recorded_at"])
+    return verdict(hours <= float(env.recording["recording_limit_hours"]))
+
+
+@rule("ncrs-cancellation-authorised")
+def ncrs_cancellation_authorised(case: Record, env: Env) -> str:
+    cancellation = case["crime"]["cancellation"]
+    if cancellation is None:
+        return NOT_APPLICABLE
+    criterion = cancellation["criterion"]
+    return verdict(criterion in PUBLISHED_CANCELLATION_CRITERIA
+                   and (criterion != "verifiable_information" or has_text(cancellation["evidence"]))
+                   and cancellation["decided_by_role"] in AUTHORISED_CANCELLATION_ROLES
+                   and cancellation["at"] is not None)
+
+
+# --------------------------------------------------------------------------- running
+
+def run_rule(function: RuleFunction, case: Record, env: Env) -> str:
+    """One rule's status; an expression that reads through null or compares null is an error, as in the engine."""
+    try:
+        return function(case, env)
+    except (TypeError, KeyError, AttributeError):
+        return ERROR
+
+
+def evaluate(case: Record, env: Env) -> dict[str, str]:
+    """Every rule's status for one normalised record: rule id → status."""
+    return {rule_id: run_rule(function, case, env) for rule_id, function in RULES.items()}
+
+
+def read_records(path: Path, input_format: str) -> Iterator[Record]:
+    """The raw records of a JSON Lines file (one at a time) or of a JSON array (the checker's reader)."""
+    if input_format == "json":
+        for raw in read_json_array(path):
+            yield raw.data
+        return
+    with path.open(encoding="utf-8") as stream:
+        for line in stream:
+            if line.strip():
+                yield json.loads(line)
+
+
+def run(path: Path, output: Path, input_format: str, env: Env) -> dict[str, Any]:
+    """Score every record of `path`, streaming one line of statuses per record to `output`; return the counts."""
+    counts = {rule_id: dict.fromkeys(STATUSES, 0) for rule_id in RULES}
+    records = 0
+    with output.open("w", encoding="utf-8", newline="\n") as stream:
+        for data in read_records(path, input_format):
+            statuses = evaluate(normalise(data, env.calendar.timezone), env)
+            stream.write(json.dumps({"case_id": data["case_id"], "statuses": statuses}, separators=(",", ":")))
+            stream.write("\n")
+            for rule_id, status in statuses.items():
+                counts[rule_id][status] += 1
+            records += 1
+    return {"records": records, "rules": counts}
+
+
+def input_format_of(path: Path) -> str:
+    """json for a `.json` file, jsonl otherwise (`.jsonl`, `.ndjson`)."""
+    return "json" if path.suffix == ".json" else "jsonl"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python bench/baseline.py",
+        description="Score case files with the 28 shipped rules hand-written in Python (the benchmark's yardstick). "
+                    "Writes one JSON line of statuses per record and prints the counts as JSON.")
+    parser.add_argument("cases", type=Path, help="case files: JSON Lines, or a JSON array (.json)")
+    parser.add_argument("--output", "-o", type=Path, required=True, help="where to write the statuses (JSON Lines)")
+    parser.add_argument("--input-format", choices=("json", "jsonl"),
+                        help="format of CASES (default: json for a .json file, else jsonl)")
+    args = parser.parse_args(argv)
+    summary = run(args.cases, args.output, args.input_format or input_format_of(args.cases), default_env())
+    json.dump(summary, sys.stdout)
+    sys.stdout.write("\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,63 @@
+"""The benchmark's input generator and harness (bench/generate.py, bench/run.py), at tiny sizes.
+
+The benchmark's sizes themselves (10k to 1M records) are never run here: see bench/README.md.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bench.generate import main as generate
+from checker.cases import CaseRecord, RawRecord, check_record
+from checker.synthetic import generate_cases
+from tests.conftest import ROOT
+
+COUNT = 25
+
+
+def records_in(path: Path) -> list[dict]:
+    text = (gzip.open(path, "rt", encoding="utf-8") if path.suffix == ".gz" else path.open(encoding="utf-8")).read()
+    if ".json" in path.suffixes and ".jsonl" not in path.suffixes:
+        return json.loads(text)
+    assert text.endswith("\n") and "\n\n" not in text
+    return [json.loads(line) for line in text.splitlines()]
+
+
+@pytest.mark.parametrize("name", ["cases.jsonl", "cases.jsonl.gz", "cases.json"])
+def test_generate_writes_n_valid_records_and_the_same_seed_gives_the_same_bytes(tmp_path: Path, name: str) -> None:
+    first, second, other = tmp_path / "a" / name, tmp_path / "b" / name, tmp_path / "c" / name
+    for path, seed in ((first, 7), (second, 7), (other, 8)):
+        path.parent.mkdir()
+        assert generate(["--count", str(COUNT), "--seed", str(seed), "--output", str(path)]) == 0
+    assert first.read_bytes() == second.read_bytes()
+    assert first.read_bytes() != other.read_bytes()
+    records = records_in(first)
+    assert records == generate_cases(COUNT, seed=7)  # the checker's own generator, not a second one
+    seen: dict = {}
+    for index, data in enumerate(records):
+        assert isinstance(check_record(RawRecord(index, None, data), "Europe/London", seen), CaseRecord)
+    assert not list(tmp_path.rglob("*.partial"))
+
+
+def test_run_measures_both_programs_and_their_counts_agree(tmp_path: Path) -> None:
+    """One tiny size through the whole harness, with today's input format (a JSON array)."""
+    results = tmp_path / "results.json"
+    completed = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "run.py"), "--sizes", "30", "--repeat", "1", "--input-format", "json",
+         "--data-dir", str(tmp_path / "data"), "--results", str(results)],
+        capture_output=True, text=True, timeout=300)
+    assert completed.returncode == 0, completed.stderr
+    report = json.loads(results.read_text(encoding="utf-8"))
+    assert report["machine"]["cpu_count"] >= 1 and report["git"]["commit"]
+    (row,) = report["results"]
+    assert row["records"] == 30 and row["counts_agree"] is True
+    for side in ("checker", "baseline"):
+        assert row[side]["seconds"] > 0 and row[side]["peak_rss_mib"] > 10
+    assert row["rate_ratio"] > 0 and row["cpu_ratio"] > 0
+    assert "counts agree" in completed.stdout
