@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from checker.casemodel import normalise, value_at
-from checker.cases import read_json_array
+from checker.inputs import open_source
 from checker.engine import JUDGEMENT_STATUS, code_number
 from checker.results import ERROR, FAIL, MANUAL, NOT_APPLICABLE, PASS, STATUSES
 from checker.rules import load_packs
@@ -465,7 +465,7 @@ def evaluate(case: Record, env: Env) -> dict[str, str]:
 def read_records(path: Path, input_format: str) -> Iterator[Record]:
     """The raw records of a JSON Lines file (one at a time) or of a JSON array (the checker's reader)."""
     if input_format == "json":
-        for raw in read_json_array(path):
+        for raw in open_source(path, "json").records():
             yield raw.data
         return
     with path.open(encoding="utf-8") as stream:

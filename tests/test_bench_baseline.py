@@ -45,7 +45,7 @@ def checked(records: Iterable[dict[str, Any]]) -> list[CaseRecord]:
     """The records as the checker reads them (validated and normalised); all must be valid."""
     result = []
     for index, data in enumerate(records):
-        record = check_record(RawRecord(index, None, data), "Europe/London", {})
+        record = check_record(RawRecord(index, None, data), "Europe/London")
         assert isinstance(record, CaseRecord), f"record {index} is not a valid case file: {record}"
         result.append(record)
     return result
