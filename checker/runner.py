@@ -28,7 +28,7 @@ from checker.inputs import CaseSource, open_source
 from checker.judgements import Judgements, Reconciliation
 from checker.results import RecordResult, RunReport
 from checker.rules import RulePack
-from checker.scoring import finish_score, new_score, tally
+from checker.scoring import finish_score, new_score
 from checker.settings import RunSettings
 from checker.strata import estimate_result
 from checker.waivers import Waiver, WaiverApplier, WaiverEvent
@@ -38,9 +38,12 @@ PROGRESS_EVERY = 500  # records between progress callbacks
 
 
 class ResultSink(Protocol):
-    """Something that takes results as they are produced (an incremental output)."""
+    """An output written as the run goes. `render_record` is pure and runs where the record is evaluated
+    (a worker process with --jobs), so the main process only writes text."""
 
-    def record(self, record: RecordResult) -> None: ...
+    def render_record(self, record: RecordResult) -> str: ...
+
+    def write_record(self, text: str) -> None: ...
 
     def rejected(self, rejection: dict[str, Any]) -> None: ...
 
@@ -62,15 +65,15 @@ def run_check(cases: Path | str | CaseSource, packs: list[RulePack], settings: R
     `keep`: which evaluated records the report holds (all by default; the sinks see every one).
     """
     source = cases if isinstance(cases, CaseSource) else open_source(cases)
-    keep_record = keep if callable(keep) else (lambda record: keep)
-    if manifest is not None:
-        keep_record = lambda record: True  # noqa: E731 - estimates need every record (a sample: small)
+    if manifest is not None or judgements is not None:
+        keep = True  # estimates and reconciliation need every record's results (these are samples: small)
     if waivers is not None:
         settings = settings.with_as_of()  # the date used is a printed setting
-    checker = RecordChecker(packs, settings, judgements, waivers)
+    checker = RecordChecker(packs, settings, judgements, waivers, renderers=[sink.render_record for sink in sinks],
+                            keep=keep)
     applier = checker.waivers  # counts what the waivers did, from each record's waiver events
     reconciliation = Reconciliation()
-    scores = {compiled.rule.id: new_score(compiled.rule) for compiled in checker.evaluator.rules}
+    scores = [new_score(compiled.rule) for compiled in checker.evaluator.rules]  # in the order of each record's results
     records: list[RecordResult] = []
     rejected: list[dict[str, Any]] = []
     unknown_fields: dict[str, int] = {}
@@ -82,8 +85,7 @@ def run_check(cases: Path | str | CaseSource, packs: list[RulePack], settings: R
         if progress is not None and read % PROGRESS_EVERY == 0:
             progress(read, source)
         if isinstance(outcome, Evaluated):
-            duplicate = ids.duplicate(outcome.record.case_id, outcome.record.index, outcome.record.line)
-            outcome = duplicate or outcome
+            outcome = ids.duplicate(outcome.case_id, outcome.index, outcome.line) or outcome
         if isinstance(outcome, Rejection):
             rejection = outcome.as_dict()
             rejected.append(rejection)
@@ -92,17 +94,18 @@ def run_check(cases: Path | str | CaseSource, packs: list[RulePack], settings: R
             continue
         evaluated += 1
         if applier is not None:
-            applier.record(outcome.record.case_id, outcome.waiver_events)
-        tally(scores, outcome.record)
-        if judgements is not None:
-            reconciliation.add(outcome.record.case_id, outcome.file_judgements, outcome.record.results, judgements)
+            applier.record(outcome.case_id, outcome.waiver_events)
+        for score, status in zip(scores, outcome.statuses):
+            score.counts[status] += 1
         for path in outcome.unknown_fields:
             unknown_fields[path] = unknown_fields.get(path, 0) + 1
         unseen.difference_update(outcome.seen_paths)
-        for sink in sinks:
-            sink.record(outcome.record)
-        if keep_record(outcome.record):
+        for sink, text in zip(sinks, outcome.rendered):
+            sink.write_record(text)
+        if outcome.record is not None:
             records.append(outcome.record)
+            if judgements is not None:
+                reconciliation.add(outcome.case_id, outcome.file_judgements, outcome.record.results, judgements)
     if progress is not None:
         progress(read, source)
     report = RunReport(
@@ -111,8 +114,7 @@ def run_check(cases: Path | str | CaseSource, packs: list[RulePack], settings: R
         rulesets=run_rulesets(packs),
         settings=settings.as_dict(),
         summary={"records_read": read, "records_evaluated": evaluated, "records_rejected": len(rejected)},
-        rules=[finish_score(score, settings.interval, settings.confidence, settings.grade_bands)
-               for score in scores.values()],
+        rules=[finish_score(score, settings.interval, settings.confidence, settings.grade_bands) for score in scores],
         records=records,
         rejected=rejected,
         warnings=source.notes + _warnings(unknown_fields, unseen if evaluated else set(), checker.read_paths),
@@ -137,9 +139,14 @@ def run_rulesets(packs: list[RulePack]) -> list[dict[str, str]]:
 
 @dataclass(frozen=True)
 class Evaluated:
-    """A valid record's results, with what the run reports about the input."""
+    """A valid record's results in the compact form sent back from a worker process."""
 
-    record: RecordResult
+    index: int
+    line: int | None
+    case_id: str
+    statuses: tuple[str, ...]  # each rule's status, in the evaluator's rule order
+    rendered: tuple[str, ...]  # the record as each streaming output writes it
+    record: RecordResult | None  # the full results, when the run keeps this record
     unknown_fields: tuple[str, ...]  # fields not in the case model
     seen_paths: tuple[str, ...]  # fields rules read that this checker sees for the first time
     file_judgements: dict[str, str]  # the case file's own audit.judgements
@@ -147,18 +154,22 @@ class Evaluated:
 
 
 class RecordChecker:
-    """Checks and evaluates one raw record; one per process."""
+    """Checks, evaluates and renders one raw record; one per process."""
 
     def __init__(self, packs: list[RulePack], settings: RunSettings, judgements: Judgements | None = None,
-                 waivers: Sequence[Waiver] | None = None) -> None:
+                 waivers: Sequence[Waiver] | None = None, *,
+                 renderers: Sequence[Callable[[RecordResult], str]] = (),
+                 keep: bool | Callable[[RecordResult], bool] = True) -> None:
         self.evaluator = Evaluator(packs, settings, judgements.items if judgements is not None else None)
+        self.timezone = settings.timezone
+        self.read_paths = _paths_read(self.evaluator)
+        self.unseen = set(self.read_paths)
+        self.renderers = tuple(renderers)
+        self.keep = keep
         self.waivers = None
         if waivers is not None:
             assert settings.as_of is not None
             self.waivers = WaiverApplier(waivers, packs, self.evaluator, settings.as_of)
-        self.timezone = settings.timezone
-        self.read_paths = _paths_read(self.evaluator)
-        self.unseen = set(self.read_paths)
 
     def check(self, raw: RawRecord) -> Evaluated | Rejection:
         item = check_record(raw, self.timezone)
@@ -173,9 +184,11 @@ class RecordChecker:
         events: tuple[WaiverEvent, ...] = ()
         if self.waivers is not None:
             results, events = self.waivers.apply(item, results, context)
-        result = RecordResult(item.index, item.line, item.case_id, results)
-        return Evaluated(result, item.unknown_fields, seen, value_at(item.normalised, "audit.judgements") or {},
-                         events)
+        record = RecordResult(item.index, item.line, item.case_id, results)
+        kept = self.keep(record) if callable(self.keep) else self.keep
+        return Evaluated(item.index, item.line, item.case_id, tuple(result.status for result in results),
+                         tuple(render(record) for render in self.renderers), record if kept else None,
+                         item.unknown_fields, seen, value_at(item.normalised, "audit.judgements") or {}, events)
 
 
 def _outcomes(source: CaseSource, checker: RecordChecker, jobs: int) -> Iterator[Evaluated | Rejection]:

@@ -45,13 +45,24 @@ class CsvFindingsWriter:
     """Writes the findings to `stream` as records are evaluated: `start`, `record`…, `finish`."""
 
     def __init__(self, stream: TextIO) -> None:
-        self.writer = csv.writer(stream, lineterminator="\n")
+        self.stream = stream
 
     def start(self, header: dict[str, Any]) -> None:
-        self.writer.writerow(HEADERS)
+        csv.writer(self.stream, lineterminator="\n").writerow(HEADERS)
+
+    @staticmethod
+    def render_record(record: RecordResult) -> str:
+        """One record's rows as CSV text (pure: runs in worker processes)."""
+        buffer = io.StringIO()
+        csv.writer(buffer, lineterminator="\n").writerows(
+            [neutralise(cell) for cell in row] for row in record_rows(record))
+        return buffer.getvalue()
+
+    def write_record(self, text: str) -> None:
+        self.stream.write(text)
 
     def record(self, record: RecordResult) -> None:
-        self.writer.writerows([neutralise(cell) for cell in row] for row in record_rows(record))
+        self.write_record(self.render_record(record))
 
     def rejected(self, rejection: dict[str, Any]) -> None:
         """Rejected records have no findings; the other outputs list them."""

@@ -31,9 +31,17 @@ class JsonReportWriter:
             self.stream.write(f",\n {json.dumps(key)}: {_dumps(value)}")
         self.stream.write(',\n "records": [')
 
-    def record(self, record: RecordResult) -> None:
-        self.stream.write(("\n  " if self.records_written == 0 else ",\n  ") + _dumps(record.as_dict(), indent=None))
+    @staticmethod
+    def render_record(record: RecordResult) -> str:
+        """One record as one line of JSON (pure: runs in worker processes)."""
+        return json.dumps(record.as_dict(), ensure_ascii=False)
+
+    def write_record(self, text: str) -> None:
+        self.stream.write(("\n  " if self.records_written == 0 else ",\n  ") + text)
         self.records_written += 1
+
+    def record(self, record: RecordResult) -> None:
+        self.write_record(self.render_record(record))
 
     def rejected(self, rejection: dict[str, Any]) -> None:
         """Rejections are written with the summary (the report holds them)."""
