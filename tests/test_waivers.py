@@ -22,30 +22,9 @@ from checker.runner import run_check
 from checker.settings import RunSettings, pack_settings
 from checker.waivers import Waiver, WaiverFileErrors, load_waivers
 from tests.conftest import ROOT, RULES, make_case, write_cases, write_pack
-from tests.test_cli import check
+from tests.test_cli import SIGNED_RULE, check
 
-PACK = """\
-rules:
-  - id: t-signed
-    title: Decision signed
-    family: test
-    severity: high
-    kind: automatic
-    source: {document: test.txt, quote: "signed", status: confirmed}
-    applies_when: case.victim.decision_record != null
-    assert:
-      all:
-        signed: case.victim.decision_record.signed_by_victim == true
-    message: Not signed by the victim
-    evidence: [victim.decision_record.signed_by_victim]
-  - id: t-unguarded
-    title: Reads through null
-    family: test
-    severity: low
-    kind: automatic
-    source: {document: test.txt, quote: "x", status: assumed}
-    assert: case.outcome.code == "16"
-    message: Not outcome 16
+PACK = SIGNED_RULE + """\
   - id: t-judged
     title: Justifiable (reviewer's judgement)
     family: test
