@@ -2,7 +2,10 @@
 
 Each rule is compiled once per run (`Evaluator`); each record gets one CEL
 context (the record bound as `case`, plus the date helpers) on which every rule
-runs. A rule's outcome for a record is one of the statuses in `results`:
+runs. Expressions run on the fast engine (`checker.celfast`, with a plain dict as
+the context) unless the Evaluator is built with engine="reference" (the `cel`
+binding and a `cel.Context`), which the differential tests use. A rule's outcome
+for a record is one of the statuses in `results`:
 
 - `not_applicable` when `applies_when` is false;
 - automatic rules: clauses run in order; with `all`, the first false clause
@@ -26,9 +29,10 @@ from typing import Any
 
 import cel
 
+from checker import celfast
 from checker.casemodel import display_value, value_at
 from checker.cases import CaseRecord
-from checker.expressions import case_paths, compile_expression, expand
+from checker.expressions import FAST, REFERENCE, Program, case_paths, compile_expression, expand
 from checker.results import ERROR, FAIL, MANUAL, NOT_APPLICABLE, PASS, Evidence, RuleResult
 from checker.rules import Clause, Expression, Rule, RulePack
 from checker.settings import RunSettings
@@ -60,17 +64,28 @@ class EvaluationError(Exception):
     """An expression could not be evaluated on one record."""
 
 
+def new_context(record: CaseRecord, functions: dict[str, Callable[..., Any]], engine: str = FAST) -> Any:
+    """What every expression runs on for one record: the record as `case` plus the helpers.
+
+    A plain dict for the fast engine (nothing is converted); a cel.Context for the reference binding."""
+    if engine == REFERENCE:
+        return cel.Context({"case": record.normalised}, functions)
+    return celfast.make_activation({"case": record.normalised}, functions)
+
+
 @dataclass(frozen=True)
 class CompiledExpression:
     source: Expression
     expanded: str
-    program: cel.Program
+    program: Program  # a celfast.Program, or a cel.Program with engine="reference"
     paths: tuple[str, ...]  # case paths it reads
 
-    def run(self, context: cel.Context) -> Any:
+    def run(self, context: Any) -> Any:
+        """Evaluate on a context from `new_context` (made for the same engine)."""
         try:
             return self.program.execute(context)
-        except Exception as exc:  # the binding raises KeyError, TypeError, ValueError, RuntimeError
+        except Exception as exc:  # celfast raises CelError (NoSuchKeyError is a KeyError); the binding
+            # raises KeyError, TypeError, ValueError, RuntimeError
             raise EvaluationError(_error_reason(exc)) from None
 
 
@@ -82,12 +97,12 @@ class CompiledRule:
     evidence: tuple[tuple[str, str | None, CompiledExpression | None], ...]  # label, path, expression
 
 
-def compile_rule(rule: Rule, pack: RulePack, pack_settings: dict[str, Any]) -> CompiledRule:
+def compile_rule(rule: Rule, pack: RulePack, pack_settings: dict[str, Any], engine: str = FAST) -> CompiledRule:
     variables = {name: expression.text for name, expression in pack.variables.items()}
 
     def build(expression: Expression) -> CompiledExpression:
         text = expand(expression.text, pack_settings, variables)
-        return CompiledExpression(expression, text, compile_expression(text), tuple(case_paths(text)))
+        return CompiledExpression(expression, text, compile_expression(text, engine), tuple(case_paths(text)))
 
     return CompiledRule(
         rule=rule,
@@ -101,16 +116,18 @@ def compile_rule(rule: Rule, pack: RulePack, pack_settings: dict[str, Any]) -> C
 class Evaluator:
     """Runs every rule of the loaded packs on one record at a time."""
 
-    def __init__(self, packs: list[RulePack], settings: RunSettings) -> None:
+    def __init__(self, packs: list[RulePack], settings: RunSettings, engine: str = FAST) -> None:
+        """`engine`: "fast" (checker.celfast) or "reference" (the cel binding, for differential tests)."""
         self.settings = settings
+        self.engine = engine
         self.functions = cel_functions(settings)
         self.rules: list[CompiledRule] = [
-            compile_rule(rule, pack, settings.packs.get(pack.name, pack.default_settings()))
+            compile_rule(rule, pack, settings.packs.get(pack.name, pack.default_settings()), engine)
             for pack in packs for rule in pack.rules
         ]
 
     def evaluate(self, record: CaseRecord) -> tuple[RuleResult, ...]:
-        context = cel.Context({"case": record.normalised}, self.functions)
+        context = new_context(record, self.functions, self.engine)
         return tuple(self.evaluate_rule(compiled, record, context) for compiled in self.rules)
 
     def evaluate_rule(self, compiled: CompiledRule, record: CaseRecord, context: cel.Context) -> RuleResult:
