@@ -28,7 +28,7 @@ Supported subset
   r"…", all CEL escapes), true, false, null; list `[…]` and map `{k: v}` literals.
 - field selection `a.b`, indexing `a[i]` (lists by int, maps by string/int/bool
   key), `has(a.b)`.
-- `!`, unary `-`, `* / %`, `+ -`, `< <= > >= == !=`, `in` (list or map keys),
+- `!`, unary `-` (pairs cancel: `!!x` is `x`, as in the binding), `* / %`, `+ -`, `< <= > >= == !=`, `in` (list or map keys),
   `&&`, `||`, `? :`.
 - macros `all`, `exists`, `exists_one`, `map` (2 and 3 arguments), `filter`
   over lists and maps (map keys), nested, with shadowing of names.
@@ -77,6 +77,7 @@ Deliberate differences (from full CEL, and where the binding differs)
   Rust regex crate the binding uses) after mapping RE2's `$` (end of text
   unless multi-line) and `\\z`; RE2-only syntax such as `\\pN` or `(?U)` is an
   error. Literal patterns are compiled once.
+- macros over a map visit its keys in insertion order (the binding's order is arbitrary).
 - map literals with both `true` and `1` as keys collapse to one key (as in the
   binding). Duplicate keys keep the last value (as in the binding).
 - values returned by a program, or passed to helper functions, may be shared
@@ -351,7 +352,7 @@ class MapExpr:
 class Unary:
     offset: int
     op: str  # "!" or "-"
-    count: int  # `!!!x` is one node with count 3
+    count: int  # always 1: pairs cancel in the parser
     operand: Any
     depth: int = 0
 
@@ -549,7 +550,9 @@ class _Parser:
         operands.append(self.node(Chain(token.offset, level, left, [(op, right)])))
 
     def unary(self) -> Node:
-        """Unary = Member | "!" {"!"} Member | "-" {"-"} Member; a `-` just before a number is part of the literal."""
+        """Unary = Member | "!" {"!"} Member | "-" {"-"} Member; a `-` just before a number is part of the literal.
+
+        Pairs cancel, as in the reference parsers: `!!x` and `--x` are `x` itself, not checked."""
         start = self.token
         count = 0
         if self.at("!"):
@@ -561,7 +564,7 @@ class _Parser:
                 self.advance()
                 count += 1
         operand = self.member()
-        return self.node(Unary(start.offset, start.text, count, operand)) if count else operand
+        return self.node(Unary(start.offset, start.text, 1, operand)) if count % 2 else operand
 
     def member(self) -> Node:
         """Member = Primary {"." IDENT ["(" args ")"] | "[" Expr "]"}."""
@@ -870,14 +873,6 @@ def _negate(value: Any) -> Any:
     if kind is float:
         return -value
     raise CelError(f"no such overload: -{type_name(value)}")
-
-
-def _logical_not(value: Any) -> bool:
-    if value is True:
-        return False
-    if value is False:
-        return True
-    raise _not_bool("'!'", value)
 
 
 _BINARY: dict[str, Callable[[Any, Any], Any]] = {
@@ -1281,26 +1276,17 @@ class _Compiler:
 
     def _Unary(self, node: Unary) -> _Code:
         operand = self.compile(node.operand)
-        run, count = operand.run, node.count
+        run = operand.run
         if node.op == "!":
-            if count % 2:
-                def logical_not(activation: Activation) -> bool:
-                    value = run(activation)
-                    if value is True:
-                        return False
-                    if value is False:
-                        return True
-                    raise _not_bool("'!'", value)
-                return _folded(logical_not, operand)
-
-            return _boolean_code(operand, "'!'")
-
-        def negate(activation: Activation) -> Any:
-            value = run(activation)
-            for _ in range(count):
-                value = _negate(value)
-            return value
-        return _folded(negate, operand)
+            def logical_not(activation: Activation) -> bool:
+                value = run(activation)
+                if value is True:
+                    return False
+                if value is False:
+                    return True
+                raise _not_bool("'!'", value)
+            return _folded(logical_not, operand)
+        return _folded(lambda activation: _negate(run(activation)), operand)
 
     def _Chain(self, node: Chain) -> _Code:
         first = self.compile(node.first)
