@@ -91,8 +91,9 @@ from __future__ import annotations
 import math
 import operator
 import re
+import sys
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone, tzinfo
 from decimal import Decimal
 from functools import lru_cache
@@ -894,7 +895,7 @@ _TIMESTAMP_TEXT = re.compile(
 _DURATION_PART = r"(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?(?:h|ms|m|s|us|ns)"
 _DURATION_TEXT = re.compile(rf"([+-]?)((?:{_DURATION_PART})+|0)")
 _DURATION_ITEM = re.compile(r"((?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?)(h|ms|m|s|us|ns)")
-_MICROSECONDS = {"h": 3_600_000_000, "m": 60_000_000, "s": 1_000_000, "ms": 1000, "us": 1, "ns": Decimal("0.001")}
+_MICROSECONDS: dict[str, int | Decimal] = {"h": 3_600_000_000, "m": 60_000_000, "s": 1_000_000, "ms": 1000, "us": 1, "ns": Decimal("0.001")}
 _ONE_MICROSECOND = timedelta(microseconds=1)
 
 
@@ -1215,7 +1216,8 @@ class _Compiler:
         code = self.compile(node.inner)
         if code.constant or not _worth_caching(node.inner) or _free_names(node.inner) & set(self.bound):
             return code
-        return _Code(_cached(_intern(MEMO_PREFIX + node.key), code.run))
+        # interned: one string object per key, so lookups from different programs compare by identity
+        return _Code(_cached(sys.intern(MEMO_PREFIX + node.key), code.run))
 
     def _Literal(self, node: Literal) -> _Code:
         return _constant(node.value)
@@ -1451,12 +1453,6 @@ class _Compiler:
 
 
 _MISSING = object()
-_INTERNED: dict[str, str] = {}
-
-
-def _intern(key: str) -> str:
-    """One string object per key, so cache lookups from different programs compare by identity."""
-    return _INTERNED.setdefault(key, key)
 
 
 class _Raised:
@@ -1562,22 +1558,49 @@ def _apply(function: Callable[..., Any], runs: list[Run]) -> Run:
 
 
 def _helper_call(name: str, runs: list[Run]) -> Run:
-    """A call of the activation's Python function `name()`; any exception it raises becomes a CelError."""
+    """A call of the activation's Python function `name()` (arguments first, left to right); any
+    exception it raises becomes a CelError. Unrolled for one and two arguments, the usual cases."""
     key = name + FUNCTION_SUFFIX
+
+    def function_of(activation: Activation) -> Callable[..., Any]:
+        try:
+            return activation[key]
+        except KeyError:
+            raise CelError(f"undeclared reference to function '{name}'") from None
+
+    def failed(exc: Exception) -> CelError:
+        return exc if isinstance(exc, CelError) else CelError(f"function {name}() failed: {type(exc).__name__}: {exc}")
+
+    if len(runs) == 1:
+        (first,) = runs
+
+        def call1(activation: Activation) -> Any:
+            arg = first(activation)
+            try:
+                result = function_of(activation)(arg)
+            except Exception as exc:
+                raise failed(exc) from None
+            return result if type(result) in _RESULT_TYPES else _checked_result(name, result)
+        return call1
+    if len(runs) == 2:
+        first, second = runs
+
+        def call2(activation: Activation) -> Any:
+            arg1, arg2 = first(activation), second(activation)
+            try:
+                result = function_of(activation)(arg1, arg2)
+            except Exception as exc:
+                raise failed(exc) from None
+            return result if type(result) in _RESULT_TYPES else _checked_result(name, result)
+        return call2
 
     def call(activation: Activation) -> Any:
         args = [run(activation) for run in runs]
         try:
-            function = activation[key]
-        except KeyError:
-            raise CelError(f"undeclared reference to function '{name}'") from None
-        try:
-            result = function(*args)
-        except CelError:
-            raise
+            result = function_of(activation)(*args)
         except Exception as exc:
-            raise CelError(f"function {name}() failed: {type(exc).__name__}: {exc}") from None
-        return _checked_result(name, result)
+            raise failed(exc) from None
+        return result if type(result) in _RESULT_TYPES else _checked_result(name, result)
     return call
 
 
