@@ -2,7 +2,10 @@
 
 Each rule is compiled once per run (`Evaluator`); each record gets one CEL
 context (the record bound as `case`, plus the date helpers) on which every rule
-runs. A rule's outcome for a record is one of the statuses in `results`:
+runs. Expressions run on the fast engine (`checker.celfast`, with a plain dict as
+the context) unless the Evaluator is built with engine="reference" (the `cel`
+binding and a `cel.Context`), which the differential tests use. A rule's outcome
+for a record is one of the statuses in `results`:
 
 - `not_applicable` when `applies_when` is false;
 - automatic rules: clauses run in order; with `all`, the first false clause
@@ -27,9 +30,10 @@ from typing import TYPE_CHECKING, Any
 
 import cel
 
+from checker import celfast
 from checker.casemodel import display_value, value_at
 from checker.cases import CaseRecord
-from checker.expressions import case_paths, compile_expression, expand
+from checker.expressions import FAST, REFERENCE, Program, case_paths, compile_expression, expand
 from checker.judgements import Judgement
 from checker.results import ERROR, FAIL, MANUAL, NOT_APPLICABLE, PASS, Evidence, RuleResult
 from checker.rules import Clause, Expression, Rule, RulePack
@@ -64,17 +68,28 @@ class EvaluationError(Exception):
     """An expression could not be evaluated on one record."""
 
 
+def new_context(record: CaseRecord, functions: dict[str, Callable[..., Any]], engine: str = FAST) -> Any:
+    """What every expression runs on for one record: the record as `case` plus the helpers.
+
+    A plain dict for the fast engine (nothing is converted); a cel.Context for the reference binding."""
+    if engine == REFERENCE:
+        return cel.Context({"case": record.normalised}, functions)
+    return celfast.make_activation({"case": record.normalised}, functions)
+
+
 @dataclass(frozen=True)
 class CompiledExpression:
     source: Expression
     expanded: str
-    program: cel.Program
+    program: Program  # a celfast.Program, or a cel.Program with engine="reference"
     paths: tuple[str, ...]  # case paths it reads
 
-    def run(self, context: cel.Context) -> Any:
+    def run(self, context: Any) -> Any:
+        """Evaluate on a context from `new_context` (made for the same engine)."""
         try:
             return self.program.execute(context)
-        except Exception as exc:  # the binding raises KeyError, TypeError, ValueError, RuntimeError
+        except Exception as exc:  # celfast raises CelError (NoSuchKeyError is a KeyError); the binding
+            # raises KeyError, TypeError, ValueError, RuntimeError
             raise EvaluationError(_error_reason(exc)) from None
 
 
@@ -86,16 +101,17 @@ class CompiledRule:
     evidence: tuple[tuple[str, str | None, CompiledExpression | None], ...]  # label, path, expression
 
 
-def compile_in_pack(expression: Expression, pack: RulePack, pack_settings: dict[str, Any]) -> CompiledExpression:
+def compile_in_pack(expression: Expression, pack: RulePack, pack_settings: dict[str, Any],
+                    engine: str = FAST) -> CompiledExpression:
     """Compile an expression with the pack's settings and variables expanded (rules and waiver selectors)."""
     variables = {name: variable.text for name, variable in pack.variables.items()}
     text = expand(expression.text, pack_settings, variables)
-    return CompiledExpression(expression, text, compile_expression(text), tuple(case_paths(text)))
+    return CompiledExpression(expression, text, compile_expression(text, engine), tuple(case_paths(text)))
 
 
-def compile_rule(rule: Rule, pack: RulePack, pack_settings: dict[str, Any]) -> CompiledRule:
+def compile_rule(rule: Rule, pack: RulePack, pack_settings: dict[str, Any], engine: str = FAST) -> CompiledRule:
     def build(expression: Expression) -> CompiledExpression:
-        return compile_in_pack(expression, pack, pack_settings)
+        return compile_in_pack(expression, pack, pack_settings, engine)
 
     return CompiledRule(
         rule=rule,
@@ -110,28 +126,30 @@ class Evaluator:
     """Runs every rule of the loaded packs on one record at a time."""
 
     def __init__(self, packs: list[RulePack], settings: RunSettings,
-                 judgements: Mapping[tuple[str, str], Judgement] | None = None) -> None:
+                 judgements: Mapping[tuple[str, str], Judgement] | None = None, engine: str = FAST) -> None:
+        """`engine`: "fast" (checker.celfast) or "reference" (the cel binding, for differential tests)."""
         self.settings = settings
+        self.engine = engine
         self.judgements = judgements or {}  # (case id, rule id) → answer given outside the case file
         self.functions = cel_functions(settings)
         self.rules: list[CompiledRule] = [
-            compile_rule(rule, pack, self.pack_settings(pack)) for pack in packs for rule in pack.rules
+            compile_rule(rule, pack, self.pack_settings(pack), engine) for pack in packs for rule in pack.rules
         ]
 
     def pack_settings(self, pack: RulePack) -> dict[str, Any]:
         """The run's values of the pack's settings (defaults with the user's overrides)."""
         return self.settings.packs.get(pack.name, pack.default_settings())
 
-    def context(self, record: CaseRecord) -> cel.Context:
+    def context(self, record: CaseRecord) -> Any:
         """The record bound as `case`, with the date helpers: one per record, shared by rules and waivers."""
-        return cel.Context({"case": record.normalised}, self.functions)
+        return new_context(record, self.functions, self.engine)
 
-    def evaluate(self, record: CaseRecord, context: cel.Context | None = None) -> tuple[RuleResult, ...]:
+    def evaluate(self, record: CaseRecord, context: Any = None) -> tuple[RuleResult, ...]:
         if context is None:
             context = self.context(record)
         return tuple(self.evaluate_rule(compiled, record, context) for compiled in self.rules)
 
-    def evaluate_rule(self, compiled: CompiledRule, record: CaseRecord, context: cel.Context) -> RuleResult:
+    def evaluate_rule(self, compiled: CompiledRule, record: CaseRecord, context: Any) -> RuleResult:
         rule = compiled.rule
         if compiled.applies_when is not None:
             try:
@@ -144,7 +162,7 @@ class Evaluator:
             return self._judgement(compiled, record, context)
         return self._assert(compiled, record, context)
 
-    def _assert(self, compiled: CompiledRule, record: CaseRecord, context: cel.Context) -> RuleResult:
+    def _assert(self, compiled: CompiledRule, record: CaseRecord, context: Any) -> RuleResult:
         rule = compiled.rule
         wanted = rule.combine == "any"  # "any" stops at the first true clause, "all" at the first false
         errors: list[tuple[Clause, CompiledExpression, str]] = []
@@ -167,7 +185,7 @@ class Evaluator:
             return self._error(compiled, record, context, clause.name, expression, reason)
         return self._fail(compiled, record, context, list(compiled.clauses))
 
-    def _judgement(self, compiled: CompiledRule, record: CaseRecord, context: cel.Context) -> RuleResult:
+    def _judgement(self, compiled: CompiledRule, record: CaseRecord, context: Any) -> RuleResult:
         rule = compiled.rule
         judgements = value_at(record.normalised, "audit.judgements") or {}
         answer = judgements.get(rule.id)
@@ -197,7 +215,7 @@ class Evaluator:
         return RuleResult(compiled.rule.id, status, message=message, evidence=evidence, clause="judgement",
                           explanation=explanation)
 
-    def _fail(self, compiled: CompiledRule, record: CaseRecord, context: cel.Context,
+    def _fail(self, compiled: CompiledRule, record: CaseRecord, context: Any,
               clauses: list[tuple[Clause, CompiledExpression]]) -> RuleResult:
         explanation = tuple(line for clause, expression in clauses
                             for line in explain_clause(clause, expression, record))
@@ -206,7 +224,7 @@ class Evaluator:
         return RuleResult(compiled.rule.id, FAIL, message=message, evidence=self._evidence(compiled, record, context),
                           clause=names, explanation=explanation)
 
-    def _error(self, compiled: CompiledRule, record: CaseRecord, context: cel.Context, where: str,
+    def _error(self, compiled: CompiledRule, record: CaseRecord, context: Any, where: str,
                expression: CompiledExpression, reason: str) -> RuleResult:
         reason = null_hint(expression.paths, record) or reason
         explanation = tuple(read_values(expression.paths, record))
@@ -214,7 +232,7 @@ class Evaluator:
         return RuleResult(compiled.rule.id, ERROR, message=message, evidence=self._evidence(compiled, record, context),
                           clause=where, explanation=explanation)
 
-    def _evidence(self, compiled: CompiledRule, record: CaseRecord, context: cel.Context) -> tuple[Evidence, ...]:
+    def _evidence(self, compiled: CompiledRule, record: CaseRecord, context: Any) -> tuple[Evidence, ...]:
         items: list[Evidence] = []
         for label, path, expression in compiled.evidence:
             if path is not None:

@@ -49,13 +49,11 @@ from datetime import datetime, timezone as dt_timezone
 from pathlib import Path
 from typing import Any
 
-import cel
-
 from checker import TOOL_NAME, __version__
 from checker.casemodel import is_list_field, known_paths, schema_at, value_at
 from checker.cases import CaseRecord, InputError, Rejection, file_sha256
 from checker.inputs import open_source, read_cases
-from checker.engine import CompiledExpression, EvaluationError, null_hint, cel_functions
+from checker.engine import CompiledExpression, EvaluationError, cel_functions, new_context, null_hint
 from checker.expressions import ExpressionError, case_paths, compile_expression
 from checker.rules import Expression, check_case_path
 from checker.schemaerrors import suggestion
@@ -268,7 +266,7 @@ def filter_records(records: Sequence[CaseRecord], where: str, timezone: str = DE
     problems: list[str] = []
     for record in records:
         try:
-            value = expression.run(cel.Context({"case": record.normalised}, functions))
+            value = expression.run(new_context(record, functions))
             if not isinstance(value, bool):
                 raise EvaluationError(f"the expression gave {value!r}, expected true or false")
         except EvaluationError as exc:

@@ -281,7 +281,7 @@ class WaiverApplier:
         self.uses: list[WaiverUse] = []
         for waiver in waivers:
             pack = packs_by_name[waiver.pack]
-            selector = compile_in_pack(waiver.where, pack, evaluator.pack_settings(pack)) if waiver.where else None
+            selector = compile_in_pack(waiver.where, pack, evaluator.pack_settings(pack), evaluator.engine) if waiver.where else None
             self.uses.append(WaiverUse(waiver, expired=waiver.expires < as_of, selector=selector))
         self.scored: set[str] = set()
 
