@@ -33,7 +33,7 @@ def load_records(count: int, seed: int) -> list[CaseRecord]:
     data = generate_cases(count, seed=seed) + json.loads((ROOT / "samples" / "cases.json").read_text())
     records = []
     for index, item in enumerate(data):
-        checked = check_record(RawRecord(index, None, item), "Europe/London", {})
+        checked = check_record(RawRecord(index, None, item), "Europe/London")
         if isinstance(checked, CaseRecord):
             records.append(checked)
     return records
