@@ -26,6 +26,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 import cel
@@ -99,6 +100,12 @@ class CompiledRule:
     applies_when: CompiledExpression | None
     clauses: tuple[tuple[Clause, CompiledExpression], ...]
     evidence: tuple[tuple[str, str | None, CompiledExpression | None], ...]  # label, path, expression
+
+    @cached_property
+    def evidence_plan(self) -> tuple[tuple[str, tuple[str, ...] | None, Any], ...]:
+        """(label, path split into keys, or None and the expression) for each evidence item."""
+        return tuple((path, tuple(path.split(".")), None) if path is not None else (label, None, expression)
+                     for label, path, expression in self.evidence)
 
 
 def compile_in_pack(expression: Expression, pack: RulePack, pack_settings: dict[str, Any],
@@ -233,12 +240,19 @@ class Evaluator:
                           clause=where, explanation=explanation)
 
     def _evidence(self, compiled: CompiledRule, record: CaseRecord, context: Any) -> tuple[Evidence, ...]:
+        """The rule's evidence items for this record: fields as written in the file, computed values shown.
+
+        Runs for every result, passes included, so it avoids re-splitting paths and converting values
+        that are already JSON (the raw record's)."""
         items: list[Evidence] = []
-        for label, path, expression in compiled.evidence:
-            if path is not None:
-                items.append(Evidence(path, display_value(value_at(record.raw, path))))
+        raw = record.raw
+        for label, parts, expression in compiled.evidence_plan:
+            if parts is not None:
+                value: Any = raw
+                for part in parts:
+                    value = value.get(part) if type(value) is dict else None
+                items.append(Evidence(label, value))
                 continue
-            assert expression is not None
             try:
                 items.append(Evidence(label, display_value(expression.run(context))))
             except EvaluationError:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 PASS, FAIL, NOT_APPLICABLE, ERROR, MANUAL = "pass", "fail", "not_applicable", "error", "manual"
 # `waived`: an audit team's documented waiver took the file out of the rule (see checker.waivers).
@@ -13,8 +13,9 @@ RULE_STATUSES = (PASS, FAIL, NOT_APPLICABLE, ERROR, MANUAL)
 STATUSES = RULE_STATUSES + (WAIVED,)
 
 
-@dataclass(frozen=True)
-class Evidence:
+class Evidence(NamedTuple):
+    """A value a rule read or computed, shown with its result. A named tuple: a run makes millions."""
+
     path: str  # a case path, or the label of a computed value
     value: Any  # JSON-friendly
 
