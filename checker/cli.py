@@ -93,12 +93,13 @@ def load_waiver_file(path: Path, packs: list[RulePack]) -> list[Waiver]:
 
 
 def build_settings(packs: list[RulePack], interval: str, confidence: float, timezone: str, calendar: str,
-                   overrides: list[str], grades: Path | None = None, as_of: str | None = None) -> RunSettings:
+                   overrides: list[str], grades: Path | None = None, as_of: str | None = None,
+                   evidence: str = "all") -> RunSettings:
     try:
         return RunSettings(interval=interval, confidence=confidence, timezone=timezone, calendar=calendar,
                            packs=pack_settings(packs, parse_overrides(overrides)),
                            grade_bands=load_grade_bands(grades) if grades else None,
-                           as_of=parse_as_of(as_of) if as_of is not None else None)
+                           as_of=parse_as_of(as_of) if as_of is not None else None, evidence=evidence)
     except (ValueError, SourceError) as exc:
         raise fail(f"error: {exc}") from None
 
@@ -146,6 +147,7 @@ def run_command(
     grades: Optional[Path] = typer.Option(None, "--grades", help="A force's grade bands (YAML: bands: [{min: 0.9, grade: good}, …, {min: 0, grade: …}])."),
     manifest: Optional[Path] = typer.Option(None, "--manifest", help="Manifest of a stratified draw (check sample): adds population estimates weighted by the strata."),
     judgements: Optional[Path] = typer.Option(None, "--judgements", help="A filled review workbook (check review): its answers decide pending manual rules."),
+    evidence: str = typer.Option("all", "--evidence", help="Which results carry their evidence values: all, or findings (fail, error, pending, waived): faster and smaller for very large inputs."),
     jobs: int = typer.Option(1, "--jobs", "-j", min=1, help="Evaluate on this many processes (results are identical to one)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar (there is none anyway unless standard error is a terminal)."),
     waivers: Optional[Path] = typer.Option(None, "--waivers", help="Waivers (YAML): documented decisions that a rule does not apply to certain files; their results become 'waived'."),
@@ -162,7 +164,8 @@ def run_command(
     except MappingErrors as exc:
         raise fail(f"{exc}\nThe field mapping has errors: nothing was scored.") from None
     packs = load_rule_packs(rules)
-    settings = build_settings(packs, interval.value, confidence, timezone, calendar, set_values or [], grades, as_of)
+    settings = build_settings(packs, interval.value, confidence, timezone, calendar, set_values or [], grades, as_of,
+                              evidence)
     waiver_list = load_waiver_file(waivers, packs) if waivers else None
     if waiver_list is not None:
         settings = settings.with_as_of()  # the date waivers are judged against is a printed setting

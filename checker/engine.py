@@ -137,6 +137,7 @@ class Evaluator:
         """`engine`: "fast" (checker.celfast) or "reference" (the cel binding, for differential tests)."""
         self.settings = settings
         self.engine = engine
+        self.evidence_on_passes = settings.evidence == "all"
         self.judgements = judgements or {}  # (case id, rule id) → answer given outside the case file
         self.functions = cel_functions(settings)
         self.rules: list[CompiledRule] = [
@@ -183,14 +184,18 @@ class Evaluator:
                 continue
             if value is wanted:
                 if wanted:
-                    return RuleResult(rule.id, PASS, evidence=self._evidence(compiled, record, context))
+                    return self._pass(compiled, record, context)
                 return self._fail(compiled, record, context, [(clause, expression)])
         if not wanted:
-            return RuleResult(rule.id, PASS, evidence=self._evidence(compiled, record, context))
+            return self._pass(compiled, record, context)
         if errors:
             clause, expression, reason = errors[0]
             return self._error(compiled, record, context, clause.name, expression, reason)
         return self._fail(compiled, record, context, list(compiled.clauses))
+
+    def _pass(self, compiled: CompiledRule, record: CaseRecord, context: Any) -> RuleResult:
+        evidence = self._evidence(compiled, record, context) if self.evidence_on_passes else ()
+        return RuleResult(compiled.rule.id, PASS, evidence=evidence)
 
     def _judgement(self, compiled: CompiledRule, record: CaseRecord, context: Any) -> RuleResult:
         rule = compiled.rule
@@ -208,7 +213,7 @@ class Evaluator:
         reviewer = value_at(record.normalised, "audit.reviewer") or "the reviewer"
         explanation = (f"audit.judgements.{rule.id} = {answer!r} (recorded by {reviewer})",)
         message = rule.message if status == FAIL else ""
-        return RuleResult(rule.id, status, message=message, evidence=evidence, clause="judgement",
+        return RuleResult(rule.id, status, message=message, evidence=self._shown(status, evidence), clause="judgement",
                           explanation=explanation)
 
     def _given_judgement(self, compiled: CompiledRule, given: Judgement,
@@ -219,8 +224,12 @@ class Evaluator:
         if given.notes:
             explanation += (f"reviewer's notes: {given.notes}",)
         message = compiled.rule.message if status == FAIL else ""
-        return RuleResult(compiled.rule.id, status, message=message, evidence=evidence, clause="judgement",
-                          explanation=explanation)
+        return RuleResult(compiled.rule.id, status, message=message, evidence=self._shown(status, evidence),
+                          clause="judgement", explanation=explanation)
+
+    def _shown(self, status: str, evidence: tuple[Evidence, ...]) -> tuple[Evidence, ...]:
+        """A pass shows its evidence only when the run asks for evidence on every result."""
+        return evidence if status != PASS or self.evidence_on_passes else ()
 
     def _fail(self, compiled: CompiledRule, record: CaseRecord, context: Any,
               clauses: list[tuple[Clause, CompiledExpression]]) -> RuleResult:

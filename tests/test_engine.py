@@ -9,7 +9,9 @@ import pytest
 from checker.rules import load_packs
 from checker.runner import run_check
 from checker.settings import RunSettings, pack_settings
-from tests.conftest import make_case, write_cases, write_pack
+from checker.cases import CaseRecord
+from checker.engine import Evaluator
+from tests.conftest import RULES, SAMPLES, make_case, write_cases, write_pack
 
 PACK = """\
 settings:
@@ -153,3 +155,25 @@ def test_every_record_lists_every_rule(tmp_path: Path) -> None:
     report, _ = run(tmp_path, [make_case("A"), make_case("B")])
     assert all([r.rule_id for r in record.results] == ["t-referral", "t-any", "t-enhanced", "t-unguarded", "t-manual"]
                for record in report.records)
+
+
+def test_evidence_for_findings_only_keeps_statuses_and_drops_pass_evidence() -> None:
+    from checker.inputs import read_cases
+
+    packs = load_packs([RULES])
+    records = [item for item in read_cases(SAMPLES / "cases.json") if isinstance(item, CaseRecord)]
+    full = Evaluator(packs, RunSettings(packs=pack_settings(packs, {})))
+    lean = Evaluator(packs, RunSettings(packs=pack_settings(packs, {}), evidence="findings"))
+    passes_with_evidence = 0
+    for record in records:
+        for every, finding in zip(full.evaluate(record), lean.evaluate(record)):
+            assert (every.status, every.message, every.clause) == (finding.status, finding.message, finding.clause)
+            if every.status == "pass":
+                passes_with_evidence += bool(every.evidence)
+                assert finding.evidence == ()
+            else:
+                assert finding.evidence == every.evidence
+    assert passes_with_evidence > 100
+    assert RunSettings(evidence="findings").as_dict()["evidence"] == "findings"
+    with pytest.raises(ValueError, match="expected one of all, findings"):
+        RunSettings(evidence="none")

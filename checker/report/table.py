@@ -60,6 +60,7 @@ def settings_line(report: RunReport) -> str:
         parts.append(f"grade bands from {settings['grade_bands']['source']}")
     if settings.get("as_of"):
         parts.append(f"as-of={settings['as_of']}")
+    parts.append(f"evidence for {'every result' if settings.get('evidence', 'all') == 'all' else 'findings only'}")
     for pack, values in settings["packs"].items():
         parts += [f"{pack}.{name}={value}" for name, value in values.items()]
     return "Settings: " + ", ".join(parts)
