@@ -12,6 +12,8 @@ import io
 import json
 from typing import Any, TextIO
 
+import orjson
+
 from checker.results import RecordResult, RunReport
 
 
@@ -33,8 +35,13 @@ class JsonReportWriter:
 
     @staticmethod
     def render_record(record: RecordResult) -> str:
-        """One record as one line of JSON (pure: runs in worker processes)."""
-        return json.dumps(record.as_dict(), ensure_ascii=False)
+        """One record as one line of JSON (pure: runs in worker processes). orjson is several times faster
+        than the standard library here; what it cannot write (an integer beyond 64 bits) falls back."""
+        document = record.as_dict()
+        try:
+            return orjson.dumps(document).decode()
+        except TypeError:
+            return json.dumps(document, ensure_ascii=False)
 
     def write_record(self, text: str) -> None:
         self.stream.write(("\n  " if self.records_written == 0 else ",\n  ") + text)
