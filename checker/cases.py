@@ -130,17 +130,21 @@ def _decode(text: str) -> tuple[Any, str | None]:
 
 
 class CaseIds:
-    """Where each case id was first seen: a second record with the same id is rejected."""
+    """Where each case id was first seen: a second record with the same id is rejected.
+
+    The one thing a run keeps per record (about 140 bytes: the id and its packed position), so it
+    is kept small: everything else about a record is forgotten once it is counted and written."""
 
     def __init__(self) -> None:
-        self.first_seen: dict[str, tuple[int, int | None]] = {}  # id → (index, line); small per record
+        self.first_seen: dict[str, int] = {}  # id → index << 32 | line (0: no line)
 
     def duplicate(self, case_id: str, index: int, line: int | None) -> Rejection | None:
         """The rejection of record `index` when an earlier record has the same case id, else None."""
-        earlier = self.first_seen.setdefault(case_id, (index, line))
-        if earlier[0] == index:
+        packed = self.first_seen.setdefault(case_id, index << 32 | (line or 0))
+        earlier_index, earlier_line = packed >> 32, packed & 0xFFFFFFFF
+        if earlier_index == index:
             return None
-        where = f"record {earlier[0] + 1}" + (f" (line {earlier[1]})" if earlier[1] else "")
+        where = f"record {earlier_index + 1}" + (f" (line {earlier_line})" if earlier_line else "")
         return Rejection(index, line, case_id, "case_id",
                          f"duplicate case_id {case_id!r}: first seen at {where}; case ids must be unique")
 
