@@ -149,66 +149,66 @@ def _sniff_stdin() -> str:
     return "json" if start == b"[" else "jsonl"
 
 
-class _HashingReader(io.RawIOBase):
+class _ByteStream(io.RawIOBase):
+    """A readable raw stream defined by `read_bytes`; the wrappers below each add one thing."""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self.read_bytes(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+    def read_bytes(self, size: int) -> bytes:
+        raise NotImplementedError
+
+
+class _HashingReader(_ByteStream):
     """Passes bytes through, hashing and counting them (the input's identity, and progress)."""
 
     def __init__(self, inner: IO[bytes], source: CaseSource) -> None:
         self.inner, self.source, self.digest = inner, source, hashlib.sha256()
 
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        data = self.inner.read(len(buffer))
-        count = len(data)
-        buffer[:count] = data
+    def read_bytes(self, size: int) -> bytes:
+        data = self.inner.read(size)
         self.digest.update(data)
-        self.source.bytes_read += count
-        return count
+        self.source.bytes_read += len(data)
+        return data
 
     def hexdigest(self) -> str:
         return self.digest.hexdigest()
 
 
-class _NotClosing(io.RawIOBase):
+class _NotClosing(_ByteStream):
     """Standard input for a with-block that must not close it."""
 
     def __init__(self, inner: IO[bytes]) -> None:
         self.inner = inner
 
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        data = self.inner.read(len(buffer))
-        buffer[: len(data)] = data
-        return len(data)
+    def read_bytes(self, size: int) -> bytes:
+        return self.inner.read(size)
 
 
 def _maybe_gunzip(raw: io.RawIOBase, name: str) -> io.RawIOBase:
     """The stream itself, or its decompressed content when it starts with the gzip magic bytes."""
     buffered = io.BufferedReader(raw)
     if buffered.peek(2)[:2] == _GZIP_MAGIC:
-        return _GzipErrorsLocated(gzip.GzipFile(fileobj=buffered, mode="rb"), name)  # type: ignore[return-value]
+        return _GzipErrorsLocated(gzip.GzipFile(fileobj=buffered, mode="rb"), name)
     return buffered  # type: ignore[return-value]
 
 
-class _GzipErrorsLocated(io.RawIOBase):
+class _GzipErrorsLocated(_ByteStream):
     """A gzip stream whose corruption is reported as an InputError, not a traceback."""
 
     def __init__(self, inner: gzip.GzipFile, name: str) -> None:
-        self.inner, self.name_ = inner, name
+        self.inner, self.file_name = inner, name
 
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
+    def read_bytes(self, size: int) -> bytes:
         try:
-            data = self.inner.read(len(buffer))
+            return self.inner.read(size)
         except (OSError, EOFError, gzip.BadGzipFile) as exc:
-            raise InputError(self.name_, f"the gzip data is damaged or cut short ({exc})") from None
-        buffer[: len(data)] = data
-        return len(data)
+            raise InputError(self.file_name, f"the gzip data is damaged or cut short ({exc})") from None
 
 
 def _decoding_errors_located(records: Iterator[RawRecord], name: str) -> Iterator[RawRecord]:

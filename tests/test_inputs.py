@@ -249,3 +249,11 @@ def test_mapping_mistakes_are_refused_before_scoring(tmp_path: Path) -> None:
     json_with_mapping = run_cli(str(ROOT / "samples/cases.json"), "--mapping", str(ROOT / "samples/export/mapping.yaml"))
     assert json_with_mapping.returncode == 2
     assert "--mapping is for CSV and XLSX exports" in json_with_mapping.stderr.decode()
+
+
+def test_damaged_gzip_is_a_located_error(tmp_path: Path) -> None:
+    path = tmp_path / "cut.jsonl.gz"
+    path.write_bytes(gzip.compress(b"".join(json.dumps(make_case(f"T-{n}")).encode() + b"\n" for n in range(50)))[:-40])
+    with pytest.raises(InputError) as caught:
+        list(read_cases(path))
+    assert str(caught.value).startswith(f"{path}: the gzip data is damaged or cut short")
