@@ -147,20 +147,28 @@ class CaseIds:
 
     def duplicate(self, case_id: str, index: int, line: int | None) -> Rejection | None:
         """The rejection of record `index` when an earlier record has the same case id, else None."""
-        position = index << 32 | (line or 0)
+        return self.duplicates([(case_id, index, line)]).get(index)
+
+    def duplicates(self, records: list[tuple[str, int, int | None]]) -> dict[int, Rejection]:
+        """Record index → rejection, for each of `records` (case id, index, line; in input order) whose
+        case id an earlier record has. Taken a chunk at a time: one database round trip once spilled."""
+        positions = [(case_id, index << 32 | (line or 0)) for case_id, index, line in records]
         if self.spilled is not None:
-            packed = self.spilled.first_position(case_id, position)
+            first = self.spilled.first_positions(positions)
         else:
-            packed = self.first_seen.setdefault(case_id, position)
+            setdefault = self.first_seen.setdefault
+            first = [setdefault(case_id, position) for case_id, position in positions]
             if len(self.first_seen) > self.IN_MEMORY:
                 self.spilled = _IdFile(self.first_seen)
                 self.first_seen = {}
-        earlier_index, earlier_line = packed >> 32, packed & 0xFFFFFFFF
-        if earlier_index == index:
-            return None
-        where = f"record {earlier_index + 1}" + (f" (line {earlier_line})" if earlier_line else "")
-        return Rejection(index, line, case_id, "case_id",
-                         f"duplicate case_id {case_id!r}: first seen at {where}; case ids must be unique")
+        found: dict[int, Rejection] = {}
+        for (case_id, index, line), (_, position), packed in zip(records, positions, first):
+            if packed != position:
+                earlier_index, earlier_line = packed >> 32, packed & 0xFFFFFFFF
+                where = f"record {earlier_index + 1}" + (f" (line {earlier_line})" if earlier_line else "")
+                found[index] = Rejection(index, line, case_id, "case_id", f"duplicate case_id {case_id!r}: "
+                                         f"first seen at {where}; case ids must be unique")
+        return found
 
     def check(self, record: CaseRecord) -> CaseRecord | Rejection:
         return self.duplicate(record.case_id, record.index, record.line) or record
@@ -177,11 +185,17 @@ class _IdFile:
         self.db.execute("CREATE TABLE ids (case_id TEXT PRIMARY KEY, position INTEGER) WITHOUT ROWID")
         self.db.executemany("INSERT INTO ids VALUES (?, ?)", first_seen.items())
 
-    def first_position(self, case_id: str, position: int) -> int:
-        """The position stored for `case_id`, storing `position` if it is new."""
-        self.db.execute("INSERT OR IGNORE INTO ids VALUES (?, ?)", (case_id, position))
-        (stored,) = self.db.execute("SELECT position FROM ids WHERE case_id = ?", (case_id,)).fetchone()
-        return stored
+    def first_positions(self, positions: list[tuple[str, int]]) -> list[int]:
+        """The position stored for each (case id, position), storing those whose id is new (the first
+        of several in the list wins)."""
+        self.db.executemany("INSERT OR IGNORE INTO ids VALUES (?, ?)", positions)
+        stored: dict[str, int] = {}
+        ids = list({case_id: None for case_id, _ in positions})
+        for start in range(0, len(ids), 500):  # below SQLite's oldest limit of 999 parameters
+            batch = ids[start:start + 500]
+            stored.update(self.db.execute(
+                f"SELECT case_id, position FROM ids WHERE case_id IN ({','.join('?' * len(batch))})", batch))
+        return [stored[case_id] for case_id, _ in positions]
 
     def __del__(self) -> None:
         self.db.close()

@@ -16,9 +16,9 @@ from __future__ import annotations
 import multiprocessing
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from checker import TOOL_NAME, __version__
 from checker.cases import CaseIds, CaseRecord, RawRecord, Rejection, check_record
@@ -34,21 +34,23 @@ from checker.strata import estimate_result
 from checker.waivers import Waiver, WaiverApplier, WaiverEvent
 
 CHUNK_SIZE = 200  # records per task sent to a worker process
-PROGRESS_EVERY = 500  # records between progress callbacks
 
 
 class ResultSink(Protocol):
     """An output written as the run goes. `render_record` is pure and runs where the record is evaluated
-    (a worker process with --jobs), so the main process only writes text."""
+    (a worker process with --jobs); the main process only writes text, a chunk of records at a time:
+    their texts joined by `record_separator`."""
+
+    record_separator: str
 
     def render_record(self, record: RecordResult) -> str: ...
 
-    def write_record(self, text: str) -> None: ...
+    def write_records(self, text: str, count: int) -> None: ...
 
     def rejected(self, rejection: dict[str, Any]) -> None: ...
 
 
-Progress = Callable[[int, CaseSource], None]  # (records read so far, the source: bytes read, size)
+Progress = Callable[[int, CaseSource], None]  # (records read so far, the source: bytes read, size); once a chunk
 
 
 def run_check(cases: Path | str | CaseSource, packs: list[RulePack], settings: RunSettings,
@@ -69,7 +71,7 @@ def run_check(cases: Path | str | CaseSource, packs: list[RulePack], settings: R
         keep = True  # estimates and reconciliation need every record's results (these are samples: small)
     if waivers is not None:
         settings = settings.with_as_of()  # the date used is a printed setting
-    checker = RecordChecker(packs, settings, judgements, waivers, renderers=[sink.render_record for sink in sinks],
+    checker = RecordChecker(packs, settings, judgements, waivers, renderers=[(sink.render_record, sink.record_separator) for sink in sinks],
                             keep=keep)
     applier = checker.waivers  # counts what the waivers did, from each record's waiver events
     reconciliation = Reconciliation()
@@ -80,33 +82,39 @@ def run_check(cases: Path | str | CaseSource, packs: list[RulePack], settings: R
     unseen = set(checker.read_paths)
     ids = CaseIds()
     read = evaluated = 0
-    for outcome in _outcomes(source, checker, jobs):
-        read += 1
-        if progress is not None and read % PROGRESS_EVERY == 0:
+    for chunk in _checked_chunks(source, checker, jobs):
+        read += len(chunk.outcomes)
+        duplicates = ids.duplicates([(outcome.case_id, outcome.index, outcome.line)
+                                     for outcome in chunk.outcomes if type(outcome) is Evaluated])
+        for score, counts in zip(scores, chunk.counts):
+            for status, count in counts.items():
+                score.counts[status] += count
+        _write_rendered(sinks, chunk, duplicates)
+        for outcome in chunk.outcomes:
+            if type(outcome) is Evaluated and outcome.index in duplicates:
+                for score, status in zip(scores, outcome.statuses):  # counted by the worker: take it back
+                    score.counts[status] -= 1
+                outcome = duplicates[outcome.index]
+            if type(outcome) is Rejection:
+                rejection = outcome.as_dict()
+                rejected.append(rejection)
+                for sink in sinks:
+                    sink.rejected(rejection)
+                continue
+            evaluated += 1
+            if applier is not None:
+                applier.record(outcome.case_id, outcome.waiver_events)
+            for path in outcome.unknown_fields:
+                unknown_fields[path] = unknown_fields.get(path, 0) + 1
+            if outcome.seen_paths:
+                unseen.difference_update(outcome.seen_paths)
+            if outcome.record is not None:
+                records.append(outcome.record)
+                if judgements is not None:
+                    reconciliation.add(outcome.case_id, outcome.file_judgements, outcome.record.results, judgements)
+        if progress is not None:
             progress(read, source)
-        if isinstance(outcome, Evaluated):
-            outcome = ids.duplicate(outcome.case_id, outcome.index, outcome.line) or outcome
-        if isinstance(outcome, Rejection):
-            rejection = outcome.as_dict()
-            rejected.append(rejection)
-            for sink in sinks:
-                sink.rejected(rejection)
-            continue
-        evaluated += 1
-        if applier is not None:
-            applier.record(outcome.case_id, outcome.waiver_events)
-        for score, status in zip(scores, outcome.statuses):
-            score.counts[status] += 1
-        for path in outcome.unknown_fields:
-            unknown_fields[path] = unknown_fields.get(path, 0) + 1
-        unseen.difference_update(outcome.seen_paths)
-        for sink, text in zip(sinks, outcome.rendered):
-            sink.write_record(text)
-        if outcome.record is not None:
-            records.append(outcome.record)
-            if judgements is not None:
-                reconciliation.add(outcome.case_id, outcome.file_judgements, outcome.record.results, judgements)
-    if progress is not None:
+    if progress is not None and read == 0:
         progress(read, source)
     report = RunReport(
         tool={"name": TOOL_NAME, "version": __version__},
@@ -137,15 +145,14 @@ def run_rulesets(packs: list[RulePack]) -> list[dict[str, str]]:
     return [{"name": p.name, "version": p.version, "code_version": p.code_version, "path": p.path} for p in packs]
 
 
-@dataclass(frozen=True)
-class Evaluated:
-    """A valid record's results in the compact form sent back from a worker process."""
+class Evaluated(NamedTuple):
+    """A valid record's results in the compact form sent back from a worker process (a named tuple:
+    cheaper to send than a dataclass)."""
 
     index: int
     line: int | None
     case_id: str
     statuses: tuple[str, ...]  # each rule's status, in the evaluator's rule order
-    rendered: tuple[str, ...]  # the record as each streaming output writes it
     record: RecordResult | None  # the full results, when the run keeps this record
     unknown_fields: tuple[str, ...]  # fields not in the case model
     seen_paths: tuple[str, ...]  # fields rules read that this checker sees for the first time
@@ -153,12 +160,24 @@ class Evaluated:
     waiver_events: tuple[WaiverEvent, ...] = ()  # what each waiver did to this record's results
 
 
+class CheckedChunk(NamedTuple):
+    """Consecutive records' outcomes, tallied and rendered where they were evaluated, so the main
+    process does little per record: it checks case ids, adds the counts and writes the text."""
+
+    outcomes: list[Evaluated | Rejection]  # in input order
+    counts: list[dict[str, int]]  # per rule (evaluator order): status → evaluated records with it
+    rendered: list[str]  # per sink: the evaluated records' texts joined by its record_separator
+    lengths: list[list[int]]  # per sink: each evaluated record's text length, to take one out
+
+
+Renderer = tuple[Callable[[RecordResult], str], str]  # a sink's render_record and record_separator
+
+
 class RecordChecker:
-    """Checks, evaluates and renders one raw record; one per process."""
+    """Checks, evaluates and renders raw records; one per process."""
 
     def __init__(self, packs: list[RulePack], settings: RunSettings, judgements: Judgements | None = None,
-                 waivers: Sequence[Waiver] | None = None, *,
-                 renderers: Sequence[Callable[[RecordResult], str]] = (),
+                 waivers: Sequence[Waiver] | None = None, *, renderers: Sequence[Renderer] = (),
                  keep: bool | Callable[[RecordResult], bool] = True) -> None:
         self.evaluator = Evaluator(packs, settings, judgements.items if judgements is not None else None)
         self.timezone = settings.timezone
@@ -171,7 +190,26 @@ class RecordChecker:
             assert settings.as_of is not None
             self.waivers = WaiverApplier(waivers, packs, self.evaluator, settings.as_of)
 
-    def check(self, raw: RawRecord) -> Evaluated | Rejection:
+    def check_chunk(self, chunk: list[RawRecord]) -> CheckedChunk:
+        outcomes: list[Evaluated | Rejection] = []
+        counts: list[dict[str, int]] = [{} for _ in self.evaluator.rules]
+        texts: list[list[str]] = [[] for _ in self.renderers]
+        for raw in chunk:
+            checked = self.check(raw)
+            if type(checked) is Rejection:
+                outcomes.append(checked)
+                continue
+            evaluated, record = checked
+            outcomes.append(evaluated)
+            for tally, status in zip(counts, evaluated.statuses):
+                tally[status] = tally.get(status, 0) + 1
+            for (render, _), rendered in zip(self.renderers, texts):
+                rendered.append(render(record))
+        return CheckedChunk(outcomes, counts,
+                            [separator.join(rendered) for (_, separator), rendered in zip(self.renderers, texts)],
+                            [[len(text) for text in rendered] for rendered in texts])
+
+    def check(self, raw: RawRecord) -> tuple[Evaluated, RecordResult] | Rejection:
         item = check_record(raw, self.timezone)
         if isinstance(item, Rejection):
             return item
@@ -187,29 +225,49 @@ class RecordChecker:
         record = RecordResult(item.index, item.line, item.case_id, results)
         kept = self.keep(record) if callable(self.keep) else self.keep
         return Evaluated(item.index, item.line, item.case_id, tuple(result.status for result in results),
-                         tuple(render(record) for render in self.renderers), record if kept else None,
-                         item.unknown_fields, seen, value_at(item.normalised, "audit.judgements") or {}, events)
+                         record if kept else None, item.unknown_fields, seen,
+                         value_at(item.normalised, "audit.judgements") or {}, events), record
 
 
-def _outcomes(source: CaseSource, checker: RecordChecker, jobs: int) -> Iterator[Evaluated | Rejection]:
-    """Every record's outcome in input order, on this process or on `jobs` processes."""
+def _write_rendered(sinks: Sequence[ResultSink], chunk: CheckedChunk, duplicates: dict[int, Rejection]) -> None:
+    """Write a chunk's rendered records, leaving out those the main process rejected (duplicate ids)."""
+    if not duplicates:
+        count = len(chunk.outcomes) - sum(1 for outcome in chunk.outcomes if type(outcome) is Rejection)
+        for sink, text in zip(sinks, chunk.rendered):
+            if count:
+                sink.write_records(text, count)
+        return
+    indexes = [outcome.index for outcome in chunk.outcomes if type(outcome) is Evaluated]
+    for sink, text, lengths in zip(sinks, chunk.rendered, chunk.lengths):
+        start, step = 0, len(sink.record_separator)
+        for index, length in zip(indexes, lengths):
+            if index not in duplicates:
+                sink.write_records(text[start:start + length], 1)
+            start += length + step
+
+
+def _checked_chunks(source: CaseSource, checker: RecordChecker, jobs: int) -> Iterator[CheckedChunk]:
+    """Every record's outcome in input order, a chunk at a time, on this process or on `jobs` processes."""
     if jobs <= 1:
-        for raw in source.records():
-            yield checker.check(raw)
+        for chunk in _chunks(source.records(), CHUNK_SIZE):
+            yield checker.check_chunk(chunk)
         return
     global _WORKER_CHECKER
     _WORKER_CHECKER = checker  # inherited by forked workers; no need to pickle compiled rules
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
     initializer, initargs = (None, ()) if "fork" in methods else (_start_worker, (checker,))
-    with context.Pool(jobs, initializer=initializer, initargs=initargs) as pool:
-        pending: deque[Any] = deque()
+    # concurrent.futures rather than multiprocessing.Pool: the Pool's worker-handler thread wakes for
+    # every result waiting in its queue and polls the workers, a busy loop that cost the main process
+    # ~20 µs a record; the executor's one manager thread reads the results itself.
+    with ProcessPoolExecutor(jobs, mp_context=context, initializer=initializer, initargs=initargs) as pool:
+        pending: deque[Future[CheckedChunk]] = deque()
         for chunk in _chunks(source.records(), CHUNK_SIZE):
-            pending.append(pool.apply_async(_check_chunk, (chunk,)))
+            pending.append(pool.submit(_check_chunk, chunk))
             while len(pending) > 2 * jobs:  # bounded: memory stays flat however large the input
-                yield from pending.popleft().get()
+                yield pending.popleft().result()
         while pending:
-            yield from pending.popleft().get()
+            yield pending.popleft().result()
 
 
 _WORKER_CHECKER: RecordChecker | None = None
@@ -220,9 +278,9 @@ def _start_worker(checker: RecordChecker) -> None:  # pragma: no cover - spawn p
     _WORKER_CHECKER = checker
 
 
-def _check_chunk(chunk: list[RawRecord]) -> list[Evaluated | Rejection]:
+def _check_chunk(chunk: list[RawRecord]) -> CheckedChunk:
     assert _WORKER_CHECKER is not None
-    return [_WORKER_CHECKER.check(raw) for raw in chunk]
+    return _WORKER_CHECKER.check_chunk(chunk)
 
 
 def _chunks(items: Iterator[RawRecord], size: int) -> Iterator[list[RawRecord]]:

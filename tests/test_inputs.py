@@ -272,3 +272,45 @@ def test_duplicate_ids_are_found_across_the_move_of_the_id_index_to_disk(tmp_pat
         (10, "duplicate case_id 'T-6': first seen at record 7 (line 7); case ids must be unique"),
         (12, "duplicate case_id 'T-8': first seen at record 11 (line 11); case ids must be unique"),
     ]
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_run_drops_duplicates_from_counts_and_output_within_and_across_chunks(
+        tmp_path: Path, monkeypatch, jobs: int) -> None:
+    """Workers count and render whole chunks; the main process finds duplicate ids (batched, also after the
+    index has moved to disk) and takes those records back out of the counts and the JSON output."""
+    from checker import runner
+    from checker.cases import CaseIds
+    from checker.report.json_report import JsonReportWriter
+    from checker.rules import load_packs
+    from checker.settings import RunSettings, pack_settings
+
+    monkeypatch.setattr(runner, "CHUNK_SIZE", 4)
+    monkeypatch.setattr(CaseIds, "IN_MEMORY", 5)
+    unique = [make_case(f"T-{n}", victim={"kind": "business"} if n % 3 == 0 else {}) for n in range(12)]
+    copies = [unique[1], unique[2], unique[9], unique[9]]  # within a chunk, across chunks, after the spill
+    records = unique[:3] + [copies[0], copies[1]] + unique[3:10] + [copies[2]] + unique[10:] + [copies[3]]
+    packs = load_packs([ROOT / "rules"])
+    settings = RunSettings(packs=pack_settings(packs, {}))
+
+    def run(path: Path, jobs: int) -> tuple[dict, dict]:
+        with (tmp_path / "out.json").open("w", encoding="utf-8") as stream:
+            writer = JsonReportWriter(stream)
+            writer.start({})
+            report = runner.run_check(path, packs, settings, sinks=[writer], keep=False, jobs=jobs)
+            writer.finish(report)
+        return report.as_dict(include_records=False), json.loads((tmp_path / "out.json").read_text(encoding="utf-8"))
+
+    with_copies, written = run(jsonl(tmp_path / "dups.jsonl", records), jobs)
+    clean, clean_written = run(jsonl(tmp_path / "clean.jsonl", unique), 1)
+    assert with_copies["summary"] == {"records_read": 16, "records_evaluated": 12, "records_rejected": 4}
+    assert [(r["line"], r["message"]) for r in with_copies["rejected"]] == [
+        (4, "duplicate case_id 'T-1': first seen at record 2 (line 2); case ids must be unique"),
+        (5, "duplicate case_id 'T-2': first seen at record 3 (line 3); case ids must be unique"),
+        (13, "duplicate case_id 'T-9': first seen at record 12 (line 12); case ids must be unique"),
+        (16, "duplicate case_id 'T-9': first seen at record 12 (line 12); case ids must be unique"),
+    ]
+    assert [rule["counts"] for rule in with_copies["rules"]] == [rule["counts"] for rule in clean["rules"]]
+    assert sum(rule["counts"]["not_applicable"] for rule in clean["rules"]) > 0
+    assert [r["case_id"] for r in written["records"]] == [f"T-{n}" for n in range(12)]
+    assert [r["results"] for r in written["records"]] == [r["results"] for r in clean_written["records"]]

@@ -58,11 +58,14 @@ class CsvFindingsWriter:
             [neutralise(cell) for cell in row] for row in record_rows(record))
         return buffer.getvalue()
 
-    def write_record(self, text: str) -> None:
+    record_separator = ""  # each record's rows end with a newline
+
+    def write_records(self, text: str, count: int) -> None:
+        """`count` rendered records, joined by `record_separator`."""
         self.stream.write(text)
 
     def record(self, record: RecordResult) -> None:
-        self.write_record(self.render_record(record))
+        self.write_records(self.render_record(record), 1)
 
     def rejected(self, rejection: dict[str, Any]) -> None:
         """Rejected records have no findings; the other outputs list them."""

@@ -43,12 +43,15 @@ class JsonReportWriter:
         except TypeError:
             return json.dumps(document, ensure_ascii=False)
 
-    def write_record(self, text: str) -> None:
-        self.stream.write(("\n  " if self.records_written == 0 else ",\n  ") + text)
-        self.records_written += 1
+    record_separator = ",\n  "  # between records' texts: one record per line
+
+    def write_records(self, text: str, count: int) -> None:
+        """`count` rendered records, joined by `record_separator`."""
+        self.stream.write(("\n  " if self.records_written == 0 else self.record_separator) + text)
+        self.records_written += count
 
     def record(self, record: RecordResult) -> None:
-        self.write_record(self.render_record(record))
+        self.write_records(self.render_record(record), 1)
 
     def rejected(self, rejection: dict[str, Any]) -> None:
         """Rejections are written with the summary (the report holds them)."""
