@@ -17,10 +17,6 @@ import typer
 
 from checker.cases import InputError
 from checker.judgements import Judgements
-from checker.review import (
-    ReviewWorkbookErrors, case_ids, manual_rule_ids, read_case_facts, read_judgements, review_rows,
-    write_review_workbook,
-)
 from checker.rules import RulePack
 from checker.runner import run_check
 
@@ -35,6 +31,7 @@ def register(app: typer.Typer) -> None:
 def load_judgements(path: Path, cases: Path, packs: list[RulePack], timezone: str) -> Judgements:
     """The filled workbook's answers, or exit 2 listing every error in it."""
     from checker.cli import fail  # imported here: checker.cli imports this module
+    from checker.review import ReviewWorkbookErrors, case_ids, manual_rule_ids, read_judgements  # openpyxl
 
     try:
         known = case_ids(cases, timezone)
@@ -57,6 +54,7 @@ def review_command(
 ) -> None:
     """Write a workbook of the manual rules' pending judgements for a reviewer to fill in."""
     from checker.cli import build_settings, fail, load_rule_packs, write_output  # checker.cli imports this module
+    from checker.review import read_case_facts, review_rows, write_review_workbook  # openpyxl: only when used
 
     if output.suffix.lower() != ".xlsx":
         raise fail(f"error: --output {output}: the review workbook must be an .xlsx file")

@@ -35,6 +35,7 @@ INPUT_FORMATS = ("json", "jsonl", "csv", "xlsx")
 _EXTENSIONS = {".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".xlsx": "xlsx"}
 _GZIP_MAGIC = b"\x1f\x8b"
 _CHUNK = 1 << 20  # characters read at a time from a JSON array
+_READ_SIZE = 1 << 20  # bytes read from the file at a time: fewer, larger reads (and hash updates)
 MAX_RECORD_CHARS = 16 << 20  # a case file is a few KB; anything near this is not one
 
 
@@ -74,7 +75,7 @@ class CaseSource:
             return
         with self._open_binary() as binary:
             hashing = _HashingReader(binary, self)
-            text = io.TextIOWrapper(io.BufferedReader(_maybe_gunzip(hashing, self.path)),
+            text = io.TextIOWrapper(io.BufferedReader(_maybe_gunzip(hashing, self.path), _READ_SIZE),
                                     encoding="utf-8-sig", newline="")  # a byte-order mark is tolerated
             reader = _json_array_records if self.input_format == "json" else _json_lines_records
             yield from _decoding_errors_located(reader(text, self.path), self.path)
@@ -192,7 +193,7 @@ class _NotClosing(_ByteStream):
 
 def _maybe_gunzip(raw: io.RawIOBase, name: str) -> io.RawIOBase:
     """The stream itself, or its decompressed content when it starts with the gzip magic bytes."""
-    buffered = io.BufferedReader(raw)
+    buffered = io.BufferedReader(raw, _READ_SIZE)
     if buffered.peek(2)[:2] == _GZIP_MAGIC:
         return _GzipErrorsLocated(gzip.GzipFile(fileobj=buffered, mode="rb"), name)
     return buffered  # type: ignore[return-value]

@@ -57,3 +57,34 @@ def test_unknown_method_and_bad_level_are_refused_with_the_choices() -> None:
         proportion_interval(1, 2, "bayes")
     with pytest.raises(ValueError, match="such as 0.95"):
         proportion_interval(1, 2, "wilson", 95)
+
+
+@pytest.mark.parametrize("method", ["wilson", "wald", "exact", "jeffreys", "agresti-coull"])
+@pytest.mark.parametrize("level", [0.8, 0.9, 0.95, 0.99, 0.999])
+def test_the_written_out_formulas_agree_with_statsmodels(method: str, level: float) -> None:
+    from statsmodels.stats.proportion import proportion_confint
+
+    from checker.intervals import METHODS
+
+    for trials in (1, 2, 5, 17, 60, 183, 1000, 250_000):
+        for successes in sorted({0, 1, trials // 3, trials // 2, trials - 1, trials} - {-1}):
+            ours = proportion_interval(successes, trials, method, level)
+            low, high = proportion_confint(successes, trials, alpha=1 - level, method=METHODS[method])
+            assert ours is not None
+            assert (ours.low, ours.high) == (pytest.approx(float(low), abs=1e-12),
+                                              pytest.approx(float(high), abs=1e-12)), (successes, trials)
+
+
+def test_scoring_a_run_does_not_load_statsmodels_or_scipy_stats() -> None:
+    """They take about a second to import; a run's intervals need neither (see checker.intervals)."""
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    script = ("import sys; from checker.cli import main\n"
+              "sys.argv = ['check', 'samples/cases.json', '--quiet']\n"
+              "try:\n    main()\nexcept SystemExit:\n    pass\n"
+              "print(sorted(m for m in ('statsmodels', 'scipy.stats', 'pandas') if m in sys.modules))")
+    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.stdout.strip().splitlines()[-1] == "[]", result.stderr

@@ -11,15 +11,22 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from checker.report import csv_report, html, json_report, markdown, table, xlsx
+from checker.report import csv_report, html, json_report, markdown, table
 from checker.results import RunReport
+
+
+def _render_xlsx(report: RunReport) -> bytes:
+    from checker.report import xlsx  # openpyxl (and the numpy it loads) only when a workbook is written
+
+    return xlsx.render(report)
+
 
 FORMATS: dict[str, Callable[[RunReport], str | bytes]] = {
     "table": table.render,
     "json": json_report.render,
     "csv": csv_report.render,
     "markdown": markdown.render,
-    "xlsx": xlsx.render,
+    "xlsx": _render_xlsx,
     "html": html.render,
 }
 
