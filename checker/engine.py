@@ -93,6 +93,17 @@ class CompiledExpression:
     program: Program  # a celfast.Program, or a cel.Program with engine="reference"
     paths: tuple[str, ...]  # case paths it reads
 
+    @cached_property
+    def simple_comparison(self) -> tuple[str, str] | None:
+        """(path, what was expected) when the expression is `case.path <op> literal` (see `explain_clause`).
+        Worked out once: a rule's clauses explain themselves on every record they fail."""
+        return simple_comparison(self.expanded)
+
+    @cached_property
+    def summary(self) -> str:
+        """The expression in one line, for an explanation."""
+        return _summary(self.source.text)
+
     def run(self, context: Any) -> Any:
         """Evaluate on a context from `new_context` (made for the same engine)."""
         try:
@@ -465,21 +476,27 @@ _SIMPLE_COMPARISON = re.compile(
 
 def explain_clause(clause: Clause, expression: CompiledExpression, record: CaseRecord) -> list[str]:
     """The values a failed clause read, with what was expected where the clause says it simply."""
-    match = _SIMPLE_COMPARISON.match(expression.expanded)
-    if match:
-        path, operator, literal = match.groups()
+    simple = expression.simple_comparison
+    if simple is not None:
+        path, expected = simple
         (line,) = read_values((path,), record)
-        if operator == "==":
-            expected = f"expected {literal}"
-        elif operator == "!=" and literal == "null":
-            expected = "expected a recorded value"
-        else:
-            expected = f"expected {operator} {literal}"
         return [f"{line} ({expected})"]
     values = read_values(expression.paths, record)
     label = f"{clause.name}: " if clause.name != "assert" else ""
-    return [f"{label}{'; '.join(values)} ({_summary(expression.source.text)})"] if values else [
-        f"{label}false ({_summary(expression.source.text)})"]
+    return [f"{label}{'; '.join(values) if values else 'false'} ({expression.summary})"]
+
+
+def simple_comparison(expanded: str) -> tuple[str, str] | None:
+    """(path, what was expected) when an expression is `case.path <op> literal`, else None."""
+    match = _SIMPLE_COMPARISON.match(expanded)
+    if not match:
+        return None
+    path, operator, literal = match.groups()
+    if operator == "==":
+        return path, f"expected {literal}"
+    if operator == "!=" and literal == "null":
+        return path, "expected a recorded value"
+    return path, f"expected {operator} {literal}"
 
 
 def _summary(text: str) -> str:
