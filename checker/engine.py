@@ -44,7 +44,7 @@ from checker.casemodel import display_value, value_at
 from checker.cases import CaseRecord
 from checker.expressions import FAST, REFERENCE, Program, case_paths, compile_expression, expand
 from checker.judgements import Judgement
-from checker.results import ERROR, FAIL, MANUAL, NOT_APPLICABLE, PASS, Evidence, RuleResult
+from checker.results import ERROR, FAIL, MANUAL, NOT_APPLICABLE, PASS, Evidence, RuleResult, new_evidence
 from checker.rules import Clause, Expression, Rule, RulePack
 from checker.timestamps import is_date_only
 
@@ -261,7 +261,7 @@ def evidence_reader(items: tuple[tuple[str, str | None, CompiledExpression | Non
 
     def read_evidence(record: CaseRecord, context: Any) -> tuple[Evidence, ...]:
         raw = record.raw
-        return tuple([Evidence(label, read(raw, context)) for label, read in readers])
+        return tuple(map(new_evidence, [(label, read(raw, context)) for label, read in readers]))
 
     return read_evidence
 
@@ -352,16 +352,27 @@ class Evaluator:
         return new_context(record, self.functions, self.engine)
 
     def evaluate(self, record: CaseRecord, context: Any = None) -> tuple[RuleResult, ...]:
+        """Every rule's result on the record, in the packs' order.
+
+        The loop is written out because it runs for every rule of every record: a rule that does not
+        apply (most, on most records) costs its `decide` call and nothing else."""
         if context is None:
             context = self.context(record)
-        evaluate_rule = self.evaluate_rule
-        return tuple([evaluate_rule(compiled, record, context) for compiled in self.rules])
+        results: list[RuleResult] = []
+        append = results.append
+        for compiled in self.rules:
+            outcome = compiled.decide(context)
+            if outcome is NOT_APPLICABLE_OUTCOME:
+                append(compiled.not_applicable)
+            else:
+                append(self.result(compiled, outcome, record, context))
+        return tuple(results)
 
-    def evaluate_rule(self, compiled: CompiledRule, record: CaseRecord, context: Any) -> RuleResult:
-        """The rule's result on the record: its outcome, then what the result shows for that outcome.
+    def result(self, compiled: CompiledRule, outcome: Outcome, record: CaseRecord, context: Any) -> RuleResult:
+        """What the result shows for the rule's outcome on the record.
 
-        Not applicable, and pass without evidence, are shared results (they carry nothing per record)."""
-        outcome = compiled.decide(context)
+        Not applicable, and pass without evidence, are shared results (they carry nothing per record);
+        fails, errors and manual rules are explained."""
         status = outcome.status
         if status == NOT_APPLICABLE:
             return compiled.not_applicable

@@ -284,3 +284,14 @@ def test_a_pass_is_shared_only_when_passes_show_no_evidence(tmp_path: Path) -> N
     full = outcome_results(tmp_path, records, evidence="all")
     assert full[0][0] is not full[1][0]
     assert [(e.path, e.value) for e in full[0][0].evidence] == [("victim.kind", "person"), ("age plus one", None)]
+
+
+def test_evidence_items_are_evidence_named_tuples(tmp_path: Path) -> None:
+    from checker.results import Evidence
+
+    (results,) = outcome_results(tmp_path, [make_case("P", victim={"kind": "person", "age_at_offence": 40})])
+    items = results[0].evidence
+    assert all(type(item) is Evidence for item in items)
+    assert items == (Evidence("victim.kind", "person"), Evidence("age plus one", 41))
+    assert [item.as_dict() for item in items] == [{"path": "victim.kind", "value": "person"},
+                                                  {"path": "age plus one", "value": 41}]

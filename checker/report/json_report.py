@@ -67,16 +67,22 @@ def result_json(result: RuleResult) -> dict[str, Any] | orjson.Fragment:
     """A result's form for orjson. Most results (not applicable; a pass without evidence) carry nothing
     but the rule id and status, so their text is always the same: it is made once (`bare_result_json`)
     rather than building and writing the same dictionary for every record."""
-    if (result.evidence or result.message or result.clause is not None or result.explanation
-            or result.waived_from is not None):
-        return result.as_dict()
-    return bare_result_json(result.rule_id, result.status)
+    if not result.evidence:
+        try:
+            ready = bare_result_json(result)
+        except TypeError:  # not hashable: a field that is not text (a list given for a tuple)
+            ready = None
+        if ready is not None:
+            return ready
+    return result.as_dict()
 
 
-@lru_cache(maxsize=4096)  # rules × statuses: a few hundred at most
-def bare_result_json(rule_id: str, status: str) -> orjson.Fragment:
-    """The JSON text of a result with nothing but its rule id and status."""
-    return orjson.Fragment(orjson.dumps(RuleResult(rule_id, status).as_dict()))
+@lru_cache(maxsize=4096)  # keyed by the result itself; the engine shares one object per rule and status
+def bare_result_json(result: RuleResult) -> orjson.Fragment | None:
+    """The JSON text of a result that carries nothing but its rule id and status; None for any other."""
+    if result.message or result.clause is not None or result.explanation or result.waived_from is not None:
+        return None
+    return orjson.Fragment(orjson.dumps(result.as_dict()))
 
 
 def run_header(report_or_header: RunReport | dict[str, Any]) -> dict[str, Any]:
