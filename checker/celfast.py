@@ -19,7 +19,10 @@ chained dict lookup, `x == null`, `x <= 5`, `x in ["a", "b"]` as a set test).
 Rule text is never handed to Python's eval/exec/compile or the ast module.
 
 The activation is a plain dict: variables by name (`case`), helper functions
-under `name()` (see `make_activation`). Errors are raised as `CelError` (a
+under `name()` (see `make_activation`), and a cache: a parenthesised
+sub-expression or a helper call that reads no comprehension variable is
+evaluated once per activation, whichever program reads it first (helpers must
+be pure). Errors are raised as `CelError` (a
 `NoSuchKeyError`, also a `KeyError`, for a missing map key); syntax errors as
 `CelSyntaxError`, whose message has the binding's `ERROR: <input>:L:C: ...` form.
 
@@ -109,7 +112,7 @@ INT64_MAX = (1 << 63) - 1
 MAX_NESTING = 96  # brackets, calls and conditionals; the binding rejects deeper nesting too
 MAX_DEPTH = 200  # closure tree depth: evaluation stays well inside Python's recursion limit
 FUNCTION_SUFFIX = "()"  # activation key of a helper function: "hours_between()"
-MEMO_KEY = "#memo"  # activation key of the per-activation cache of parenthesised sub-expressions
+MEMO_KEY = "#memo"  # activation key of the per-activation cache of parenthesised sub-expressions and helper calls
 MEMO_PREFIX = "#"
 
 Activation = dict[str, Any]
@@ -324,6 +327,7 @@ class Call:
     args: list[Any]
     target: Any = None  # the receiver of a method call
     depth: int = 0
+    key: str = ""  # a global call's canonical text, like Group.key ("" for methods)
 
     def __post_init__(self) -> None:
         self.depth = 1 + max([a.depth for a in self.args] + ([self.target.depth] if self.target else [0]))
@@ -650,7 +654,9 @@ class _Parser:
             if token.text in RESERVED:
                 raise self.error(f"reserved identifier: {token.text}", token.offset)
             if self.at("("):
-                return self.global_call(token, self.arguments())
+                first = self.index - 1
+                args = self.arguments()
+                return self.global_call(token, args, " ".join(t.text for t in self.tokens[first: self.index]))
             return Ident(token.offset, token.text)
         if self.at("("):
             self.advance()
@@ -681,7 +687,7 @@ class _Parser:
             raise self.error("invalid int literal", offset)
         return Literal(offset, value)
 
-    def global_call(self, name: Token, args: list[Node]) -> Node:
+    def global_call(self, name: Token, args: list[Node], key: str) -> Node:
         if name.text == "has":
             argument = args[0] if len(args) == 1 else None
             if not (isinstance(argument, Access) and argument.steps[-1][0] == "field"):
@@ -689,7 +695,7 @@ class _Parser:
             steps = argument.steps[:-1]
             operand = Access(argument.offset, argument.root, steps) if steps else argument.root
             return self.node(Has(name.offset, operand, argument.steps[-1][1]))
-        return self.node(Call(name.offset, name.text, args))
+        return self.node(Call(name.offset, name.text, args, key=key))
 
     def list_literal(self) -> Node:
         open_bracket = self.advance()
@@ -1405,7 +1411,12 @@ class _Compiler:
             if name == "matches" and args[1].constant:
                 return self.constant_pattern(args[0], args[1].value)
             return _folded(_apply(function, [arg.run for arg in args]), *args)
-        return _Code(_helper_call(name, [arg.run for arg in args]))
+        run = _helper_call(name, [arg.run for arg in args])
+        if _free_names(node) & set(self.bound):
+            return _Code(run)
+        # Helpers are pure, so a call that reads no comprehension variable is cached in the activation
+        # like a parenthesised sub-expression: a rule's evidence often repeats its clause's call.
+        return _Code(_cached(sys.intern(MEMO_PREFIX + node.key), run))
 
     def method(self, node: Call) -> _Code:
         name = node.name
@@ -2046,8 +2057,8 @@ def make_activation(variables: Mapping[str, Any], functions: Mapping[str, Callab
     """The dict a Program runs on: variables by name, helper functions under `name()`, and a cache.
 
     Functions live under a key no CEL name can spell, so a comprehension variable never hides one.
-    The cache holds parenthesised sub-expressions already evaluated on this activation (shared by
-    every program run on it), so make one activation per record and never change its variables."""
+    The cache holds parenthesised sub-expressions and helper calls already evaluated on this activation
+    (shared by every program run on it), so make one activation per record and never change its variables."""
     activation = dict(variables)
     for name, function in (functions or {}).items():
         activation[name + FUNCTION_SUFFIX] = function

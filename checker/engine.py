@@ -19,6 +19,14 @@ for a record is one of the statuses in `results`:
 
 Fails and errors carry an explanation: which clause decided, and the values it
 read, e.g. `victim.decision_record.signed_by_victim = false (expected true)`.
+
+Speed: every record runs every rule, so the common outcomes build nothing. Each
+compiled rule has one `decide` closure (applies_when, then the clauses, calling
+the compiled programs directly) that returns an `Outcome`, mostly a shared
+constant. A result that carries nothing per record (not applicable; a pass when
+passes show no evidence) is one object per rule, shared by every record. Only
+fails, errors and manual rules go on to the explanation code, which re-reads the
+record; evidence is read by a per-rule closure made once (`evidence_reader`).
 """
 
 from __future__ import annotations
@@ -27,7 +35,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import cel
 
@@ -36,7 +44,7 @@ from checker.casemodel import display_value, value_at
 from checker.cases import CaseRecord
 from checker.expressions import FAST, REFERENCE, Program, case_paths, compile_expression, expand
 from checker.judgements import Judgement
-from checker.results import ERROR, FAIL, MANUAL, NOT_APPLICABLE, PASS, Evidence, RuleResult
+from checker.results import ERROR, FAIL, MANUAL, NOT_APPLICABLE, PASS, Evidence, RuleResult, new_evidence
 from checker.rules import Clause, Expression, Rule, RulePack
 from checker.timestamps import is_date_only
 
@@ -85,6 +93,17 @@ class CompiledExpression:
     program: Program  # a celfast.Program, or a cel.Program with engine="reference"
     paths: tuple[str, ...]  # case paths it reads
 
+    @cached_property
+    def simple_comparison(self) -> tuple[str, str] | None:
+        """(path, what was expected) when the expression is `case.path <op> literal` (see `explain_clause`).
+        Worked out once: a rule's clauses explain themselves on every record they fail."""
+        return simple_comparison(self.expanded)
+
+    @cached_property
+    def summary(self) -> str:
+        """The expression in one line, for an explanation."""
+        return _summary(self.source.text)
+
     def run(self, context: Any) -> Any:
         """Evaluate on a context from `new_context` (made for the same engine)."""
         try:
@@ -92,6 +111,30 @@ class CompiledExpression:
         except Exception as exc:  # celfast raises CelError (NoSuchKeyError is a KeyError); the binding
             # raises KeyError, TypeError, ValueError, RuntimeError
             raise EvaluationError(_error_reason(exc)) from None
+
+
+# What `CompiledRule.decide` gives: the status and, for a fail or error, the clause that decided it.
+APPLIES_WHEN = -1  # Outcome.clause when `applies_when` could not be evaluated
+
+
+class Outcome(NamedTuple):
+    """What a rule's expressions decided on one record, before any result is built.
+
+    Most outcomes are shared constants (not applicable, pass), so deciding costs no allocation;
+    only fails, errors and manual rules go on to the explanation code."""
+
+    status: str  # PASS, FAIL, NOT_APPLICABLE, ERROR, or MANUAL: a manual rule that applies (judgements decide)
+    clause: int | None = None  # index of the deciding clause, APPLIES_WHEN, or None: every clause (`any` failed)
+    reason: str = ""  # why an expression could not be evaluated (errors only)
+
+
+NOT_APPLICABLE_OUTCOME = Outcome(NOT_APPLICABLE)
+PASS_OUTCOME = Outcome(PASS)
+JUDGED_OUTCOME = Outcome(MANUAL)
+EVERY_CLAUSE_FAILED = Outcome(FAIL)
+
+Decide = Callable[[Any], Outcome]
+ReadEvidence = Callable[[CaseRecord, Any], tuple[Evidence, ...]]
 
 
 @dataclass(frozen=True)
@@ -102,10 +145,166 @@ class CompiledRule:
     evidence: tuple[tuple[str, str | None, CompiledExpression | None], ...]  # label, path, expression
 
     @cached_property
-    def evidence_plan(self) -> tuple[tuple[str, tuple[str, ...] | None, Any], ...]:
-        """(label, path split into keys, or None and the expression) for each evidence item."""
-        return tuple((path, tuple(path.split(".")), None) if path is not None else (label, None, expression)
-                     for label, path, expression in self.evidence)
+    def decide(self) -> Decide:
+        """`decide(context) -> Outcome`: applies_when, then the clauses, as one closure (see `decider`)."""
+        return decider(self)
+
+    @cached_property
+    def read_evidence(self) -> ReadEvidence:
+        """`read_evidence(record, context)`: the rule's evidence items (see `evidence_reader`)."""
+        return evidence_reader(self.evidence)
+
+    @cached_property
+    def not_applicable(self) -> RuleResult:
+        """The rule's not_applicable result: it carries nothing per record, so every record shares it."""
+        return RuleResult(self.rule.id, NOT_APPLICABLE)
+
+    @cached_property
+    def bare_pass(self) -> RuleResult:
+        """The rule's pass without evidence (`--evidence findings`), shared like `not_applicable`."""
+        return RuleResult(self.rule.id, PASS)
+
+
+def decider(compiled: CompiledRule) -> Decide:
+    """The closure that decides a rule's status on a context, building nothing on the common paths.
+
+    It runs each program directly (no `CompiledExpression.run` wrapper) and turns an exception or
+    a non-boolean value into an ERROR outcome, as `_error` then explains. Clauses run in order:
+    with `all` the first false clause fails the rule (an error there is the rule's error); with
+    `any` the first true clause passes it, and errors count only if no clause is true."""
+    runs = tuple(expression.program.execute for _, expression in compiled.clauses)
+    if compiled.rule.kind == "manual":
+        decide_clauses: Decide = _judged
+    elif compiled.rule.combine == "any":
+        decide_clauses = _any_clause_holds(runs)
+    else:
+        decide_clauses = _every_clause_holds(runs)
+    if compiled.applies_when is None:
+        return decide_clauses
+    applies = compiled.applies_when.program.execute
+
+    def decide(context: Any) -> Outcome:
+        try:
+            value = applies(context)
+        except Exception as exc:  # celfast raises CelError (KeyError for a missing key); the binding others
+            return _raised(APPLIES_WHEN, exc)
+        if value is True:
+            return decide_clauses(context)
+        return NOT_APPLICABLE_OUTCOME if value is False else _not_boolean(APPLIES_WHEN, value)
+
+    return decide
+
+
+def _judged(context: Any) -> Outcome:
+    """A manual rule that applies: a reviewer's judgement decides it, not an expression."""
+    return JUDGED_OUTCOME
+
+
+def _every_clause_holds(runs: tuple[Callable[[Any], Any], ...]) -> Decide:
+    """`all`: pass when every clause is true; the first false or failing clause decides."""
+    steps = tuple((run, Outcome(FAIL, index)) for index, run in enumerate(runs))
+
+    def every_clause_holds(context: Any) -> Outcome:
+        for run, failed in steps:
+            try:
+                value = run(context)
+            except Exception as exc:
+                return _raised(failed.clause, exc)
+            if value is not True:
+                return failed if value is False else _not_boolean(failed.clause, value)
+        return PASS_OUTCOME
+
+    return every_clause_holds
+
+
+def _any_clause_holds(runs: tuple[Callable[[Any], Any], ...]) -> Decide:
+    """`any`: pass at the first true clause; otherwise the first error, or a fail naming every clause."""
+    def any_clause_holds(context: Any) -> Outcome:
+        error: Outcome | None = None
+        for index, run in enumerate(runs):
+            try:
+                value = run(context)
+            except Exception as exc:
+                error = error or _raised(index, exc)
+                continue
+            if value is True:
+                return PASS_OUTCOME
+            if value is not False:
+                error = error or _not_boolean(index, value)
+        return error or EVERY_CLAUSE_FAILED
+
+    return any_clause_holds
+
+
+def _raised(clause: int | None, exc: Exception) -> Outcome:
+    return Outcome(ERROR, clause, _error_reason(exc))
+
+
+def _not_boolean(clause: int | None, value: Any) -> Outcome:
+    return Outcome(ERROR, clause, f"the expression gave {display_value(value)!r}, expected true or false")
+
+
+# Types whose values are already JSON-friendly as CEL gives them (display_value would return them as they are).
+_PLAIN_TYPES = frozenset({str, int, float, bool, type(None)})
+
+
+def evidence_reader(items: tuple[tuple[str, str | None, CompiledExpression | None], ...]) -> ReadEvidence:
+    """The closure that reads a rule's evidence on one record: fields as written in the file, computed
+    values shown (a computed value that cannot be evaluated is null, e.g. a deadline with one date missing).
+
+    Runs for every result that shows evidence (with `--evidence all`, every pass too), so each item's
+    reader is chosen once here: paths are split once and read from the raw record, which is already JSON."""
+    readers = tuple((label, _path_reader(path) if path is not None else _computed_reader(expression))
+                    for label, path, expression in items)
+    if not readers:
+        return lambda record, context: ()
+
+    def read_evidence(record: CaseRecord, context: Any) -> tuple[Evidence, ...]:
+        raw = record.raw
+        return tuple(map(new_evidence, [(label, read(raw, context)) for label, read in readers]))
+
+    return read_evidence
+
+
+def _path_reader(path: str) -> Callable[[dict[str, Any], Any], Any]:
+    """Reads a dotted path from the raw record: null when a step is missing or not an object."""
+    keys = tuple(path.split("."))
+    if len(keys) == 2:  # the common depths get a reader without a loop
+        first, second = keys
+
+        def read_two(raw: dict[str, Any], context: Any) -> Any:
+            value = raw.get(first)
+            return value.get(second) if type(value) is dict else None
+        return read_two
+    if len(keys) == 3:
+        first, second, third = keys
+
+        def read_three(raw: dict[str, Any], context: Any) -> Any:
+            value = raw.get(first)
+            value = value.get(second) if type(value) is dict else None
+            return value.get(third) if type(value) is dict else None
+        return read_three
+
+    def read(raw: dict[str, Any], context: Any) -> Any:
+        value: Any = raw
+        for key in keys:
+            value = value.get(key) if type(value) is dict else None
+        return value
+    return read
+
+
+def _computed_reader(expression: CompiledExpression | None) -> Callable[[dict[str, Any], Any], Any]:
+    """Evaluates a computed evidence item on the context; null when it cannot be evaluated."""
+    assert expression is not None
+    run = expression.program.execute
+
+    def computed(raw: dict[str, Any], context: Any) -> Any:
+        try:
+            value = run(context)
+        except Exception:
+            return None
+        return value if type(value) in _PLAIN_TYPES else display_value(value)
+    return computed
 
 
 def compile_in_pack(expression: Expression, pack: RulePack, pack_settings: dict[str, Any],
@@ -153,55 +352,46 @@ class Evaluator:
         return new_context(record, self.functions, self.engine)
 
     def evaluate(self, record: CaseRecord, context: Any = None) -> tuple[RuleResult, ...]:
+        """Every rule's result on the record, in the packs' order.
+
+        The loop is written out because it runs for every rule of every record: a rule that does not
+        apply (most, on most records) costs its `decide` call and nothing else."""
         if context is None:
             context = self.context(record)
-        return tuple(self.evaluate_rule(compiled, record, context) for compiled in self.rules)
+        results: list[RuleResult] = []
+        append = results.append
+        for compiled in self.rules:
+            outcome = compiled.decide(context)
+            if outcome is NOT_APPLICABLE_OUTCOME:
+                append(compiled.not_applicable)
+            else:
+                append(self.result(compiled, outcome, record, context))
+        return tuple(results)
 
-    def evaluate_rule(self, compiled: CompiledRule, record: CaseRecord, context: Any) -> RuleResult:
-        rule = compiled.rule
-        if compiled.applies_when is not None:
-            try:
-                applies = _boolean(compiled.applies_when.run(context))
-            except EvaluationError as exc:
-                return self._error(compiled, record, context, "applies_when", compiled.applies_when, str(exc))
-            if not applies:
-                return RuleResult(rule.id, NOT_APPLICABLE)
-        if rule.kind == "manual":
-            return self._judgement(compiled, record, context)
-        return self._assert(compiled, record, context)
+    def result(self, compiled: CompiledRule, outcome: Outcome, record: CaseRecord, context: Any) -> RuleResult:
+        """What the result shows for the rule's outcome on the record.
 
-    def _assert(self, compiled: CompiledRule, record: CaseRecord, context: Any) -> RuleResult:
-        rule = compiled.rule
-        wanted = rule.combine == "any"  # "any" stops at the first true clause, "all" at the first false
-        errors: list[tuple[Clause, CompiledExpression, str]] = []
-        for clause, expression in compiled.clauses:
-            try:
-                value = _boolean(expression.run(context))
-            except EvaluationError as exc:
-                if not wanted:
-                    return self._error(compiled, record, context, clause.name, expression, str(exc))
-                errors.append((clause, expression, str(exc)))
-                continue
-            if value is wanted:
-                if wanted:
-                    return self._pass(compiled, record, context)
-                return self._fail(compiled, record, context, [(clause, expression)])
-        if not wanted:
-            return self._pass(compiled, record, context)
-        if errors:
-            clause, expression, reason = errors[0]
-            return self._error(compiled, record, context, clause.name, expression, reason)
-        return self._fail(compiled, record, context, list(compiled.clauses))
-
-    def _pass(self, compiled: CompiledRule, record: CaseRecord, context: Any) -> RuleResult:
-        evidence = self._evidence(compiled, record, context) if self.evidence_on_passes else ()
-        return RuleResult(compiled.rule.id, PASS, evidence=evidence)
+        Not applicable, and pass without evidence, are shared results (they carry nothing per record);
+        fails, errors and manual rules are explained."""
+        status = outcome.status
+        if status == NOT_APPLICABLE:
+            return compiled.not_applicable
+        if status == PASS:
+            if not self.evidence_on_passes:
+                return compiled.bare_pass
+            return RuleResult(compiled.rule.id, PASS, "", compiled.read_evidence(record, context))
+        if status == FAIL:
+            clauses = compiled.clauses if outcome.clause is None else compiled.clauses[outcome.clause:outcome.clause + 1]
+            return self._fail(compiled, record, context, clauses)
+        if status == ERROR:
+            return self._error(compiled, record, context, outcome)
+        return self._judgement(compiled, record, context)
 
     def _judgement(self, compiled: CompiledRule, record: CaseRecord, context: Any) -> RuleResult:
         rule = compiled.rule
         judgements = value_at(record.normalised, "audit.judgements") or {}
         answer = judgements.get(rule.id)
-        evidence = self._evidence(compiled, record, context)
+        evidence = compiled.read_evidence(record, context)
         if answer is None:
             # The case file's own judgement comes first; a given one only fills a pending rule.
             given = self.judgements.get((record.case_id, rule.id))
@@ -232,47 +422,28 @@ class Evaluator:
         return evidence if status != PASS or self.evidence_on_passes else ()
 
     def _fail(self, compiled: CompiledRule, record: CaseRecord, context: Any,
-              clauses: list[tuple[Clause, CompiledExpression]]) -> RuleResult:
+              clauses: tuple[tuple[Clause, CompiledExpression], ...]) -> RuleResult:
         explanation = tuple(line for clause, expression in clauses
                             for line in explain_clause(clause, expression, record))
         names = ", ".join(clause.name for clause, _ in clauses)
         message = f"{compiled.rule.message} [{'; '.join(explanation)}]" if explanation else compiled.rule.message
-        return RuleResult(compiled.rule.id, FAIL, message=message, evidence=self._evidence(compiled, record, context),
+        return RuleResult(compiled.rule.id, FAIL, message=message, evidence=compiled.read_evidence(record, context),
                           clause=names, explanation=explanation)
 
-    def _error(self, compiled: CompiledRule, record: CaseRecord, context: Any, where: str,
-               expression: CompiledExpression, reason: str) -> RuleResult:
-        reason = null_hint(expression.paths, record) or reason
+    def _error(self, compiled: CompiledRule, record: CaseRecord, context: Any, outcome: Outcome) -> RuleResult:
+        """Which expression could not be evaluated, why (naming the field not recorded, when one is), and what it read."""
+        if outcome.clause == APPLIES_WHEN:
+            where, expression = "applies_when", compiled.applies_when
+        else:
+            assert outcome.clause is not None  # an error always names the expression that failed
+            clause, expression = compiled.clauses[outcome.clause]
+            where = clause.name
+        assert expression is not None
+        reason = null_hint(expression.paths, record) or outcome.reason
         explanation = tuple(read_values(expression.paths, record))
         message = f"could not evaluate {where!r}: {reason}"
-        return RuleResult(compiled.rule.id, ERROR, message=message, evidence=self._evidence(compiled, record, context),
+        return RuleResult(compiled.rule.id, ERROR, message=message, evidence=compiled.read_evidence(record, context),
                           clause=where, explanation=explanation)
-
-    def _evidence(self, compiled: CompiledRule, record: CaseRecord, context: Any) -> tuple[Evidence, ...]:
-        """The rule's evidence items for this record: fields as written in the file, computed values shown.
-
-        Runs for every result, passes included, so it avoids re-splitting paths and converting values
-        that are already JSON (the raw record's)."""
-        items: list[Evidence] = []
-        raw = record.raw
-        for label, parts, expression in compiled.evidence_plan:
-            if parts is not None:
-                value: Any = raw
-                for part in parts:
-                    value = value.get(part) if type(value) is dict else None
-                items.append(Evidence(label, value))
-                continue
-            try:
-                items.append(Evidence(label, display_value(expression.run(context))))
-            except EvaluationError:
-                items.append(Evidence(label, None))  # e.g. a deadline with one date not recorded
-        return tuple(items)
-
-
-def _boolean(value: Any) -> bool:
-    if not isinstance(value, bool):
-        raise EvaluationError(f"the expression gave {display_value(value)!r}, expected true or false")
-    return value
 
 
 def _error_reason(exc: Exception) -> str:
@@ -316,21 +487,27 @@ _SIMPLE_COMPARISON = re.compile(
 
 def explain_clause(clause: Clause, expression: CompiledExpression, record: CaseRecord) -> list[str]:
     """The values a failed clause read, with what was expected where the clause says it simply."""
-    match = _SIMPLE_COMPARISON.match(expression.expanded)
-    if match:
-        path, operator, literal = match.groups()
+    simple = expression.simple_comparison
+    if simple is not None:
+        path, expected = simple
         (line,) = read_values((path,), record)
-        if operator == "==":
-            expected = f"expected {literal}"
-        elif operator == "!=" and literal == "null":
-            expected = "expected a recorded value"
-        else:
-            expected = f"expected {operator} {literal}"
         return [f"{line} ({expected})"]
     values = read_values(expression.paths, record)
     label = f"{clause.name}: " if clause.name != "assert" else ""
-    return [f"{label}{'; '.join(values)} ({_summary(expression.source.text)})"] if values else [
-        f"{label}false ({_summary(expression.source.text)})"]
+    return [f"{label}{'; '.join(values) if values else 'false'} ({expression.summary})"]
+
+
+def simple_comparison(expanded: str) -> tuple[str, str] | None:
+    """(path, what was expected) when an expression is `case.path <op> literal`, else None."""
+    match = _SIMPLE_COMPARISON.match(expanded)
+    if not match:
+        return None
+    path, operator, literal = match.groups()
+    if operator == "==":
+        return path, f"expected {literal}"
+    if operator == "!=" and literal == "null":
+        return path, "expected a recorded value"
+    return path, f"expected {operator} {literal}"
 
 
 def _summary(text: str) -> str:

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 from importlib import resources
@@ -187,7 +187,7 @@ def waive(result: RuleResult, waiver: Waiver) -> RuleResult:
     message = f"waived (was {result.status}): {waiver.note()}"
     if result.message:
         message += f"; before the waiver: {result.message}"
-    return replace(result, status=WAIVED, waived_from=result.status, message=message)
+    return result._replace(status=WAIVED, waived_from=result.status, message=message)
 
 
 # What a waiver did to one result (WaiverEvent.kind).

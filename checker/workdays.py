@@ -18,8 +18,9 @@ Clock hours (`hours_between`) are exact elapsed time between two instants, so a
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from functools import lru_cache
 
 import holidays
@@ -64,16 +65,37 @@ def check_calendar(calendar: str) -> str:
 
 @lru_cache(maxsize=65536)
 def working_days_between_dates(start: date, end: date, calendar: str = DEFAULT_CALENDAR) -> int:
-    """Working days d with start < d <= end; negative when `end` is before `start`."""
+    """Working days d with start < d <= end; negative when `end` is before `start`.
+
+    Counted, not walked day by day: the weekdays in the interval, less the bank holidays that fall
+    on a weekday in it (most calls are for new pairs of dates, so the cache alone does not help)."""
     if end < start:
         return -working_days_between_dates(end, start, calendar)
-    count = 0
-    day = start + timedelta(days=1)
-    while day <= end:
-        if is_working_day(day, calendar):
-            count += 1
-        day += timedelta(days=1)
-    return count
+    first, last = start.toordinal(), end.toordinal()
+    holidays_in = 0
+    for year in range(start.year, end.year + 1):
+        days = _weekday_holidays(calendar, year)
+        holidays_in += bisect_right(days, last) - bisect_right(days, first)
+    return _weekdays_before(last + 1) - _weekdays_before(first + 1) - holidays_in
+
+
+def _weekdays_before(ordinal: int) -> int:
+    """Mondays to Fridays among the days before `ordinal` (day 1, 1 January of year 1, was a Monday)."""
+    weeks, days = divmod(ordinal - 1, 7)
+    return 5 * weeks + min(days, 5)
+
+
+@lru_cache(maxsize=None)
+def _weekday_holidays(calendar: str, year: int) -> tuple[int, ...]:
+    """The ordinals of the year's bank holidays that fall on a weekday, sorted."""
+    return tuple(sorted(day.toordinal() for day in _holiday_table(calendar, year) if day.weekday() < 5))
+
+
+@lru_cache(maxsize=4096)
+def _working_days_between_instants(start: datetime, end: datetime, calendar: str, zone_name: str) -> int:
+    """`working_days_between_dates` of two instants' local dates. Cached on the instants: a rule's
+    clause and its evidence ask for the same pair (equal instants have equal local dates)."""
+    return working_days_between_dates(local_date(start, zone_name), local_date(end, zone_name), calendar)
 
 
 @dataclass(frozen=True)
@@ -91,9 +113,7 @@ class WorkingDayCalendar:
     def working_days_between(self, start: datetime | None, end: datetime | None) -> int | None:
         if start is None or end is None:
             return None
-        return working_days_between_dates(
-            local_date(start, self.timezone), local_date(end, self.timezone), self.calendar
-        )
+        return _working_days_between_instants(start, end, self.calendar, self.timezone)
 
     @staticmethod
     def hours_between(start: datetime | None, end: datetime | None) -> float | None:

@@ -447,6 +447,27 @@ def test_parenthesised_sub_expressions_are_evaluated_once_per_activation() -> No
     assert calls == [7, 7, 7]
 
 
+def test_helper_calls_are_evaluated_once_per_activation_unless_they_read_a_comprehension_variable() -> None:
+    calls: list[Any] = []
+
+    def counted(value: Any) -> Any:
+        calls.append(value)
+        return value
+
+    clause = celfast.compile_program("counted(case.i) > 3")
+    evidence = celfast.compile_program("counted( case.i )")  # the same call, spaced differently
+    per_item = celfast.compile_program("[1, 2].map(x, counted(x))")
+    activation = celfast.make_activation({"case": CASE}, {"counted": counted})
+    assert clause.execute(activation) is True and evidence.execute(activation) == 7
+    assert calls == [7]
+    assert per_item.execute(activation) == [1, 2] and per_item.execute(activation) == [1, 2]
+    assert calls == [7, 1, 2, 1, 2]
+    failing = celfast.compile_program("counted(case.n.x)")
+    for _ in range(2):
+        with pytest.raises(CelError, match="cannot read field 'x' of null"):
+            failing.execute(activation)
+
+
 def test_cached_errors_raise_again() -> None:
     program = celfast.compile_program("((case.n.x == 1 && case.t) || (case.n.x == 1 && case.t)) || case.t")
     assert run_fast("((case.n.x == 1) && case.t) || case.t") is True

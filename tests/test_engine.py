@@ -177,3 +177,121 @@ def test_evidence_for_findings_only_keeps_statuses_and_drops_pass_evidence() -> 
     assert RunSettings(evidence="findings").as_dict()["evidence"] == "findings"
     with pytest.raises(ValueError, match="expected one of all, findings"):
         RunSettings(evidence="none")
+
+
+OUTCOME_PACK = """\
+rules:
+  - id: o-any
+    title: Any, with clauses that cannot be evaluated
+    family: test
+    severity: low
+    kind: automatic
+    source: {document: test.txt, quote: "x", status: assumed}
+    assert:
+      any:
+        through_null: case.victim.needs_assessment.completed_at != null
+        not_boolean: case.victim.age_at_offence
+        held: case.victim.kind == "person"
+    message: Nothing held
+    evidence: [victim.kind, {label: age plus one, expr: "case.victim.age_at_offence + 1"}]
+  - id: o-all-not-boolean
+    title: All, a clause gives a number
+    family: test
+    severity: low
+    kind: automatic
+    source: {document: test.txt, quote: "x", status: assumed}
+    applies_when: case.victim.kind == "person"
+    assert:
+      all:
+        person: case.victim.kind == "person"
+        age: case.victim.age_at_offence
+        never_reached: case.victim.vps.offered_at != null
+    message: m
+  - id: o-applies-error
+    title: applies_when reads through null
+    family: test
+    severity: low
+    kind: automatic
+    source: {document: test.txt, quote: "x", status: assumed}
+    applies_when: case.outcome.code == "16"
+    assert: "true"
+    message: m
+"""
+
+
+def outcome_results(tmp_path: Path, records: list[dict], evidence: str = "all") -> list[tuple]:
+    rules_dir = tmp_path / "rules"
+    rules_dir.mkdir(exist_ok=True)
+    write_pack(rules_dir, OUTCOME_PACK)
+    evaluator = Evaluator(load_packs([rules_dir]), RunSettings(evidence=evidence))
+    from checker.cases import RawRecord, check_record
+    import json as json_module
+    checked = [check_record(RawRecord(index, index + 1, None, (), json_module.dumps(record)), "Europe/London")
+               for index, record in enumerate(records)]
+    return [evaluator.evaluate(record) for record in checked]
+
+
+def test_any_counts_errors_only_when_no_clause_holds(tmp_path: Path) -> None:
+    person, business = outcome_results(tmp_path, [
+        make_case("P", victim={"kind": "person", "age_at_offence": 40}),
+        make_case("B", victim={"kind": "business", "age_at_offence": 40}),
+    ])
+    assert person[0].status == "pass"
+    assert [(e.path, e.value) for e in person[0].evidence] == [("victim.kind", "person"), ("age plus one", 41)]
+    # no clause held: the first error is the rule's, not a fail
+    assert business[0].status == "error" and business[0].clause == "through_null"
+    assert business[0].message == ("could not evaluate 'through_null': victim.needs_assessment is not recorded (null), "
+                                   "so victim.needs_assessment.completed_at cannot be read")
+
+
+def test_all_stops_at_a_clause_that_is_not_boolean_and_applies_when_errors(tmp_path: Path) -> None:
+    (results,) = outcome_results(tmp_path, [make_case("P", victim={"kind": "person", "age_at_offence": 40})])
+    not_boolean, applies_error = results[1], results[2]
+    assert (not_boolean.status, not_boolean.clause) == ("error", "age")
+    assert not_boolean.message == "could not evaluate 'age': the expression gave 40, expected true or false"
+    assert not_boolean.explanation == ("victim.age_at_offence = 40",)
+    assert (applies_error.status, applies_error.clause) == ("error", "applies_when")
+    assert applies_error.message == ("could not evaluate 'applies_when': outcome is not recorded (null), "
+                                     "so outcome.code cannot be read")
+
+
+def test_results_that_carry_nothing_per_record_are_shared_and_immutable(tmp_path: Path) -> None:
+    from checker.results import RuleResult
+    from checker.waivers import waive
+
+    records = [make_case("A", victim={"kind": "business"}), make_case("B", victim={"kind": "business"})]
+    first, second = outcome_results(tmp_path, records, evidence="findings")
+    # o-all-not-boolean does not apply to a business: one shared not_applicable result
+    assert first[1] is second[1] and first[1] == RuleResult("o-all-not-boolean", "not_applicable")
+    # o-applies-error: no outcome, so the applies_when errors (per record: explained)
+    assert first[2] is not second[2]
+    with pytest.raises(AttributeError):
+        first[1].status = "fail"  # type: ignore[misc]
+
+    class Waiver:
+        def note(self) -> str:
+            return "accepted"
+
+    waived = waive(first[1], Waiver())  # type: ignore[arg-type]
+    assert (waived.status, waived.waived_from) == ("waived", "not_applicable")
+    assert second[1] == RuleResult("o-all-not-boolean", "not_applicable")  # the shared result is unchanged
+
+
+def test_a_pass_is_shared_only_when_passes_show_no_evidence(tmp_path: Path) -> None:
+    records = [make_case("A", victim={"kind": "person"}), make_case("B", victim={"kind": "person"})]
+    lean = outcome_results(tmp_path, records, evidence="findings")
+    assert lean[0][0].status == "pass" and lean[0][0] is lean[1][0] and lean[0][0].evidence == ()
+    full = outcome_results(tmp_path, records, evidence="all")
+    assert full[0][0] is not full[1][0]
+    assert [(e.path, e.value) for e in full[0][0].evidence] == [("victim.kind", "person"), ("age plus one", None)]
+
+
+def test_evidence_items_are_evidence_named_tuples(tmp_path: Path) -> None:
+    from checker.results import Evidence
+
+    (results,) = outcome_results(tmp_path, [make_case("P", victim={"kind": "person", "age_at_offence": 40})])
+    items = results[0].evidence
+    assert all(type(item) is Evidence for item in items)
+    assert items == (Evidence("victim.kind", "person"), Evidence("age plus one", 41))
+    assert [item.as_dict() for item in items] == [{"path": "victim.kind", "value": "person"},
+                                                  {"path": "age plus one", "value": 41}]

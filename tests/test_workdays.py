@@ -77,3 +77,39 @@ def test_a_late_evening_utc_instant_falls_on_the_next_local_day_in_summer() -> N
 def test_unparseable_timestamps_say_what_is_expected(bad: str) -> None:
     with pytest.raises(TimestampError, match="expected ISO 8601"):
         parse_timestamp(bad)
+
+
+def _walked(start: date, end: date, calendar: str) -> int:
+    """Working days counted the slow, obvious way: day by day."""
+    from datetime import timedelta
+
+    from checker.workdays import is_working_day
+
+    if end < start:
+        return -_walked(end, start, calendar)
+    return sum(is_working_day(start + timedelta(days=offset), calendar) for offset in range(1, (end - start).days + 1))
+
+
+@pytest.mark.parametrize("calendar", ["england-and-wales", "weekdays-only"])
+def test_counting_agrees_with_walking_day_by_day(calendar: str) -> None:
+    import random
+    from datetime import timedelta
+
+    chance = random.Random(2022)
+    for _ in range(3000):
+        start = date(2015, 1, 1) + timedelta(days=chance.randint(0, 3650))
+        end = start + timedelta(days=chance.randint(-800, 800))
+        assert working_days_between_dates(start, end, calendar) == _walked(start, end, calendar), (start, end)
+    # 2020-01-01 to 2023-01-03: 262 + 261 + 260 + 2 weekdays, less 8 + 8 + 10 + 1 bank holidays on weekdays
+    # (2022 had two for the Jubilee and one for the State Funeral; 2 January 2023 was New Year's observed)
+    assert working_days_between_dates(date(2019, 12, 31), date(2023, 1, 3)) == _walked(
+        date(2019, 12, 31), date(2023, 1, 3), "england-and-wales") == 758
+
+
+def test_equal_instants_in_other_offsets_count_the_same() -> None:
+    # the same instants written in UTC and with an offset: the cache on instants must not change the count
+    assert CAL.working_days_between(ts("2022-04-14T23:30:00+01:00"), ts("2022-04-19T10:00:00Z")) == 1
+    assert CAL.working_days_between(ts("2022-04-14T22:30:00Z"), ts("2022-04-19T10:00:00Z")) == 1
+    assert CAL.working_days_between(ts("2022-04-14T23:30:00Z"), ts("2022-04-19T10:00:00Z")) == 1
+    assert CAL.working_days_between(ts("2022-04-13T23:30:00Z"), ts("2022-04-19T10:00:00Z")) == 1
+    assert CAL.working_days_between(ts("2022-04-13T22:30:00Z"), ts("2022-04-19T10:00:00Z")) == 2
