@@ -26,7 +26,7 @@ from typing import Any
 import jsonschema_rs
 from jsonschema import Draft202012Validator, FormatChecker
 
-from checker.timestamps import TimestampError, parse_timestamp
+from checker.timestamps import TimestampError, TimestampReader, parse_timestamp, timestamp_reader
 
 CASE_MODEL_VERSION = 1
 TIMESTAMP_FORMAT = "case-timestamp"
@@ -76,12 +76,14 @@ def normalise(record: dict[str, Any], zone_name: str, unknown: set[str] | None =
 
     Paths of fields not in the model are added to `unknown` (e.g. `victim.recored_at`).
     """
-    return _record_normaliser()(record, zone_name, unknown)
+    return _record_normaliser()(record, timestamp_reader(zone_name), unknown)
 
 
-# The schema is walked once into a tree of small functions, one per object in the model, so a
-# record is normalised without re-reading the schema (this runs for every record of the input).
-Normaliser = Callable[[Any, str, "set[str] | None"], Any]
+# The schema is walked once into a tree of small functions, one per object and one per composite
+# field (an object or a list) of the model, so a record is normalised without re-reading the schema
+# (this runs for every record of the input). Within an object, scalars are copied as they are and
+# timestamps are read in place, with no call per field.
+Normaliser = Callable[[Any, TimestampReader, "set[str] | None"], Any]
 
 
 @lru_cache(maxsize=1)
@@ -90,47 +92,73 @@ def _record_normaliser() -> Normaliser:
 
 
 def _build_object(schema: Schema, prefix: str) -> Normaliser:
-    if "properties" not in schema:
-        return lambda value, zone_name, unknown: dict(value)  # free-form maps such as audit.judgements
-    fields = [(name, _build_value(sub, f"{prefix}{name}")) for name, sub in schema["properties"].items()]
-    names = frozenset(schema["properties"])
+    """Normalises one object of the model; `prefix` is its path (e.g. "victim.") for unknown fields."""
+    properties: dict[str, Schema] | None = schema.get("properties")
+    if properties is None:
+        return lambda value, read, unknown: dict(value)  # free-form maps such as audit.judgements
+    order = tuple(properties)  # normalised objects keep the model's order
+    names = frozenset(order)
+    # The fields that are not copied as written, in the model's order (so the first bad value found is
+    # the same whatever the shortcuts): a timestamp (None: read it) or an object or list (its normaliser).
+    conversions = tuple((name, None if _is_timestamp(sub) else _build_composite(sub, f"{prefix}{name}"))
+                        for name, sub in properties.items() if _is_timestamp(sub) or _is_composite(sub))
 
-    def normalise_object(value: dict[str, Any], zone_name: str, unknown: set[str] | None) -> dict[str, Any]:
-        get = value.get
-        result = {name: convert(get(name), zone_name, unknown) for name, convert in fields}
-        if unknown is not None and not names.issuperset(value):
-            unknown.update(f"{prefix}{name}" for name in value if name not in names)
+    def normalise_object(value: dict[str, Any], read: TimestampReader, unknown: set[str] | None) -> dict[str, Any]:
+        if tuple(value) == order:  # every field, in the model's order, as most exports write them
+            result = value.copy()
+        else:
+            get = value.get
+            result = {name: get(name) for name in order}
+            if unknown is not None and not names.issuperset(value):
+                unknown.update(f"{prefix}{name}" for name in value if name not in names)
+        for name, convert in conversions:
+            field_value = result[name]
+            if convert is not None:
+                result[name] = convert(field_value, read, unknown)
+            elif field_value is not None:
+                result[name] = read(field_value)
         return result
 
     return normalise_object
 
 
+def _is_timestamp(schema: Schema) -> bool:
+    return schema.get("format") == TIMESTAMP_FORMAT
+
+
+def _is_composite(schema: Schema) -> bool:
+    """An object or a list (and not a timestamp): a field whose value is normalised in turn."""
+    return not _is_timestamp(schema) and bool(schema_types(schema) & {"object", "array"})
+
+
 def _build_value(schema: Schema, path: str) -> Normaliser:
+    """Normalises any one value: a list's items."""
+    if _is_timestamp(schema):
+        return lambda value, read, unknown: None if value is None else read(value)
+    if _is_composite(schema):
+        return _build_composite(schema, path)
+    return lambda value, read, unknown: value
+
+
+def _build_composite(schema: Schema, path: str) -> Normaliser:
+    """Normalises an object or a list field. Null or absent becomes what the model says: [] for a list,
+    an object of nulls for an object that cannot be null, else null."""
     types = schema_types(schema)
-    if "array" in types:
-        empty: Any = "list"
-    elif "object" in types and "null" not in types:
-        empty = "object"
-    else:
-        empty = None
-    if schema.get("format") == TIMESTAMP_FORMAT:
-        def timestamp(value: Any, zone_name: str, unknown: set[str] | None) -> Any:
-            return None if value is None else parse_timestamp(value, zone_name)
-        return timestamp
     nested = _build_object(schema, path + ".") if "object" in types else None
     items = _build_value(schema.get("items", {}), path + "[]") if "array" in types else None
+    empty: Any = "list" if items is not None else "object" if nested is not None and "null" not in types else None
 
-    def convert(value: Any, zone_name: str, unknown: set[str] | None) -> Any:
+    def convert(value: Any, read: TimestampReader, unknown: set[str] | None) -> Any:
         if value is None:
             if empty == "list":
                 return []
             if empty == "object":
-                return nested({}, zone_name, unknown) if nested else {}
+                return nested({}, read, unknown)
             return None
         if nested is not None and isinstance(value, dict):
-            return nested(value, zone_name, unknown)
+            return nested(value, read, unknown)
         if items is not None and isinstance(value, list):
-            return [items(element, zone_name, unknown) for element in value]
+            return [items(element, read, unknown) for element in value]
         return value
 
     return convert
