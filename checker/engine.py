@@ -165,56 +165,54 @@ class CompiledRule:
         return RuleResult(self.rule.id, PASS)
 
 
+# A step of `_until_false`: the program, the outcome when it gives false, where it is (for errors).
+Step = tuple[Callable[[Any], Any], Outcome, int]
+
+
 def decider(compiled: CompiledRule) -> Decide:
     """The closure that decides a rule's status on a context, building nothing on the common paths.
 
     It runs each program directly (no `CompiledExpression.run` wrapper) and turns an exception or
-    a non-boolean value into an ERROR outcome, as `_error` then explains. Clauses run in order:
-    with `all` the first false clause fails the rule (an error there is the rule's error); with
-    `any` the first true clause passes it, and errors count only if no clause is true."""
+    a non-boolean value into an ERROR outcome, as `_error` then explains. `applies_when` runs first:
+    false makes the rule not applicable. Clauses run in order: with `all` the first false clause
+    fails the rule (an error there is the rule's error); with `any` the first true clause passes it,
+    and errors count only if no clause is true. A manual rule that applies is left to judgements."""
+    gate: tuple[Step, ...] = ()
+    if compiled.applies_when is not None:
+        gate = ((compiled.applies_when.program.execute, NOT_APPLICABLE_OUTCOME, APPLIES_WHEN),)
     runs = tuple(expression.program.execute for _, expression in compiled.clauses)
     if compiled.rule.kind == "manual":
-        decide_clauses: Decide = _judged
-    elif compiled.rule.combine == "any":
-        decide_clauses = _any_clause_holds(runs)
-    else:
-        decide_clauses = _every_clause_holds(runs)
-    if compiled.applies_when is None:
-        return decide_clauses
-    applies = compiled.applies_when.program.execute
+        return _until_false(gate, JUDGED_OUTCOME)
+    if compiled.rule.combine == "all":
+        return _until_false(gate + tuple((run, Outcome(FAIL, index), index) for index, run in enumerate(runs)),
+                            PASS_OUTCOME)
+    any_clause_holds = _any_clause_holds(runs)
+    if not gate:
+        return any_clause_holds
+    applies = _until_false(gate, PASS_OUTCOME)
 
     def decide(context: Any) -> Outcome:
-        try:
-            value = applies(context)
-        except Exception as exc:  # celfast raises CelError (KeyError for a missing key); the binding others
-            return _raised(APPLIES_WHEN, exc)
-        if value is True:
-            return decide_clauses(context)
-        return NOT_APPLICABLE_OUTCOME if value is False else _not_boolean(APPLIES_WHEN, value)
+        outcome = applies(context)
+        return any_clause_holds(context) if outcome is PASS_OUTCOME else outcome
 
     return decide
 
 
-def _judged(context: Any) -> Outcome:
-    """A manual rule that applies: a reviewer's judgement decides it, not an expression."""
-    return JUDGED_OUTCOME
-
-
-def _every_clause_holds(runs: tuple[Callable[[Any], Any], ...]) -> Decide:
-    """`all`: pass when every clause is true; the first false or failing clause decides."""
-    steps = tuple((run, Outcome(FAIL, index)) for index, run in enumerate(runs))
-
-    def every_clause_holds(context: Any) -> Outcome:
-        for run, failed in steps:
+def _until_false(steps: tuple[Step, ...], settled: Outcome) -> Decide:
+    """Runs the steps in order (applies_when, then the clauses of an `all`): the first that gives false
+    decides with its outcome, the first that fails or gives a non-boolean is an error; else `settled`.
+    One loop for applies_when and the clauses, so a rule costs one call however many clauses it has."""
+    def until_false(context: Any) -> Outcome:
+        for run, if_false, where in steps:
             try:
                 value = run(context)
-            except Exception as exc:
-                return _raised(failed.clause, exc)
+            except Exception as exc:  # celfast raises CelError (KeyError for a missing key); the binding others
+                return _raised(where, exc)
             if value is not True:
-                return failed if value is False else _not_boolean(failed.clause, value)
-        return PASS_OUTCOME
+                return if_false if value is False else _not_boolean(where, value)
+        return settled
 
-    return every_clause_holds
+    return until_false
 
 
 def _any_clause_holds(runs: tuple[Callable[[Any], Any], ...]) -> Decide:

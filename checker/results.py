@@ -46,9 +46,10 @@ class RuleResult(NamedTuple):
     waived_from: str | None = None  # for a waived result: the status the rule gave before the waiver
 
     def as_dict(self) -> dict[str, Any]:
+        # each evidence item as Evidence.as_dict gives it, written out: one fewer call per item
         document = {"rule_id": self.rule_id, "status": self.status, "message": self.message,
                     "clause": self.clause, "explanation": list(self.explanation),
-                    "evidence": [item.as_dict() for item in self.evidence]}
+                    "evidence": [{"path": path, "value": value} for path, value in self.evidence]}
         if self.waived_from is not None:
             document["waived_from"] = self.waived_from
         return document

@@ -100,3 +100,26 @@ def test_records_of_bare_results_only(pairs: list[tuple[str, str]]) -> None:
     expected: Any = reference_render(record)
     assert render_record(record) == expected
     assert render_record(record) == expected  # the second time from the ready-made text
+
+
+def test_shipped_rules_on_the_samples_in_both_evidence_modes() -> None:
+    from checker.cases import CaseRecord
+    from checker.engine import Evaluator
+    from checker.inputs import read_cases
+    from checker.rules import load_packs
+    from checker.settings import RunSettings
+    from tests.conftest import RULES, SAMPLES
+
+    packs = load_packs([RULES])
+    records = [item for item in read_cases(SAMPLES / "cases.json") if isinstance(item, CaseRecord)]
+    bare_texts = 0
+    for evidence in ("all", "findings"):
+        evaluator = Evaluator(packs, RunSettings(evidence=evidence))
+        for record in records:
+            result = RecordResult(record.index, record.line, record.case_id, evaluator.evaluate(record))
+            text = render_record(result)
+            assert text == reference_render(result)
+            bare_texts += text.count('"message":"","clause":null,"explanation":[],"evidence":[]}')
+            passes = [item for item in json.loads(text)["results"] if item["status"] == "pass"]
+            assert all(bool(item["evidence"]) == (evidence == "all") for item in passes)
+    assert bare_texts > len(records) * 10
