@@ -16,7 +16,6 @@ this module derives:
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from collections.abc import Callable
 from functools import lru_cache
@@ -24,6 +23,7 @@ from importlib import resources
 from typing import Any
 
 import jsonschema_rs
+import orjson
 from jsonschema import Draft202012Validator, FormatChecker
 
 from checker.timestamps import TimestampError, parse_timestamp
@@ -36,8 +36,11 @@ Schema = dict[str, Any]
 
 @lru_cache(maxsize=1)
 def case_schema() -> Schema:
+    """The case-file schema. Read with orjson, as JSON Lines records are: orjson hands out one string
+    object per short key it has seen, so the field names of a decoded record are mostly the very
+    objects the normaliser compares them with, and each comparison is a pointer comparison."""
     text = resources.files("checker").joinpath("schemas/case.schema.json").read_text(encoding="utf-8")
-    return json.loads(text)
+    return orjson.loads(text)
 
 
 def _format_checker() -> FormatChecker:
@@ -79,8 +82,9 @@ def normalise(record: dict[str, Any], zone_name: str, unknown: set[str] | None =
     return _record_normaliser()(record, zone_name, unknown)
 
 
-# The schema is walked once into a tree of small functions, one per object in the model, so a
-# record is normalised without re-reading the schema (this runs for every record of the input).
+# The schema is walked once into a tree of small functions, one per object and list of the model, so
+# a record is normalised without re-reading the schema (this runs for every record of the input).
+# Within an object, scalars are copied as they are and timestamps read in place, with no call per field.
 Normaliser = Callable[[Any, str, "set[str] | None"], Any]
 
 
@@ -89,51 +93,78 @@ def _record_normaliser() -> Normaliser:
     return _build_object(case_schema(), "")
 
 
-def _build_object(schema: Schema, prefix: str) -> Normaliser:
-    if "properties" not in schema:
-        return lambda value, zone_name, unknown: dict(value)  # free-form maps such as audit.judgements
-    fields = [(name, _build_value(sub, f"{prefix}{name}")) for name, sub in schema["properties"].items()]
-    names = frozenset(schema["properties"])
+def _build_value(schema: Schema, path: str) -> Normaliser:
+    """Normalises a value of any kind (a list's items); `path` names it for unknown fields."""
+    types = schema_types(schema)
+    if _is_timestamp(schema):
+        return lambda value, zone_name, unknown: None if value is None else parse_timestamp(value, zone_name)
+    if "object" in types and "array" in types:
+        raise ValueError(f"{path}: the case model has no field that is both an object and a list")
+    if "object" in types:
+        return _build_object(schema, path + ".")
+    if "array" in types:
+        return _build_list(schema, path + "[]")
+    return lambda value, zone_name, unknown: value
 
-    def normalise_object(value: dict[str, Any], zone_name: str, unknown: set[str] | None) -> dict[str, Any]:
-        get = value.get
-        result = {name: convert(get(name), zone_name, unknown) for name, convert in fields}
-        if unknown is not None and not names.issuperset(value):
-            unknown.update(f"{prefix}{name}" for name in value if name not in names)
+
+def _is_timestamp(schema: Schema) -> bool:
+    return schema.get("format") == TIMESTAMP_FORMAT
+
+
+def _build_object(schema: Schema, prefix: str) -> Normaliser:
+    """Normalises an object of the model; `prefix` is its path (e.g. "victim.") for unknown fields.
+
+    Null or absent is null when the model allows it, else an object whose fields are all absent."""
+    properties: dict[str, Schema] | None = schema.get("properties")
+    nullable = "null" in schema_types(schema)
+    if properties is None:  # free-form maps such as audit.judgements
+        return lambda value, zone_name, unknown: (None if nullable else {}) if value is None else (
+            dict(value) if isinstance(value, dict) else value)
+    order = tuple(properties)  # normalised objects keep the model's order
+    names = frozenset(order)
+    # The fields not copied as written, in the model's order (so that the first bad value met is the same
+    # whatever the shortcuts): a timestamp (None: read in place), or an object or a list (its normaliser).
+    conversions = tuple((name, None if _is_timestamp(sub) else _build_value(sub, f"{prefix}{name}"))
+                        for name, sub in properties.items()
+                        if _is_timestamp(sub) or schema_types(sub) & {"object", "array"})
+
+    def normalise_object(value: Any, zone_name: str, unknown: set[str] | None) -> Any:
+        if value is None:
+            if nullable:
+                return None
+            value = {}
+        elif not isinstance(value, dict):
+            return value  # only in a record the schema rejects
+        if tuple(value) == order:  # every field, in the model's order, as most exports write them
+            result = value.copy()
+        else:
+            get = value.get
+            result = {name: get(name) for name in order}
+            if unknown is not None and not names.issuperset(value):
+                unknown.update(f"{prefix}{name}" for name in value if name not in names)
+        for name, convert in conversions:
+            field_value = result[name]
+            if convert is not None:
+                result[name] = convert(field_value, zone_name, unknown)
+            elif field_value is not None:
+                result[name] = parse_timestamp(field_value, zone_name)
         return result
 
     return normalise_object
 
 
-def _build_value(schema: Schema, path: str) -> Normaliser:
-    types = schema_types(schema)
-    if "array" in types:
-        empty: Any = "list"
-    elif "object" in types and "null" not in types:
-        empty = "object"
-    else:
-        empty = None
-    if schema.get("format") == TIMESTAMP_FORMAT:
-        def timestamp(value: Any, zone_name: str, unknown: set[str] | None) -> Any:
-            return None if value is None else parse_timestamp(value, zone_name)
-        return timestamp
-    nested = _build_object(schema, path + ".") if "object" in types else None
-    items = _build_value(schema.get("items", {}), path + "[]") if "array" in types else None
+def _build_list(schema: Schema, item_path: str) -> Normaliser:
+    """Normalises a list: null or absent becomes the empty list, and each item is normalised."""
+    item = _build_value(schema.get("items", {}), item_path)
 
-    def convert(value: Any, zone_name: str, unknown: set[str] | None) -> Any:
+    def normalise_list(value: Any, zone_name: str, unknown: set[str] | None) -> Any:
         if value is None:
-            if empty == "list":
-                return []
-            if empty == "object":
-                return nested({}, zone_name, unknown) if nested else {}
-            return None
-        if nested is not None and isinstance(value, dict):
-            return nested(value, zone_name, unknown)
-        if items is not None and isinstance(value, list):
-            return [items(element, zone_name, unknown) for element in value]
-        return value
+            return []
+        if not isinstance(value, list):
+            return value  # only in a record the schema rejects
+        return [item(element, zone_name, unknown) for element in value]
 
-    return convert
+    return normalise_list
 
 
 def schema_at(path: str) -> Schema | None:
