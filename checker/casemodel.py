@@ -16,7 +16,6 @@ this module derives:
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from collections.abc import Callable
 from functools import lru_cache
@@ -24,9 +23,10 @@ from importlib import resources
 from typing import Any
 
 import jsonschema_rs
+import orjson
 from jsonschema import Draft202012Validator, FormatChecker
 
-from checker.timestamps import TimestampError, TimestampReader, parse_timestamp, timestamp_reader
+from checker.timestamps import TimestampError, parse_timestamp
 
 CASE_MODEL_VERSION = 1
 TIMESTAMP_FORMAT = "case-timestamp"
@@ -36,8 +36,11 @@ Schema = dict[str, Any]
 
 @lru_cache(maxsize=1)
 def case_schema() -> Schema:
+    """The case-file schema. Read with orjson, as JSON Lines records are: orjson hands out one string
+    object per short key it has seen, so the field names of a decoded record are mostly the very
+    objects the normaliser compares them with, and each comparison is a pointer comparison."""
     text = resources.files("checker").joinpath("schemas/case.schema.json").read_text(encoding="utf-8")
-    return json.loads(text)
+    return orjson.loads(text)
 
 
 def _format_checker() -> FormatChecker:
@@ -76,14 +79,13 @@ def normalise(record: dict[str, Any], zone_name: str, unknown: set[str] | None =
 
     Paths of fields not in the model are added to `unknown` (e.g. `victim.recored_at`).
     """
-    return _record_normaliser()(record, timestamp_reader(zone_name), unknown)
+    return _record_normaliser()(record, zone_name, unknown)
 
 
-# The schema is walked once into a tree of small functions, one per object and one per composite
-# field (an object or a list) of the model, so a record is normalised without re-reading the schema
-# (this runs for every record of the input). Within an object, scalars are copied as they are and
-# timestamps are read in place, with no call per field.
-Normaliser = Callable[[Any, TimestampReader, "set[str] | None"], Any]
+# The schema is walked once into a tree of small functions, one per object and list of the model, so
+# a record is normalised without re-reading the schema (this runs for every record of the input).
+# Within an object, scalars are copied as they are and timestamps read in place, with no call per field.
+Normaliser = Callable[[Any, str, "set[str] | None"], Any]
 
 
 @lru_cache(maxsize=1)
@@ -91,19 +93,48 @@ def _record_normaliser() -> Normaliser:
     return _build_object(case_schema(), "")
 
 
+def _build_value(schema: Schema, path: str) -> Normaliser:
+    """Normalises a value of any kind (a list's items); `path` names it for unknown fields."""
+    types = schema_types(schema)
+    if _is_timestamp(schema):
+        return lambda value, zone_name, unknown: None if value is None else parse_timestamp(value, zone_name)
+    if "object" in types and "array" in types:
+        raise ValueError(f"{path}: the case model has no field that is both an object and a list")
+    if "object" in types:
+        return _build_object(schema, path + ".")
+    if "array" in types:
+        return _build_list(schema, path + "[]")
+    return lambda value, zone_name, unknown: value
+
+
+def _is_timestamp(schema: Schema) -> bool:
+    return schema.get("format") == TIMESTAMP_FORMAT
+
+
 def _build_object(schema: Schema, prefix: str) -> Normaliser:
-    """Normalises one object of the model; `prefix` is its path (e.g. "victim.") for unknown fields."""
+    """Normalises an object of the model; `prefix` is its path (e.g. "victim.") for unknown fields.
+
+    Null or absent is null when the model allows it, else an object whose fields are all absent."""
     properties: dict[str, Schema] | None = schema.get("properties")
-    if properties is None:
-        return lambda value, read, unknown: dict(value)  # free-form maps such as audit.judgements
+    nullable = "null" in schema_types(schema)
+    if properties is None:  # free-form maps such as audit.judgements
+        return lambda value, zone_name, unknown: (None if nullable else {}) if value is None else (
+            dict(value) if isinstance(value, dict) else value)
     order = tuple(properties)  # normalised objects keep the model's order
     names = frozenset(order)
-    # The fields that are not copied as written, in the model's order (so the first bad value found is
-    # the same whatever the shortcuts): a timestamp (None: read it) or an object or list (its normaliser).
-    conversions = tuple((name, None if _is_timestamp(sub) else _build_composite(sub, f"{prefix}{name}"))
-                        for name, sub in properties.items() if _is_timestamp(sub) or _is_composite(sub))
+    # The fields not copied as written, in the model's order (so that the first bad value met is the same
+    # whatever the shortcuts): a timestamp (None: read in place), or an object or a list (its normaliser).
+    conversions = tuple((name, None if _is_timestamp(sub) else _build_value(sub, f"{prefix}{name}"))
+                        for name, sub in properties.items()
+                        if _is_timestamp(sub) or schema_types(sub) & {"object", "array"})
 
-    def normalise_object(value: dict[str, Any], read: TimestampReader, unknown: set[str] | None) -> dict[str, Any]:
+    def normalise_object(value: Any, zone_name: str, unknown: set[str] | None) -> Any:
+        if value is None:
+            if nullable:
+                return None
+            value = {}
+        elif not isinstance(value, dict):
+            return value  # only in a record the schema rejects
         if tuple(value) == order:  # every field, in the model's order, as most exports write them
             result = value.copy()
         else:
@@ -114,54 +145,26 @@ def _build_object(schema: Schema, prefix: str) -> Normaliser:
         for name, convert in conversions:
             field_value = result[name]
             if convert is not None:
-                result[name] = convert(field_value, read, unknown)
+                result[name] = convert(field_value, zone_name, unknown)
             elif field_value is not None:
-                result[name] = read(field_value)
+                result[name] = parse_timestamp(field_value, zone_name)
         return result
 
     return normalise_object
 
 
-def _is_timestamp(schema: Schema) -> bool:
-    return schema.get("format") == TIMESTAMP_FORMAT
+def _build_list(schema: Schema, item_path: str) -> Normaliser:
+    """Normalises a list: null or absent becomes the empty list, and each item is normalised."""
+    item = _build_value(schema.get("items", {}), item_path)
 
-
-def _is_composite(schema: Schema) -> bool:
-    """An object or a list (and not a timestamp): a field whose value is normalised in turn."""
-    return not _is_timestamp(schema) and bool(schema_types(schema) & {"object", "array"})
-
-
-def _build_value(schema: Schema, path: str) -> Normaliser:
-    """Normalises any one value: a list's items."""
-    if _is_timestamp(schema):
-        return lambda value, read, unknown: None if value is None else read(value)
-    if _is_composite(schema):
-        return _build_composite(schema, path)
-    return lambda value, read, unknown: value
-
-
-def _build_composite(schema: Schema, path: str) -> Normaliser:
-    """Normalises an object or a list field. Null or absent becomes what the model says: [] for a list,
-    an object of nulls for an object that cannot be null, else null."""
-    types = schema_types(schema)
-    nested = _build_object(schema, path + ".") if "object" in types else None
-    items = _build_value(schema.get("items", {}), path + "[]") if "array" in types else None
-    empty: Any = "list" if items is not None else "object" if nested is not None and "null" not in types else None
-
-    def convert(value: Any, read: TimestampReader, unknown: set[str] | None) -> Any:
+    def normalise_list(value: Any, zone_name: str, unknown: set[str] | None) -> Any:
         if value is None:
-            if empty == "list":
-                return []
-            if empty == "object":
-                return nested({}, read, unknown)
-            return None
-        if nested is not None and isinstance(value, dict):
-            return nested(value, read, unknown)
-        if items is not None and isinstance(value, list):
-            return [items(element, read, unknown) for element in value]
-        return value
+            return []
+        if not isinstance(value, list):
+            return value  # only in a record the schema rejects
+        return [item(element, zone_name, unknown) for element in value]
 
-    return convert
+    return normalise_list
 
 
 def schema_at(path: str) -> Schema | None:

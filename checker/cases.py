@@ -109,7 +109,7 @@ def check_record(raw: RawRecord, zone_name: str) -> CaseRecord | Rejection:
         first = errors[0]
         return Rejection(raw.index, raw.line, case_id, dotted(error_path(first)), describe(first), problems_found)
     assert case_id is not None  # required by the schema
-    return CaseRecord(raw.index, raw.line, case_id, data, normalised, tuple(sorted(unknown)))
+    return CaseRecord(raw.index, raw.line, case_id, data, normalised, tuple(sorted(unknown)) if unknown else ())
 
 
 def _decode(text: str) -> tuple[Any, str | None]:
