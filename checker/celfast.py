@@ -1182,7 +1182,6 @@ class _Code(NamedTuple):
     run: Run
     constant: bool = False
     value: Any = None
-    path: tuple[str, tuple[str, ...]] | None = None  # (name, keys) when it is `name.k1.k2…`, for fusing
 
 
 def _constant(value: Any) -> _Code:
@@ -1245,7 +1244,7 @@ class _Compiler:
         if all(kind != "index" for kind, _ in node.steps):
             keys = tuple(payload for _, payload in node.steps)
             if isinstance(node.root, Ident):
-                return _Code(_rooted_path(node.root.name, keys), path=(node.root.name, keys))
+                return _Code(_rooted_path(node.root.name, keys))
             base = self.compile(node.root)
             return _folded(_value_path(base.run, keys), base)
         return self._mixed_access(node)
@@ -1322,9 +1321,9 @@ class _Compiler:
         special = None
         if op in ("==", "!="):
             if right.constant:
-                special = _equals_constant(left, right.value, op == "!=")
+                special = _equals_constant(left.run, right.value, op == "!=")
             elif left.constant:
-                special = _equals_constant(right, left.value, op == "!=")
+                special = _equals_constant(right.run, left.value, op == "!=")
         elif op in _COMPARE:
             if right.constant:
                 special = _compare_constant(op, left.run, right.value)
@@ -1760,57 +1759,19 @@ def _index(container: Any, index: Any) -> Any:
 # comparisons with a constant
 
 
-def _equals_constant(code: _Code, constant: Any, negate: bool) -> Run | None:
-    """`x == constant` without the generic type dispatch, where Python's `==` already agrees with CEL.
-    A field path (`case.victim.referral != null`, the commonest clause) is read and compared in one closure."""
+def _equals_constant(run: Run, constant: Any, negate: bool) -> Run | None:
+    """`x == constant` without the generic type dispatch, where Python's `==` already agrees with CEL."""
     kind = type(constant)
     if constant is None or kind is bool:
-        compare = operator.is_not if negate else operator.is_
-    elif kind is str or ((kind is int or kind is float) and constant not in (0, 1)):
+        if negate:
+            return lambda activation: run(activation) is not constant
+        return lambda activation: run(activation) is constant
+    if kind is str or ((kind is int or kind is float) and constant not in (0, 1)):
         # Only strings equal a string; a number other than 0 and 1 equals no bool in Python either.
-        compare = operator.ne if negate else operator.eq
-    else:
-        return None
-    if code.path is not None:
-        return _path_compared(*code.path, compare, constant)
-    run = code.run
-    return lambda activation: compare(run(activation), constant)
-
-
-def _path_compared(name: str, keys: tuple[str, ...], compare: Callable[[Any, Any], bool], constant: Any) -> Run:
-    """`name.k1.k2… <compare> constant`: the chained lookup of `_rooted_path` and the comparison, one call."""
-    if len(keys) == 1:
-        (k0,) = keys
-
-        def compared1(activation: Activation) -> bool:
-            try:
-                value = activation[name][k0]
-            except _LOOKUP_ERRORS:
-                raise _path_error(activation, name, keys) from None
-            return compare(value, constant)
-        return compared1
-    if len(keys) == 2:
-        k0, k1 = keys
-
-        def compared2(activation: Activation) -> bool:
-            try:
-                value = activation[name][k0][k1]
-            except _LOOKUP_ERRORS:
-                raise _path_error(activation, name, keys) from None
-            return compare(value, constant)
-        return compared2
-    if len(keys) == 3:
-        k0, k1, k2 = keys
-
-        def compared3(activation: Activation) -> bool:
-            try:
-                value = activation[name][k0][k1][k2]
-            except _LOOKUP_ERRORS:
-                raise _path_error(activation, name, keys) from None
-            return compare(value, constant)
-        return compared3
-    read = _rooted_path(name, keys)
-    return lambda activation: compare(read(activation), constant)
+        if negate:
+            return lambda activation: run(activation) != constant
+        return lambda activation: run(activation) == constant
+    return None
 
 
 def _compare_constant(op: str, run: Run, constant: Any) -> Run | None:

@@ -124,7 +124,7 @@ class WorkingDayCalendar:
     @staticmethod
     def longest_gap_days(instants: list[datetime | None]) -> float | None:
         """The longest interval, in days, between consecutive instants (sorted first); null if any is null."""
-        if any(instant is None for instant in instants):
+        if None in instants:
             return None
         ordered = sorted(instants)  # type: ignore[type-var]
         gaps = [(b - a).total_seconds() / 86400 for a, b in zip(ordered, ordered[1:])]
