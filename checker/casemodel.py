@@ -117,9 +117,13 @@ def _build_object(schema: Schema, prefix: str) -> Normaliser:
     Null or absent is null when the model allows it, else an object whose fields are all absent."""
     properties: dict[str, Schema] | None = schema.get("properties")
     nullable = "null" in schema_types(schema)
-    if properties is None:  # free-form maps such as audit.judgements
-        return lambda value, zone_name, unknown: (None if nullable else {}) if value is None else (
-            dict(value) if isinstance(value, dict) else value)
+    if properties is None:  # free-form maps such as audit.judgements: copied as they are
+        def copy_map(value: Any, zone_name: str, unknown: set[str] | None) -> Any:
+            if value is None:
+                return None if nullable else {}
+            return dict(value) if isinstance(value, dict) else value
+
+        return copy_map
     order = tuple(properties)  # normalised objects keep the model's order
     names = frozenset(order)
     # The fields not copied as written, in the model's order (so that the first bad value met is the same

@@ -75,8 +75,8 @@ def parse_timestamp(text: str, zone_name: str = DEFAULT_TIMEZONE) -> datetime:
 
 
 # `_UTC_EPOCH + (local - _NAIVE_EPOCH - offset)` is `local - offset` as an aware UTC datetime: what
-# `local.replace(tzinfo=zone).astimezone(timezone.utc)` computes, at a fifth of the cost (in CPython
-# 3.11 `replace` alone costs more than parsing the text).
+# `local.replace(tzinfo=zone).astimezone(timezone.utc)` computes, in a seventh of the instructions (in
+# CPython 3.11 `replace` alone costs more than parsing the text).
 _UTC_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _NAIVE_EPOCH = datetime(1970, 1, 1)
 
