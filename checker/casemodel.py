@@ -26,7 +26,7 @@ import jsonschema_rs
 import orjson
 from jsonschema import Draft202012Validator, FormatChecker
 
-from checker.timestamps import TimestampError, parse_timestamp
+from checker.timestamps import DEFAULT_TIMEZONE, TimestampError, parse_timestamp
 
 CASE_MODEL_VERSION = 1
 TIMESTAMP_FORMAT = "case-timestamp"
@@ -43,21 +43,23 @@ def case_schema() -> Schema:
     return orjson.loads(text)
 
 
-def _format_checker() -> FormatChecker:
+def _format_checker(zone_name: str) -> FormatChecker:
     checker = FormatChecker()
 
     @checker.checks(TIMESTAMP_FORMAT, raises=TimestampError)
     def is_timestamp(value: object) -> bool:
         if isinstance(value, str):
-            parse_timestamp(value)  # the zone does not matter for whether it parses
+            # The zone matters only at the ends of the calendar: 0001-01-01T00:00 local time east
+            # of UTC has no instant, and is refused as the normaliser refuses it.
+            parse_timestamp(value, zone_name)
         return True
 
     return checker
 
 
-@lru_cache(maxsize=1)
-def validator() -> Draft202012Validator:
-    return Draft202012Validator(case_schema(), format_checker=_format_checker())
+@lru_cache(maxsize=8)
+def validator(zone_name: str = DEFAULT_TIMEZONE) -> Draft202012Validator:
+    return Draft202012Validator(case_schema(), format_checker=_format_checker(zone_name))
 
 
 @lru_cache(maxsize=1)

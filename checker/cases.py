@@ -102,7 +102,7 @@ def check_record(raw: RawRecord, zone_name: str) -> CaseRecord | Rejection:
         except TimestampError:
             pass  # a pattern-valid but impossible date: let the full validator word it
     if normalised is None:
-        errors = sorted_errors(validator().iter_errors(data))
+        errors = sorted_errors(validator(zone_name).iter_errors(data))
         if not errors:  # the two validators disagree: should not happen, but never drop the record
             return Rejection(raw.index, raw.line, case_id, "", "the record could not be read as a case file")
         problems_found = tuple(f"{dotted(error_path(e)) or '(record)'}: {describe(e)}" for e in errors)

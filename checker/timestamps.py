@@ -65,13 +65,20 @@ def parse_timestamp(text: str, zone_name: str = DEFAULT_TIMEZONE) -> datetime:
     written_zone = local.tzinfo
     if written_zone is timezone.utc:
         return local
-    if written_zone is not None:
-        return local.astimezone(timezone.utc)
-    # A local time, read with fold=0: in a repeated hour the earlier reading, in a missing hour the
-    # offset from before the change (the module docstring). ZoneInfo reads only the wall-clock fields
-    # and fold of the datetime it is given, so the naive value is passed as it is.
-    offset = zone(zone_name).utcoffset(local)
-    return _UTC_EPOCH + (local - _NAIVE_EPOCH - offset)
+    try:
+        if written_zone is not None:
+            return local.astimezone(timezone.utc)
+        # A local time, read with fold=0: in a repeated hour the earlier reading, in a missing hour
+        # the offset from before the change (the module docstring). ZoneInfo reads only the
+        # wall-clock fields and fold of the datetime it is given, so the naive value is passed as it is.
+        offset = zone(zone_name).utcoffset(local)
+        return _UTC_EPOCH + (local - _NAIVE_EPOCH - offset)
+    except OverflowError:
+        # The first or last hours of the calendar (year 1 east of UTC, year 9999 west of it) have
+        # no UTC instant that Python can hold: the value is refused like any unreadable timestamp.
+        as_written = text if written_zone is not None else f"{text} ({zone_name} local time)"
+        raise TimestampError(f"{as_written!r} is outside the range of instants the checker can read "
+                             "(0001-01-01T00:00:00Z to 9999-12-31T23:59:59Z)") from None
 
 
 # `_UTC_EPOCH + (local - _NAIVE_EPOCH - offset)` is `local - offset` as an aware UTC datetime: what
@@ -98,4 +105,8 @@ def local_date(instant: datetime, zone_name: str = DEFAULT_TIMEZONE) -> date:
     """The calendar date of `instant` in the configured zone."""
     if instant.tzinfo is None:
         instant = instant.replace(tzinfo=timezone.utc)
-    return instant.astimezone(zone(zone_name)).date()
+    try:
+        return instant.astimezone(zone(zone_name)).date()
+    except OverflowError:  # within hours of the calendar's end, in a zone on the far side of UTC
+        raise TimestampError(f"{instant.isoformat()} has no date in {zone_name}: it is beyond the "
+                             "calendar's end (9999-12-31) there") from None

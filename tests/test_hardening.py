@@ -14,7 +14,7 @@ import pytest
 from checker.expressions import MAX_EXPRESSION_LENGTH
 from checker.rules import RuleFileErrors, load_packs
 from checker.yamlsource import MAX_YAML_BYTES, SourceError
-from tests.conftest import RULE_TEMPLATE, ROOT, make_case, write_pack
+from tests.conftest import RULE_TEMPLATE, ROOT, make_case, write_cases, write_pack
 
 BILLION_LAUGHS = """\
 pack: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]
@@ -129,3 +129,38 @@ def test_bad_records_are_rejected_and_the_counts_add_up(tmp_path: Path) -> None:
     assert rejected[4]["path"] == "crime.reported_at"
     assert [record["case_id"] for record in report["records"]] == ["T-1", "T-2", "T-4"]
     assert any("victim.note" in warning for warning in report["warnings"])  # unknown field reported, not dropped
+
+
+def test_timestamps_at_the_ends_of_the_calendar_are_rejected_or_errors_never_a_crash(tmp_path: Path) -> None:
+    """Year 1 east of UTC and year 9999 west of it have no instant Python can hold: such a record is
+    rejected at its field, in the workers as in one process; an instant whose local date would fall
+    after 9999-12-31 is read, and the rules that need that date report an error for that case."""
+    sample = json.loads((ROOT / "samples" / "cases.json").read_text(encoding="utf-8"))[0]
+
+    def at(case_id: str, moment: str) -> dict:
+        record = json.loads(json.dumps(sample))
+        record["case_id"] = case_id
+        record["crime"].update(committed_at=moment, reported_at=moment, recorded_at=moment)
+        return record
+
+    path = write_cases(tmp_path / "edges.json", [
+        at("E-1", "0001-01-01T00:00:00"), at("E-2", "0001-01-01T00:30:00+01:00"),
+        at("E-3", "9999-12-31T23:59:59-05:00"), at("E-4", "9999-12-31T23:30:00Z"), sample,
+    ])
+    for jobs in ("1", "2"):
+        result = run_cli(str(path), "--format", "json", "--timezone", "Europe/Paris", "--jobs", jobs)
+        assert "Traceback" not in result.stderr and result.returncode == 3, result.stderr
+        report = json.loads(result.stdout)
+        assert report["summary"] == {"records_read": 5, "records_evaluated": 2, "records_rejected": 3}
+        rejected = {item["case_id"]: item for item in report["rejected"]}
+        assert sorted(rejected) == ["E-1", "E-2", "E-3"]
+        assert {item["path"] for item in rejected.values()} == {"crime.committed_at"}
+        assert rejected["E-1"]["message"] == (
+            "'0001-01-01T00:00:00 (Europe/Paris local time)' is outside the range of instants the "
+            "checker can read (0001-01-01T00:00:00Z to 9999-12-31T23:59:59Z)")
+        assert rejected["E-3"]["message"].startswith("'9999-12-31T23:59:59-05:00' is outside the range")
+        assert len(rejected["E-2"]["errors"]) == 3  # all three timestamps named, not just the first
+        edge = next(record for record in report["records"] if record["case_id"] == "E-4")
+        errors = [item["message"] for item in edge["results"] if item["status"] == "error"]
+        assert errors and all("9999-12-31T23:30:00+00:00 has no date in Europe/Paris" in message
+                              or "not recorded" in message for message in errors)

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from checker.timestamps import TimestampError, _parse_slowly, parse_timestamp
+from checker.timestamps import TimestampError, _parse_slowly, local_date, parse_timestamp
 
 ZONES = ["Europe/London", "UTC", "America/New_York", "Australia/Lord_Howe", "Asia/Kolkata", "Pacific/Chatham",
          "Africa/Casablanca", "America/St_Johns"]
@@ -35,7 +35,11 @@ def outcome(parse, text: str, zone_name: str) -> tuple:
     """What a parse gives, in a form that compares instant, tzinfo, fold and wording of errors."""
     try:
         value = parse(text, zone_name)
-    except (TimestampError, ValueError, OverflowError) as exc:
+    except OverflowError:  # the plain definition at the calendar's ends: the checker refuses the value
+        return ("error", "out of range")
+    except (TimestampError, ValueError) as exc:
+        if "outside the range of instants" in str(exc):
+            return ("error", "out of range")
         return ("error", type(exc).__name__, str(exc))
     return ("value", value, value.isoformat(), value.tzinfo is timezone.utc, value.fold)
 
@@ -102,6 +106,21 @@ def test_every_quarter_hour_of_the_days_clocks_change_matches_the_plain_definiti
 @pytest.mark.parametrize("zone_name", ["Europe/London", "America/New_York", "Australia/Lord_Howe"])
 def test_the_ends_of_the_calendar_and_bad_values_fail_as_the_plain_definition_does(text: str, zone_name: str) -> None:
     assert outcome(parse_timestamp, text, zone_name) == outcome(reference, text, zone_name)
+
+
+def test_a_value_beyond_the_calendar_is_refused_with_its_zone_and_the_range_read() -> None:
+    with pytest.raises(TimestampError, match=r"'0001-01-01T00:00:00 \(Europe/Paris local time\)' is outside "
+                                             r"the range of instants .*0001-01-01T00:00:00Z to 9999-12-31T23:59:59Z"):
+        parse_timestamp("0001-01-01T00:00:00", "Europe/Paris")
+    with pytest.raises(TimestampError, match=r"^'0001-01-01T00:30:00\+01:00' is outside the range"):
+        parse_timestamp("0001-01-01T00:30:00+01:00", "Europe/London")
+    assert parse_timestamp("0001-01-01T00:00:00", "America/New_York").year == 1  # west of UTC: still in range
+
+
+def test_a_date_beyond_the_calendar_in_the_zone_is_a_timestamp_error() -> None:
+    with pytest.raises(TimestampError, match=r"9999-12-31T23:30:00\+00:00 has no date in Pacific/Kiritimati"):
+        local_date(utc("9999-12-31T23:30:00"), "Pacific/Kiritimati")
+    assert local_date(utc("9999-12-31T23:30:00"), "Europe/London").isoformat() == "9999-12-31"
 
 
 def test_an_unknown_zone_is_named_when_a_local_time_needs_it() -> None:
