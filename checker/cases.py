@@ -84,16 +84,18 @@ def check_record(raw: RawRecord, zone_name: str) -> CaseRecord | Rejection:
     problems, data = raw.problems, raw.data
     if raw.text is not None and not problems:
         data, problem = _decode(raw.text)
-        problems = ((("", problem),) if problem else ())
+        problems = (problem,) if problem else ()
     case_id = data.get("case_id") if isinstance(data, dict) else None
     case_id = case_id if isinstance(case_id, str) else None
     if problems:
+        if case_id is not None and unpaired_surrogate(case_id):
+            case_id = None  # not text: the rejection could not be written with it
         path, message = problems[0]
         return Rejection(raw.index, raw.line, case_id, path, message,
                          tuple(f"{where or '(record)'}: {problem}" for where, problem in problems))
     if not isinstance(data, dict):
         return Rejection(raw.index, raw.line, None, "", "expected a case file (a JSON object), "
-                         f"found {type(data).__name__}")
+                         f"found {type(_as_written(raw, data)).__name__}")
     normalised: dict[str, Any] | None = None
     unknown: set[str] = set()
     if fast_validator().is_valid(data):
@@ -102,7 +104,7 @@ def check_record(raw: RawRecord, zone_name: str) -> CaseRecord | Rejection:
         except TimestampError:
             pass  # a pattern-valid but impossible date: let the full validator word it
     if normalised is None:
-        errors = sorted_errors(validator(zone_name).iter_errors(data))
+        errors = sorted_errors(validator(zone_name).iter_errors(_as_written(raw, data)))
         if not errors:  # the two validators disagree: should not happen, but never drop the record
             return Rejection(raw.index, raw.line, case_id, "", "the record could not be read as a case file")
         problems_found = tuple(f"{dotted(error_path(e)) or '(record)'}: {describe(e)}" for e in errors)
@@ -112,7 +114,15 @@ def check_record(raw: RawRecord, zone_name: str) -> CaseRecord | Rejection:
     return CaseRecord(raw.index, raw.line, case_id, data, normalised, tuple(sorted(unknown)) if unknown else ())
 
 
-def _decode(text: str) -> tuple[Any, str | None]:
+def _as_written(raw: RawRecord, data: Any) -> Any:
+    """The record as the standard library reads it, to word a rejection.
+
+    orjson reads integers beyond 64 bits as floats (10**30 as 1e+30): a rejected JSON Lines record is
+    decoded again so that its errors name the number as written, as the JSON array reader's do."""
+    return json.loads(raw.text) if raw.text is not None else data
+
+
+def _decode(text: str) -> tuple[Any, tuple[str, str] | None]:
     """A JSON Lines record's value, or the problem that stops it being decoded.
 
     orjson decodes the well-formed majority fast; anything it refuses goes to the standard library,
@@ -122,13 +132,36 @@ def _decode(text: str) -> tuple[Any, str | None]:
     except orjson.JSONDecodeError:
         pass
     try:
-        return json.loads(text), None
+        value = json.loads(text)
+        return value, unpaired_surrogate(value)  # orjson refuses these; the standard library lets them through
     except json.JSONDecodeError as exc:
         if not text.endswith("\n") or exc.pos >= len(text.rstrip()):  # the file's last line, cut short
-            return None, "the line ends in the middle of a record (is it truncated?)"
-        return None, f"invalid JSON at column {exc.colno}: {exc.msg}"
+            return None, ("", "the line ends in the middle of a record (is it truncated?)")
+        return None, ("", f"invalid JSON at column {exc.colno}: {exc.msg}")
     except RecursionError:
-        return None, "the record is nested too deeply to be a case file"
+        return None, ("", "the record is nested too deeply to be a case file")
+
+
+def unpaired_surrogate(value: Any, path: tuple[str | int, ...] = ()) -> tuple[str, str] | None:
+    """(path, problem) where a decoded record holds an unpaired UTF-16 surrogate, or None.
+
+    JSON allows the escape ("\\ud800") but it is not text: no report could write it, so the record
+    is rejected at its field. Called only when a record's text has such an escape (rare), so it walks."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            return dotted(path), (f"an unpaired surrogate escape (\\u{ord(value[exc.start]):04x}) is not text: "
+                                  "expected characters encoded as UTF-8, or a surrogate pair")
+        return None
+    items: Any = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, item in items:
+        if isinstance(key, str) and unpaired_surrogate(key):
+            return dotted(path), "a field name holds an unpaired surrogate escape: it is not text"
+        problem = unpaired_surrogate(item, path + (key,))
+        if problem:
+            return problem
+    return None
 
 
 class CaseIds:

@@ -22,13 +22,15 @@ import gzip
 import hashlib
 import io
 import json
+import re
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from checker.cases import CaseIds, CaseRecord, InputError, RawRecord, Rejection, check_record, file_sha256
+from checker.cases import (CaseIds, CaseRecord, InputError, RawRecord, Rejection, check_record, file_sha256,
+                           unpaired_surrogate)
 from checker.timestamps import DEFAULT_TIMEZONE
 
 INPUT_FORMATS = ("json", "jsonl", "csv", "xlsx")
@@ -267,6 +269,10 @@ class _TextWindow:
         return 0
 
 
+# A \uD800–\uDFFF escape: only a record whose text has one can hold an unpaired surrogate.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
 def _json_array_records(stream: IO[str], name: str) -> Iterator[RawRecord]:
     """The elements of a JSON array with the line each starts on, decoded chunk by chunk."""
     window = _TextWindow(stream)
@@ -281,8 +287,10 @@ def _json_array_records(stream: IO[str], name: str) -> Iterator[RawRecord]:
     index = 0
     while True:
         line, _ = window.line_at(position)
+        start = position
         value, position = _decode_one(window, decoder, position, index, name)
-        yield RawRecord(index=index, line=line, data=value)
+        unpaired = unpaired_surrogate(value) if _SURROGATE_ESCAPE.search(window.text, start, position) else None
+        yield RawRecord(index=index, line=line, data=value, problems=(unpaired,) if unpaired else ())
         index += 1
         position = window.skip_space(position)
         if position < len(window.text) and window.text[position] == ",":

@@ -164,3 +164,18 @@ def test_timestamps_at_the_ends_of_the_calendar_are_rejected_or_errors_never_a_c
         errors = [item["message"] for item in edge["results"] if item["status"] == "error"]
         assert errors and all("9999-12-31T23:30:00+00:00 has no date in Europe/Paris" in message
                               or "not recorded" in message for message in errors)
+
+
+def test_a_record_that_is_not_text_is_rejected_and_the_report_still_written(tmp_path: Path) -> None:
+    """An unpaired surrogate escape once stopped the run when the JSON report was written (nothing
+    scored, an unlocated error). Now that record is rejected and the others are scored."""
+    path = tmp_path / "cases.jsonl"
+    path.write_text(json.dumps(make_case("T-1")) + "\n"
+                    + json.dumps(make_case("T-\ud800", victim={"kind": "person", "note": "\udbff"})) + "\n"
+                    + json.dumps(make_case("T-3")) + "\n", encoding="utf-8")
+    result = run_cli(str(path), "--format", "json", "--jobs", "2")
+    assert result.returncode == 3 and "Traceback" not in result.stderr, result.stderr
+    report = json.loads(result.stdout)
+    assert report["summary"] == {"records_read": 3, "records_evaluated": 2, "records_rejected": 1}
+    assert [(item["line"], item["case_id"], item["path"]) for item in report["rejected"]] == [(2, None, "case_id")]
+    assert [record["case_id"] for record in report["records"]] == ["T-1", "T-3"]

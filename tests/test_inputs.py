@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from checker.cases import InputError, Rejection
+from checker.cases import CaseRecord, InputError, Rejection
 from checker.inputs import CaseSource, format_from_name, open_source, read_cases
 from tests.conftest import ROOT, make_case, write_cases
 
@@ -314,3 +314,44 @@ def test_a_run_drops_duplicates_from_counts_and_output_within_and_across_chunks(
     assert sum(rule["counts"]["not_applicable"] for rule in clean["rules"]) > 0
     assert [r["case_id"] for r in written["records"]] == [f"T-{n}" for n in range(12)]
     assert [r["results"] for r in written["records"]] == [r["results"] for r in clean_written["records"]]
+
+
+def _rejections_by_case(items: list[CaseRecord | Rejection]) -> list[tuple[str | None, str, str]]:
+    return [(item.case_id, item.path, item.message) for item in items if isinstance(item, Rejection)]
+
+
+def test_an_unpaired_surrogate_escape_is_a_rejection_at_its_field_in_both_json_forms(tmp_path: Path) -> None:
+    """JSON allows "\\ud800" but it is not text: no report could write it (a run used to stop at the
+    output). The record is rejected at the field, whether orjson (JSON Lines) or the standard
+    library (JSON array) read it; a surrogate pair (an emoji written escaped) is text and kept."""
+    records = [make_case("T-1", victim={"kind": "person", "note": "\ud800"}),
+               make_case("T-\udc00"),
+               make_case("T-3", victim={"kind": "person", "note": "\U0001f600 kept"}),
+               make_case("T-4", crime={"reported_at": "2022-03-01T10:00:00Z", "recorded_at": "2022-03-01T12:00:00Z",
+                                       "flags": {"x\udfff": True}})]
+    texts = [json.dumps(record) for record in records]  # ASCII, with \\u escapes
+    array = tmp_path / "a.json"
+    array.write_text("[\n" + ",\n".join(texts) + "\n]\n", encoding="utf-8")
+    lines = tmp_path / "a.jsonl"
+    lines.write_text("\n".join(texts) + "\n", encoding="utf-8")
+    problem = "an unpaired surrogate escape (\\u{}) is not text: expected characters encoded as UTF-8, or a surrogate pair"
+    expected = [("T-1", "victim.note", problem.format("d800")), (None, "case_id", problem.format("dc00")),
+                ("T-4", "crime.flags", "a field name holds an unpaired surrogate escape: it is not text")]
+    for path in (array, lines):
+        items = list(read_cases(path))
+        assert _rejections_by_case(items) == expected, path.name
+        assert [item.case_id for item in items if isinstance(item, CaseRecord)] == ["T-3"]
+
+
+def test_integers_beyond_64_bits_are_worded_alike_from_json_lines_and_a_json_array(tmp_path: Path) -> None:
+    """orjson reads 10**30 as the float 1e+30; the rejection is worded on the number as written."""
+    records = [make_case("T-1", victim={"kind": "person", "age_at_offence": 10**30}),
+               make_case("T-2", victim={"kind": "person", "contact_agreement": {"interval_days": 2**64 + 1}}),
+               make_case("T-3", force=12345678901234567890123)]
+    from_array = _rejections_by_case(list(read_cases(write_cases(tmp_path / "a.json", records))))
+    from_lines = _rejections_by_case(list(read_cases(jsonl(tmp_path / "a.jsonl", records))))
+    assert from_lines == from_array == [
+        ("T-1", "victim.age_at_offence", "found 1000000000000000000000000000000, expected maximum 130"),
+        ("T-2", "victim.contact_agreement.interval_days", "found 18446744073709551617, expected maximum 3660"),
+        ("T-3", "force", "found 12345678901234567890123, expected a string or null"),
+    ]

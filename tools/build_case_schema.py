@@ -128,8 +128,9 @@ CASE_SCHEMA: dict[str, Any] = {
             "written_acknowledgement_at": timestamp("Written acknowledgement of the report (Right 3)."),
             "contact_agreement": obj("How often and how the victim wants updates (Right 6).", {
                 "agreed_at": timestamp("When it was agreed."),
-                "interval_days": {"type": ["integer", "null"], "minimum": 1,
-                                  "description": "Agreed interval between updates, in days."},
+                "interval_days": {"type": ["integer", "null"], "minimum": 1, "maximum": 3660,
+                                  "description": "Agreed interval between updates, in days (at most ten "
+                                                 "years: a larger number is a slip of entry)."},
                 "method": nullable("string", "Agreed method, e.g. phone, email, letter, visit."),
             }, can_be_null=True),
             "updates": list_of("Updates given to the victim.", obj("An update.", {
