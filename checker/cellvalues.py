@@ -121,10 +121,18 @@ def case_timestamp(moment: datetime, date_only: bool, zone_name: str | None) -> 
     if date_only:
         return moment.date().isoformat()
     if moment.tzinfo is not None or zone_name is None:
-        return moment.isoformat()
+        text = moment.isoformat()
+        try:
+            parse_timestamp(text)  # only to refuse here, with the column, what the case model cannot read
+        except TimestampError as exc:
+            raise CellError(str(exc)) from None
+        return text
     # The case model's reading of a local time (parse_timestamp) decides summer time and the
     # repeated autumn hour; the result is written with the zone's offset at that instant.
-    return parse_timestamp(moment.isoformat(), zone_name).astimezone(zone(zone_name)).isoformat()
+    try:
+        return _in_zone(parse_timestamp(moment.isoformat(), zone_name), zone_name)
+    except TimestampError as exc:  # the first hours of year 1 east of UTC, or the last of 9999 west of it
+        raise CellError(str(exc)) from None
 
 
 def _iso_timestamp(text: str, zone_name: str | None) -> str:
@@ -134,13 +142,23 @@ def _iso_timestamp(text: str, zone_name: str | None) -> str:
         raise CellError(str(exc)) from None
     if zone_name is None or is_date_only(text):
         return text
-    return instant.astimezone(zone(zone_name)).isoformat()
+    return _in_zone(instant, zone_name)
+
+
+def _in_zone(instant: datetime, zone_name: str) -> str:
+    """`instant` written with the zone's offset; a CellError at the calendar's ends, where it has none."""
+    try:
+        return instant.astimezone(zone(zone_name)).isoformat()
+    except OverflowError:
+        raise CellError(f"{instant.isoformat()} is beyond the calendar's end (9999-12-31) in {zone_name}") from None
 
 
 def _whole_second(moment: datetime) -> datetime:
     """Spreadsheets store times as fractions of a day; 08:04:59.9999 is 08:05."""
     rounded = moment.replace(microsecond=0)
-    return rounded + timedelta(seconds=1) if moment.microsecond >= 500_000 else rounded
+    if moment.microsecond < 500_000 or rounded == datetime.max.replace(microsecond=0, tzinfo=rounded.tzinfo):
+        return rounded  # (the calendar's last second has no next one)
+    return rounded + timedelta(seconds=1)
 
 
 def has_time(form: str) -> bool:

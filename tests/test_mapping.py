@@ -275,6 +275,43 @@ def test_without_a_zone_local_times_stay_local_for_the_run_to_read(tmp_path: Pat
     assert case.normalised["crime"]["reported_at"] == parse_timestamp("2022-07-01T09:15:00Z")
 
 
+@pytest.mark.parametrize(("cell", "zone", "message"), [
+    ("01/01/0001 00:00", "Asia/Tokyo",
+     "'0001-01-01T00:00:00 (Asia/Tokyo local time)' is outside the range of instants the checker can read "
+     "(0001-01-01T00:00:00Z to 9999-12-31T23:59:59Z)"),
+    ("31/12/9999 23:59 -0500", "Europe/London",
+     "'9999-12-31T23:59:00-05:00' is outside the range of instants the checker can read "
+     "(0001-01-01T00:00:00Z to 9999-12-31T23:59:59Z)"),
+    ("9999-12-31T23:30:00Z", "Asia/Tokyo",
+     "9999-12-31T23:30:00+00:00 is beyond the calendar's end (9999-12-31) in Asia/Tokyo"),
+])
+def test_a_time_beyond_the_calendar_in_the_mapping_zone_rejects_its_record(
+        tmp_path: Path, cell: str, zone: str, message: str) -> None:
+    """Such a cell used to stop the whole run with an unlocated error."""
+    mapping = load_mapping(write(tmp_path / "m.yaml", f"""\
+        input: {{format: csv}}
+        case_id: Ref
+        timezone: {zone}
+        fields:
+          crime.reported_at: {{column: Reported, date_format: ["%d/%m/%Y %H:%M", "%d/%m/%Y %H:%M %z"]}}
+          crime.recorded_at: {{column: Recorded, date_format: "%d/%m/%Y %H:%M"}}
+        """))
+    if "T" in cell:  # ISO 8601 text is read without a date_format
+        mapping = load_mapping(write(tmp_path / "m.yaml", f"""\
+            input: {{format: csv}}
+            case_id: Ref
+            timezone: {zone}
+            fields:
+              crime.reported_at: Reported
+              crime.recorded_at: {{column: Recorded, date_format: "%d/%m/%Y %H:%M"}}
+            """))
+    raws, _ = read_all(write(tmp_path / "c.csv", f"Ref,Reported,Recorded\nA,{cell},01/03/2022 10:00\n"), mapping)
+    (rejection,) = checked(raws)
+    assert isinstance(rejection, Rejection)
+    assert (rejection.line, rejection.case_id, rejection.path) == (2, "A", "crime.reported_at")
+    assert rejection.message == f"column 'Reported' row 2: {message}"
+
+
 def test_a_bad_cell_rejects_its_record_with_column_row_value_and_expectation(
         small: tuple[Path, FieldMapping]) -> None:
     cases, mapping = small
