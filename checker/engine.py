@@ -37,11 +37,10 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-import cel
-
 from checker import celfast
 from checker.casemodel import display_value, value_at
 from checker.cases import CaseRecord
+from checker.celbinding import cel
 from checker.expressions import FAST, REFERENCE, Program, case_paths, compile_expression, expand
 from checker.judgements import Judgement
 from checker.results import ERROR, FAIL, MANUAL, NOT_APPLICABLE, PASS, Evidence, RuleResult, new_evidence

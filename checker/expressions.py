@@ -21,9 +21,8 @@ import json
 import re
 from typing import Any, Union
 
-import cel
-
 from checker import celfast
+from checker.celbinding import cel
 
 MAX_EXPRESSION_LENGTH = 4000
 

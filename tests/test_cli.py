@@ -209,3 +209,16 @@ def test_force_grade_bands_give_each_rule_a_grade_and_are_reported(tmp_path: Pat
     bands.write_text("bands:\n  - {min: 0.9, grade: good}\n")
     refused = check(str(sample_13_of_17(tmp_path)), "--rules", str(pack_dir), "--grades", str(bands))
     assert refused.returncode == 2 and str(bands) in refused.stderr
+
+
+def test_a_run_does_not_load_the_modules_it_does_not_use() -> None:
+    """Start-up is most of a run on an audit sample. statsmodels and scipy.stats (about a second:
+    the interval formulas are written out, see checker.intervals), openpyxl (workbooks only) and the
+    CEL binding's interactive shell (prompt_toolkit, see checker.celbinding) stay unloaded."""
+    script = ("import sys; from checker.cli import main\n"
+              "sys.argv = ['check', 'samples/cases.json', '--quiet']\n"
+              "try:\n    main()\nexcept SystemExit:\n    pass\n"
+              "print(sorted(m for m in ('statsmodels', 'scipy.stats', 'pandas', 'openpyxl', 'prompt_toolkit')"
+              " if m in sys.modules))")
+    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.stdout.strip().splitlines()[-1] == "[]", result.stderr

@@ -73,18 +73,3 @@ def test_the_written_out_formulas_agree_with_statsmodels(method: str, level: flo
             assert ours is not None
             assert (ours.low, ours.high) == (pytest.approx(float(low), abs=1e-12),
                                               pytest.approx(float(high), abs=1e-12)), (successes, trials)
-
-
-def test_scoring_a_run_does_not_load_statsmodels_or_scipy_stats() -> None:
-    """They take about a second to import; a run's intervals need neither (see checker.intervals)."""
-    import subprocess
-    import sys
-
-    from tests.conftest import ROOT
-
-    script = ("import sys; from checker.cli import main\n"
-              "sys.argv = ['check', 'samples/cases.json', '--quiet']\n"
-              "try:\n    main()\nexcept SystemExit:\n    pass\n"
-              "print(sorted(m for m in ('statsmodels', 'scipy.stats', 'pandas') if m in sys.modules))")
-    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120)
-    assert result.stdout.strip().splitlines()[-1] == "[]", result.stderr
