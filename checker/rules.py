@@ -27,7 +27,7 @@ from checker.expressions import (
     ExpressionError, case_paths, compile_expression, expand, referenced_settings, referenced_variables,
 )
 from checker.schemaerrors import (
-    describe, error_location, error_path, sorted_errors, suggestion, without_misspelling_echoes,
+    describe, dotted, error_location, error_path, sorted_errors, suggestion, without_misspelling_echoes,
 )
 from checker.yamlsource import Location, Locations, SourceError, load_yaml
 
@@ -195,10 +195,8 @@ def _locate(error: Any, locations: Locations) -> SourceError:
 
 
 def _describe_path(path: tuple[str | int, ...]) -> str:
-    if len(path) >= 2 and path[0] == "rules" and isinstance(path[1], int):
-        rest = ".".join(str(p) for p in path[2:])
-        return f"rules[{path[1]}]" + (f".{rest}" if rest else "") + ": "
-    return ".".join(str(p) for p in path) + ": " if path else ""
+    """`rules[0].evidence[1]: `, as case-file paths are written (list positions in brackets)."""
+    return f"{dotted(path)}: " if path else ""
 
 
 def _rule_wording(error: Any) -> str:

@@ -27,6 +27,14 @@ def test_misspelled_key_is_named_with_its_line_and_a_suggestion(tmp_path: Path) 
     assert error.startswith(f"{path}:9:5: rules[0]: unknown key 'severty' (did you mean 'severity'?)")
 
 
+def test_a_bad_item_of_a_list_is_named_by_its_position_in_brackets(tmp_path: Path) -> None:
+    extra = ('    assert: case.victim.kind == "person"\n'
+             '    evidence:\n      - victim.kind\n      - {label: x, expr: "1", bogus: 2}\n')
+    path = write_pack(tmp_path, "rules:\n" + rule(extra=extra))
+    (error,) = errors_for(tmp_path)
+    assert error.startswith(f"{path}:16:9: rules[0].evidence[1]: unknown key 'bogus'; allowed keys: label, expr")
+
+
 def test_expression_that_does_not_compile(tmp_path: Path) -> None:
     path = write_pack(tmp_path, "rules:\n" + rule(extra="    assert: case.victim.kind ==\n"))
     (error,) = errors_for(tmp_path)
