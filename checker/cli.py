@@ -28,8 +28,11 @@ import typer
 from checker import TOOL_NAME, __version__
 from checker.casemodel import case_schema
 from checker.cli_audit import register as register_audit_commands
-from checker.cli_review import load_judgements, register as register_review_commands
+from checker.cli_common import (
+    EXIT_FAILED, EXIT_REJECTED, build_settings, default_rules_path, fail, load_judgements, load_rule_packs, write_output,
+)
 from checker.cli_mapping import register as register_mapping_commands
+from checker.cli_review import register as register_review_commands
 from checker.cases import InputError
 from checker.fixtures import find_fixture_files, run_fixtures, write_junit
 from checker.inputs import INPUT_FORMATS, open_source
@@ -41,12 +44,8 @@ from checker.rules import RuleFileErrors, RulePack, load_packs, rules_schema
 from checker.results import RecordResult, RunReport
 from checker.runner import run_check, run_rulesets
 from checker.sampling import load_manifest
-from checker.settings import RunSettings, pack_settings, parse_as_of, parse_overrides
-from checker.statements import load_grade_bands
 from checker.waivers import Waiver, WaiverFileErrors, load_waivers
 from checker.yamlsource import SourceError
-
-EXIT_OK, EXIT_FAILED, EXIT_CANNOT_RUN, EXIT_REJECTED = 0, 1, 2, 3
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Rules-based compliance checker for police crime case files.")
@@ -65,43 +64,11 @@ class IntervalChoice(str, Enum):
     agresti_coull = "agresti-coull"
 
 
-def default_rules_path() -> Path:
-    """`./rules` when it exists, else the `rules/` folder beside the installed package (a checkout)."""
-    here = Path("rules")
-    return here if here.is_dir() else Path(__file__).resolve().parent.parent / "rules"
-
-
-def fail(message: str, code: int = EXIT_CANNOT_RUN) -> typer.Exit:
-    typer.echo(message, err=True)
-    return typer.Exit(code)
-
-
-def load_rule_packs(paths: list[Path] | None) -> list[RulePack]:
-    try:
-        return load_packs(paths or [default_rules_path()])
-    except RuleFileErrors as exc:
-        raise fail(f"{exc}\nRule files have errors: nothing was scored.") from None
-    except SourceError as exc:
-        raise fail(f"{exc}\nRule files have errors: nothing was scored.") from None
-
-
 def load_waiver_file(path: Path, packs: list[RulePack]) -> list[Waiver]:
     try:
         return load_waivers(path, packs)
     except WaiverFileErrors as exc:
         raise fail(f"{exc}\nThe waivers file has errors: nothing was scored.") from None
-
-
-def build_settings(packs: list[RulePack], interval: str, confidence: float, timezone: str, calendar: str,
-                   overrides: list[str], grades: Path | None = None, as_of: str | None = None,
-                   evidence: str = "all") -> RunSettings:
-    try:
-        return RunSettings(interval=interval, confidence=confidence, timezone=timezone, calendar=calendar,
-                           packs=pack_settings(packs, parse_overrides(overrides)),
-                           grade_bands=load_grade_bands(grades) if grades else None,
-                           as_of=parse_as_of(as_of) if as_of is not None else None, evidence=evidence)
-    except (ValueError, SourceError) as exc:
-        raise fail(f"error: {exc}") from None
 
 
 def output_targets(output_format: str | None, outputs: list[Path]) -> list[tuple[Path | None, str]]:
@@ -120,13 +87,6 @@ def output_targets(output_format: str | None, outputs: list[Path]) -> list[tuple
                              f"{', '.join(EXTENSIONS)} or give --format with a single --output")
         targets.append((path, name))
     return targets
-
-
-def write_output(path: Path, content: str | bytes) -> None:
-    if isinstance(content, bytes):
-        path.write_bytes(content)
-    else:
-        path.write_text(content, encoding="utf-8")
 
 
 @app.command("run")

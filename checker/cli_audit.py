@@ -19,13 +19,11 @@ from typing import Any, Optional
 import typer
 
 from checker.cases import InputError
+from checker.cli_common import fail
 from checker.comparison import COMPARISON_METHODS, DEFAULT_METHOD, compare_results, read_figures, render_comparison_table
 from checker.planning import COMPARISON_SIZES, margin_table, required_sample_size
 from checker.sampling import SampleError, draw_sample, read_population, write_sample
 from checker.timestamps import DEFAULT_TIMEZONE
-
-EXIT_CANNOT_RUN = 2
-
 
 class PlanInterval(str, Enum):
     wald = "wald"
@@ -43,8 +41,7 @@ class CompareMethod(str, Enum):  # the names of checker.comparison.COMPARISON_ME
 
 
 def _fail(message: str) -> typer.Exit:
-    typer.echo(f"error: {message}", err=True)
-    return typer.Exit(EXIT_CANNOT_RUN)
+    return fail(f"error: {message}")
 
 
 def register(app: typer.Typer) -> None:

@@ -14,9 +14,8 @@ from pathlib import Path
 
 import typer
 
+from checker.cli_common import EXIT_FAILED
 from checker.mapping import MappingErrors, load_mapping
-
-EXIT_FAILED = 1
 
 mapping_app = typer.Typer(no_args_is_help=True, help="Field mappings for reading a force's CSV or xlsx export.")
 

@@ -3,8 +3,8 @@
     check review CASES --output review.xlsx [--rules PATH ...] [--set NAME=VALUE ...] [--judgements DONE.xlsx]
     check CASES --judgements review.xlsx
 
-`register(app)` adds `review`; `load_judgements` is what `run --judgements`
-calls. A workbook with errors ends with exit code 2 and every error on stderr.
+`register(app)` adds `review`. A filled workbook is read by `checker.cli_common.load_judgements`
+(also for `run --judgements`); one with errors ends with exit code 2 and every error on stderr.
 """
 
 from __future__ import annotations
@@ -16,31 +16,12 @@ from typing import Optional
 import typer
 
 from checker.cases import InputError
-from checker.judgements import Judgements
-from checker.rules import RulePack
+from checker.cli_common import EXIT_REJECTED, build_settings, fail, load_judgements, load_rule_packs, write_output
 from checker.runner import run_check
-
-EXIT_CANNOT_RUN, EXIT_REJECTED = 2, 3
-
 
 def register(app: typer.Typer) -> None:
     """Add `review` to `app`."""
     app.command("review")(review_command)
-
-
-def load_judgements(path: Path, cases: Path, packs: list[RulePack], timezone: str) -> Judgements:
-    """The filled workbook's answers, or exit 2 listing every error in it."""
-    from checker.cli import fail  # imported here: checker.cli imports this module
-    from checker.review import ReviewWorkbookErrors, case_ids, manual_rule_ids, read_judgements  # openpyxl
-
-    try:
-        known = case_ids(cases, timezone)
-    except InputError as exc:
-        raise fail(f"{exc}\nThe case file could not be read: nothing was scored.") from None
-    try:
-        return read_judgements(path, known, manual_rule_ids(packs))
-    except ReviewWorkbookErrors as exc:
-        raise fail(f"{exc}\n{len(exc.errors)} error(s) in the review workbook: nothing was scored.") from None
 
 
 def review_command(
@@ -53,7 +34,6 @@ def review_command(
     judgements_path: Optional[Path] = typer.Option(None, "--judgements", help="A review workbook already filled in: leave its answers out."),
 ) -> None:
     """Write a workbook of the manual rules' pending judgements for a reviewer to fill in."""
-    from checker.cli import build_settings, fail, load_rule_packs, write_output  # checker.cli imports this module
     from checker.review import read_case_facts, review_rows, write_review_workbook  # openpyxl: only when used
 
     if output.suffix.lower() != ".xlsx":
