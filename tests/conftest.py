@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import strategies as st
 
 ROOT = Path(__file__).resolve().parent.parent
 RULES = ROOT / "rules"
@@ -65,3 +66,34 @@ def outcome16_sample(tmp_path: Path) -> Path:
     from checker.synthetic import outcome16_audit_sample
 
     return write_cases(tmp_path / "outcome16.json", outcome16_audit_sample())
+
+
+def paths_of(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Every key path into nested dicts and lists."""
+    found = [prefix] if prefix else []
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found += paths_of(item, prefix + (key,))
+    elif isinstance(value, list):
+        for position, item in enumerate(value):
+            found += paths_of(item, prefix + (position,))
+    return found
+
+
+def mutate_once(draw: st.DrawFn, data: Any, values: st.SearchStrategy[Any]) -> None:
+    """For property tests: somewhere inside `data` (nested dicts and lists), replace a value with one
+    of `values`, delete a key, or add an unexpected key beside it."""
+    paths = paths_of(data)
+    if not paths:
+        return
+    path = draw(st.sampled_from(paths))
+    parent = data
+    for step in path[:-1]:
+        parent = parent[step]
+    action = draw(st.sampled_from(["replace", "delete", "unknown"]))
+    if action == "replace":
+        parent[path[-1]] = draw(values)
+    elif action == "delete" and isinstance(parent, dict):
+        del parent[path[-1]]
+    elif isinstance(parent, dict):
+        parent[f"unexpected_{path[-1]}"] = draw(values)

@@ -17,7 +17,7 @@ from checker.rules import load_packs
 from checker.runner import run_check
 from checker.settings import RunSettings, pack_settings
 from checker.synthetic import generate_cases
-from tests.conftest import ROOT, RULES
+from tests.conftest import ROOT, RULES, mutate_once, paths_of
 
 PACKS = load_packs([RULES])
 SETTINGS = RunSettings(packs=pack_settings(PACKS, {}))
@@ -32,38 +32,13 @@ VALUES = st.one_of(st.none(), st.booleans(), st.integers(-10**12, 10**12), st.fl
                    HOSTILE, st.lists(st.integers(), max_size=3), st.dictionaries(st.text(max_size=5), st.none(), max_size=2))
 
 
-def paths_of(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    """Every key path into nested dicts and lists."""
-    found = [prefix] if prefix else []
-    if isinstance(value, dict):
-        for key, item in value.items():
-            found += paths_of(item, prefix + (key,))
-    elif isinstance(value, list):
-        for position, item in enumerate(value):
-            found += paths_of(item, prefix + (position,))
-    return found
-
-
 @st.composite
 def mutated_record(draw: st.DrawFn) -> Any:
     record = copy.deepcopy(draw(st.sampled_from(SEEDS)))
     if draw(st.integers(0, 20)) == 0:
         return draw(VALUES)  # not even an object
     for _ in range(draw(st.integers(0, 4))):
-        paths = paths_of(record)
-        if not paths:
-            break
-        path = draw(st.sampled_from(paths))
-        parent = record
-        for step in path[:-1]:
-            parent = parent[step]
-        action = draw(st.sampled_from(["replace", "delete", "unknown"]))
-        if action == "replace":
-            parent[path[-1]] = draw(VALUES)
-        elif action == "delete" and isinstance(parent, dict):
-            del parent[path[-1]]
-        elif isinstance(parent, dict):
-            parent["unexpected_" + str(path[-1])] = draw(VALUES)
+        mutate_once(draw, record, VALUES)
     return record
 
 

@@ -20,7 +20,7 @@ from checker.rules import RuleFileErrors, load_packs
 from checker.runner import run_check
 from checker.settings import RunSettings, pack_settings
 from checker.synthetic import generate_cases
-from tests.conftest import RULES, write_cases
+from tests.conftest import RULES, mutate_once, write_cases
 
 PACK_TEXTS = {path.name: path.read_text(encoding="utf-8") for path in sorted(RULES.glob("*.yaml"))}
 PACK_DATA = {name: yaml.safe_load(text) for name, text in PACK_TEXTS.items()}
@@ -32,17 +32,6 @@ HOSTILE = st.sampled_from([
     "!!python/object/apply:os.system ['true']", "working_days_between(1, 2)", "size(case) / 0",
     "automatic", "manual", "high", "confirmed", "bad id!", "vc-needs-assessment", "&anchor", "*alias",
 ])
-
-
-def paths_of(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    found = [prefix] if prefix else []
-    if isinstance(value, dict):
-        for key, item in value.items():
-            found += paths_of(item, prefix + (key,))
-    elif isinstance(value, list):
-        for position, item in enumerate(value):
-            found += paths_of(item, prefix + (position,))
-    return found
 
 
 @st.composite
@@ -63,17 +52,7 @@ def mutated_pack(draw: st.DrawFn) -> str:
         return text
     data = copy.deepcopy(PACK_DATA[name])
     for _ in range(draw(st.integers(1, 3))):
-        path = draw(st.sampled_from(paths_of(data)))
-        parent = data
-        for step in path[:-1]:
-            parent = parent[step]
-        action = draw(st.sampled_from(["replace", "delete", "unknown"]))
-        if action == "replace":
-            parent[path[-1]] = draw(HOSTILE)
-        elif action == "delete" and isinstance(parent, dict):
-            del parent[path[-1]]
-        elif isinstance(parent, dict):
-            parent[f"unexpected_{path[-1]}"] = draw(HOSTILE)
+        mutate_once(draw, data, HOSTILE)
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
 
 
