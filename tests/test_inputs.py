@@ -79,6 +79,50 @@ def test_a_json_array_is_read_in_chunks_with_lines_right_across_chunk_edges(tmp_
     assert values == [20 + n for n in range(30)]
 
 
+LAYOUTS = {
+    "a record a line": lambda records: "[\n" + ",\n".join(json.dumps(r) for r in records) + "\n]\n",
+    "pretty, indent 1": lambda records: json.dumps(records, indent=1),
+    "pretty, indent 4": lambda records: json.dumps(records, indent=4),
+    "compact": lambda records: json.dumps(records),
+    # nested braces on a record's first line, and a record whose closing brace is not where its layout says
+    "irregular": lambda records: "[" + json.dumps(records[0]).replace(", ", ",\n", 3) + ",\n  "
+                                 + ",\n".join(json.dumps(r, indent=2) for r in records[1:]) + "]",
+}
+
+
+@pytest.mark.parametrize("layout", sorted(LAYOUTS))
+@pytest.mark.parametrize("chunk", [64, 1 << 20])
+def test_a_json_array_in_any_layout_reads_as_its_json_lines(tmp_path: Path, monkeypatch, layout: str,
+                                                             chunk: int) -> None:
+    """Records of an array are found by their layout and decoded in the workers (as JSON Lines are),
+    or decoded whole where the layout does not tell: the records, their lines and rejections are the same."""
+    monkeypatch.setattr("checker.inputs._CHUNK", chunk)
+    records = [make_case(f"T-{n}", victim={"kind": "person", "age_at_offence": 20 + n, "note": "} {\n }"})
+               for n in range(12)]
+    records[3]["victim"]["age_at_offence"] = 10**30  # a number orjson reads otherwise: rejected alike
+    records[5]["victim"]["note"] = "\ud800"  # not text: rejected alike
+    records[7] = {"case_id": "T-7", "crime": {"reported_at": float("nan")}}  # NaN: only the standard library reads it
+    path = tmp_path / "a.json"
+    path.write_text(LAYOUTS[layout](records), encoding="utf-8")
+    as_array = list(read_cases(path))
+    as_lines = list(read_cases(jsonl(tmp_path / "a.jsonl", records)))
+
+    def seen(item: CaseRecord | Rejection) -> tuple[object, ...]:
+        if isinstance(item, Rejection):
+            return ("rejected", item.index, item.case_id, item.path, item.message)
+        return ("valid", item.index, item.case_id, item.raw, item.normalised)
+
+    assert [seen(item) for item in as_array] == [seen(item) for item in as_lines]
+    assert [item.case_id for item in as_array if isinstance(item, Rejection)] == ["T-3", "T-5", "T-7"]
+    text = path.read_text(encoding="utf-8")
+    starts = [text.index(json.dumps(f"T-{n}")) for n in range(12)]
+    assert [item.line for item in as_array] == [text.count("\n", 0, text.rfind("{", 0, at)) + 1 for at in starts]
+    if chunk > 64:  # the layouts exports use are found without decoding in the main process
+        found = [raw.text is not None for raw in open_source(path).records()]
+        regular = [n not in (5, 7) for n in range(12)]  # orjson refuses the surrogate and NaN: decoded whole
+        assert found == {"compact": [False] * 12, "irregular": [False, False] + regular[2:]}.get(layout, regular)
+
+
 def test_a_number_split_at_a_chunk_edge_is_read_whole(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setattr("checker.inputs._CHUNK", 4)
     path = tmp_path / "n.json"
