@@ -466,7 +466,7 @@ def read_records(path: Path, input_format: str) -> Iterator[Record]:
     """The raw records of a JSON Lines file (one at a time) or of a JSON array (the checker's reader)."""
     if input_format == "json":
         for raw in open_source(path, "json").records():
-            yield raw.data
+            yield raw.value()
         return
     with path.open(encoding="utf-8") as stream:
         for line in stream:

@@ -44,7 +44,11 @@ class RawRecord:
     # Problems found before validation, e.g. a mapped CSV cell that is not a date: (case path, message).
     # A record with problems is rejected with all of them.
     problems: tuple[tuple[str, str], ...] = ()
-    text: str | None = None  # undecoded JSON (a JSON Lines line), decoded by `check_record`
+    text: str | None = None  # undecoded JSON (a JSON Lines line, an array's record), decoded by `check_record`
+
+    def value(self) -> Any:
+        """The record as decoded: `data`, or `text` decoded (None if it is not JSON)."""
+        return self.data if self.text is None else _decode(self.text)[0]
 
 
 @dataclass(frozen=True)

@@ -474,9 +474,10 @@ def _sample_file_problems(manifest: dict[str, Any], population: Population, samp
     problems = []
     ids: list[str] = []
     for raw in raws:
-        case_id = raw.data.get("case_id") if isinstance(raw.data, dict) else None
+        value = raw.value()
+        case_id = value.get("case_id") if isinstance(value, dict) else None
         ids.append(str(case_id))
-        if case_id in by_id and by_id[case_id] != raw.data:
+        if case_id in by_id and by_id[case_id] != value:
             problems.append(f"sample file record {raw.index + 1} (line {raw.line}) case {case_id}: "
                             "differs from the population's record")
     return _id_differences("sample file case ids", manifest["sample"].get("case_ids") or [], ids) + problems
