@@ -323,7 +323,7 @@ def _record_text(text: str, position: int) -> tuple[str, int] | None:
     one of two ways: a record a line, or pretty-printed with the record's closing brace at its opening
     brace's indentation. The end that layout suggests is confirmed by orjson: a complete JSON object is
     never the beginning of a longer one, so text that parses whole is exactly the record."""
-    if text[position] != "{":
+    if position >= len(text) or text[position] != "{":  # the end of the input, or not an object
         return None
     line_end = text.find("\n", position)
     if line_end < 0:

@@ -133,6 +133,8 @@ def test_a_number_split_at_a_chunk_edge_is_read_whole(tmp_path: Path, monkeypatc
 @pytest.mark.parametrize(("content", "message", "line"), [
     (b'[{"case_id": "T-1"},\n{"case_id": "T-2"', "the file ends in the middle of this record (is it truncated?)", 2),
     (b'[{"case_id": "T-1"},\n', "the file ends before the closing ']' (is it truncated?)", 2),
+    (b'[', "the file ends in the middle of this record (is it truncated?)", 1),
+    (b'[\n  ', "the file ends in the middle of this record (is it truncated?)", 2),
     (b'{"case_id": "T-1"}', "expected a JSON array of case files", 1),
     (b'[1]\n[2]', "unexpected text after the end of the JSON array", 2),
     (b'[' + b'[' * 100000 + b']' * 100000 + b']', "nested too deeply", 1),
