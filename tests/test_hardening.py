@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from checker.expressions import MAX_EXPRESSION_LENGTH
-from checker.rules import RuleFileErrors, load_packs
+from checker.packs.expressions import MAX_EXPRESSION_LENGTH
+from checker.packs.rules import RuleFileErrors, load_packs
 from checker.yamlsource import MAX_YAML_BYTES, SourceError
 from tests.conftest import RULE_TEMPLATE, ROOT, make_case, write_cases, write_pack
 
@@ -83,7 +83,7 @@ def test_rule_text_is_never_evaluated_as_python(tmp_path: Path) -> None:
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "checker.cli", *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "checker.cli.main", *args], capture_output=True, text=True,
                           cwd=ROOT, timeout=300)
 
 

@@ -12,8 +12,8 @@ import pytest
 from openpyxl import Workbook, load_workbook
 from typer.testing import CliRunner
 
-from checker.cli import app
-from checker.review import COLUMNS, ReviewWorkbookErrors, read_judgements
+from checker.cli.main import app
+from checker.report.review_workbook import COLUMNS, ReviewWorkbookErrors, read_judgements
 from tests.conftest import ROOT, RULES, SAMPLES, make_case, write_cases, write_pack
 
 MANUAL_PACK = """\
@@ -335,14 +335,14 @@ def test_missing_sheet_or_header_is_an_error(tmp_path: Path) -> None:
 
 
 def test_command_line_entry_point_reads_a_workbook(cases: Path, rules_dir: Path, tmp_path: Path) -> None:
-    """`check CASES --judgements F` through `python -m checker.cli` (main inserts `run`)."""
+    """`check CASES --judgements F` through `python -m checker.cli.main` (main inserts `run`)."""
     workbook = fill(make_workbook(cases, rules_dir, tmp_path / "review.xlsx"), {"D2": "maybe"})
-    result = subprocess.run([sys.executable, "-m", "checker.cli", str(cases), "--rules", str(rules_dir),
+    result = subprocess.run([sys.executable, "-m", "checker.cli.main", str(cases), "--rules", str(rules_dir),
                              "--judgements", str(workbook)], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert result.returncode == 2
     assert f"{workbook}: Review!D2: answer 'maybe' is not one of yes, no, not_applicable" in result.stderr
     fill(workbook, {"D2": "yes"})
-    result = subprocess.run([sys.executable, "-m", "checker.cli", "review", str(cases), "--rules", str(rules_dir),
+    result = subprocess.run([sys.executable, "-m", "checker.cli.main", "review", str(cases), "--rules", str(rules_dir),
                              "--judgements", str(workbook), "-o", str(tmp_path / "next.xlsx")],
                             cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from checker.rules import RuleFileErrors, load_packs
+from checker.packs.rules import RuleFileErrors, load_packs
 from tests.conftest import RULE_TEMPLATE, write_pack
 
 

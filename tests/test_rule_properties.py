@@ -14,12 +14,12 @@ from typing import Any
 import yaml
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from checker.expressions import ExpressionError, compile_expression
+from checker.packs.expressions import ExpressionError, compile_expression
 from checker.results import STATUSES
-from checker.rules import RuleFileErrors, load_packs
+from checker.packs.rules import RuleFileErrors, load_packs
 from checker.runner import run_check
 from checker.settings import RunSettings, pack_settings
-from checker.synthetic import generate_cases
+from synthetic.cases import generate_cases
 from tests.conftest import RULES, mutate_once, write_cases
 
 PACK_TEXTS = {path.name: path.read_text(encoding="utf-8") for path in sorted(RULES.glob("*.yaml"))}
