@@ -18,7 +18,7 @@ from typing import Any, Optional
 
 import typer
 
-from checker.inputs.records import InputError
+from checker.errors import InputError
 from checker.cli.common import fail
 from checker.audit.comparison import COMPARISON_METHODS, DEFAULT_METHOD, compare_results, read_figures, render_comparison_table
 from checker.audit.planning import COMPARISON_SIZES, margin_table, required_sample_size

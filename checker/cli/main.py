@@ -33,19 +33,19 @@ from checker.cli.common import (
 )
 from checker.cli.mapping import register as register_mapping_commands
 from checker.cli.review import register as register_review_commands
-from checker.inputs.records import InputError
+from checker.errors import InputError
 from checker.engine.fixtures import find_fixture_files, run_fixtures, write_junit
 from checker.inputs.sources import INPUT_FORMATS, open_source
-from checker.inputs.exports.mapping import MappingErrors
+from checker.errors import FileErrors
 from checker.cli.progress import terminal_progress
 from checker.report import EXTENSIONS, FORMATS, NEEDS_RECORDS, WRITERS, format_for_extension
 from checker.report.explain import CaseNotFound, render_case
-from checker.packs.rules import RuleFileErrors, RulePack, load_packs, rules_schema
+from checker.packs.rules import RulePack, load_packs, rules_schema
 from checker.results import RecordResult, RunReport
 from checker.runner import run_check, run_rulesets
 from checker.audit.sampling import load_manifest
-from checker.engine.waivers import Waiver, WaiverFileErrors, load_waivers
-from checker.yamlsource import SourceError
+from checker.engine.waivers import Waiver, load_waivers
+from checker.errors import SourceError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Rules-based compliance checker for police crime case files.")
@@ -67,7 +67,7 @@ class IntervalChoice(str, Enum):
 def load_waiver_file(path: Path, packs: list[RulePack]) -> list[Waiver]:
     try:
         return load_waivers(path, packs)
-    except WaiverFileErrors as exc:
+    except FileErrors as exc:
         raise fail(f"{exc}\nThe waivers file has errors: nothing was scored.") from None
 
 
@@ -121,7 +121,7 @@ def run_command(
         raise fail(f"error: {exc}") from None
     except InputError as exc:
         raise fail(f"{exc}\nThe case file could not be read: nothing was scored.") from None
-    except MappingErrors as exc:
+    except FileErrors as exc:
         raise fail(f"{exc}\nThe field mapping has errors: nothing was scored.") from None
     packs = load_rule_packs(rules)
     settings = build_settings(packs, interval.value, confidence, timezone, calendar, set_values or [], grades, as_of,
@@ -210,8 +210,8 @@ def validate_command(
     """Check rule packs: schema, expressions, case paths, ids and settings. Exit 1 on any error."""
     try:
         packs = load_packs(paths or [default_rules_path()])
-    except (RuleFileErrors, SourceError) as exc:
-        errors = exc.errors if isinstance(exc, RuleFileErrors) else [exc]
+    except (FileErrors, SourceError) as exc:
+        errors = exc.errors if isinstance(exc, FileErrors) else [exc]
         for error in errors:
             typer.echo(str(error), err=True)
         raise fail(f"{len(errors)} error(s) in rule files.", EXIT_FAILED) from None

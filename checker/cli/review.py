@@ -15,7 +15,7 @@ from typing import Optional
 
 import typer
 
-from checker.inputs.records import InputError
+from checker.errors import InputError
 from checker.cli.common import EXIT_REJECTED, build_settings, fail, load_judgements, load_rule_packs, write_output
 from checker.runner import run_check
 

@@ -25,7 +25,8 @@ from typing import Any
 
 from checker.report.wording import count_of
 from checker.scoring.intervals import Interval
-from checker.yamlsource import Locations, SourceError, load_yaml
+from checker.yamlsource import Locations, load_yaml
+from checker.errors import SourceError
 
 MIN_APPLICABLE = 30  # applicable files below which an interval is not quoted
 MIN_EACH_OUTCOME = 5  # passes and failures each need at least this many
