@@ -21,9 +21,11 @@ import typer
 from checker.api import (
     COMPARISON_METHODS, COMPARISON_SIZES, DEFAULT_METHOD, DEFAULT_TIMEZONE, compare_results, draw_sample,
     InputError, margin_table, read_figures, read_population, render_comparison_table, required_sample_size,
-    SampleError, write_sample,
+    SampleError, sample_outputs, write_sample,
 )
-from checker.cli.common import fail
+from checker.cli.common import (
+    CASES_ARGUMENT, INPUT_FORMAT_OPTION, MAPPING_OPTION, fail, input_failure, open_cases, preflight,
+)
 
 class PlanInterval(str, Enum):
     wald = "wald"
@@ -72,23 +74,34 @@ def plan_command(
 
 
 def sample_command(
-    population: Path = typer.Argument(..., help="Population: a JSON array of case-file records."),
-    output: Path = typer.Option(..., "--output", "-o", help="Write the sampled records here (manifest beside it)."),
+    population: str = CASES_ARGUMENT,
+    output: Path = typer.Option(..., "--output", "-o", help="Write the sampled records here (manifest beside it): "
+                                                             ".json, .jsonl (either may end .gz), or .csv for a CSV "
+                                                             "export read through --mapping."),
     size: Optional[int] = typer.Option(None, "--size", help="Files to draw (simple random sample)."),
     seed: Optional[int] = typer.Option(None, "--seed", help="Seed of the draw; chosen and printed when left out."),
     stratify_by: Optional[str] = typer.Option(None, "--stratify-by", help="Case path of the strata, e.g. outcome.code."),
     per_stratum: Optional[int] = typer.Option(None, "--per-stratum", help="Files to draw from each stratum."),
     where: Optional[str] = typer.Option(None, "--where", help="CEL filter on `case`, e.g. 'case.outcome.code == \"16\"'."),
     timezone: str = typer.Option(DEFAULT_TIMEZONE, "--timezone", help="Zone of timestamps written without an offset."),
+    input_format: Optional[str] = INPUT_FORMAT_OPTION,
+    mapping: Optional[Path] = MAPPING_OPTION,
 ) -> None:
     """Draw a repeatable random sample of case files, and write a manifest to repeat it."""
+    source = open_cases(population, input_format, mapping, "nothing was drawn")
     try:
-        frame = read_population(population, timezone)
+        outputs = sample_outputs(output, source.input_format, source.mapping)
+    except SampleError as exc:
+        raise _fail(f"{exc}\nNothing was drawn.") from None
+    names = ["--output"] + ["--output's manifest"] + ["--output's joined file"] * (len(outputs) - 2)
+    preflight(list(zip(names, outputs)), source)
+    try:
+        frame = read_population(source, timezone)
         sample = draw_sample(frame.records, size=size, seed=seed, stratify_by=stratify_by,
                              per_stratum=per_stratum, where=where, timezone=timezone)
         manifest_path = write_sample(sample, frame, output)
     except InputError as exc:
-        raise _fail(f"{exc}\nThe population file could not be read: nothing was drawn.") from None
+        raise input_failure(exc, "nothing was drawn") from None
     except (SampleError, ValueError) as exc:
         raise _fail(f"{exc}\nNothing was drawn.") from None
     except OSError as exc:
@@ -103,6 +116,8 @@ def sample_command(
         typer.echo(f"  {stratum.value}: {len(stratum.case_ids)} of {stratum.population}")
     typer.echo(f"Seed: {sample.seed} (use --seed {sample.seed} to draw the same sample again)")
     typer.echo(f"Sample: {output}")
+    for joined in outputs[2:]:
+        typer.echo(f"Joined file: {joined}")
     typer.echo(f"Manifest: {manifest_path}")
 
 

@@ -27,7 +27,7 @@ import typer
 
 from checker import api
 from checker.api import (
-    default_rules_path,
+    AtomicFile, default_rules_path,
     EXTENSIONS, FORMATS, INPUT_FORMATS, NEEDS_RECORDS, TOOL_NAME, WRITERS, __version__, case_schema, CaseNotFound,
     FileErrors, find_fixture_files, format_for_extension, InputError, load_manifest, load_packs, load_waivers,
     RecordResult, render_case, RulePack, rules_schema, run_fixtures, run_rulesets, RunReport, SourceError, Waiver,
@@ -35,7 +35,8 @@ from checker.api import (
 )
 from checker.cli.audit import register as register_audit_commands
 from checker.cli.common import (
-    EXIT_FAILED, EXIT_REJECTED, build_settings, fail, load_judgements, load_rule_packs, write_output,
+    CASES_ARGUMENT, EXIT_FAILED, EXIT_REJECTED, INPUT_FORMAT_OPTION, MAPPING_OPTION, build_settings, fail,
+    input_failure, judgement_errors, load_judgements, load_rule_packs, open_cases, preflight, write_output,
 )
 from checker.cli.mapping import register as register_mapping_commands
 from checker.cli.review import register as register_review_commands
@@ -85,13 +86,12 @@ def output_targets(output_format: str | None, outputs: list[Path]) -> list[tuple
 
 @app.command("run")
 def run_command(
-    cases: str = typer.Argument(..., help="Case files: a JSON array (.json), JSON Lines (.jsonl), either gzipped (.gz), "
-                                          "'-' for standard input, or a CSV/XLSX export with --mapping."),
+    cases: str = CASES_ARGUMENT,
     rules: Optional[list[Path]] = typer.Option(None, "--rules", "-r", help="Rule pack file or folder (repeatable); default: rules/."),
     output_format: Optional[str] = typer.Option(None, "--format", "-f", help=f"Output format: {', '.join(FORMATS)} (default: table, or from the --output file's extension)."),
     outputs: Optional[list[Path]] = typer.Option(None, "--output", "-o", help="Write to this file instead of standard output (repeatable; the format is taken from each extension unless --format is given)."),
-    input_format: Optional[str] = typer.Option(None, "--input-format", help=f"Input format: {', '.join(INPUT_FORMATS)} (default: from the file name)."),
-    mapping: Optional[Path] = typer.Option(None, "--mapping", help="Field mapping (YAML) for a CSV or XLSX export: columns → case-model paths."),
+    input_format: Optional[str] = INPUT_FORMAT_OPTION,
+    mapping: Optional[Path] = MAPPING_OPTION,
     interval: IntervalChoice = typer.Option(IntervalChoice.wilson, "--interval", help="Confidence interval method."),
     confidence: float = typer.Option(0.95, "--confidence", help="Confidence level of the intervals."),
     timezone: str = typer.Option("Europe/London", "--timezone", help="Zone of timestamps written without an offset."),
@@ -107,26 +107,27 @@ def run_command(
     waivers: Optional[Path] = typer.Option(None, "--waivers", help="Waivers (YAML): documented decisions that a rule does not apply to certain files; their results become 'waived'."),
     as_of: Optional[str] = typer.Option(None, "--as-of", help="Reference date (YYYY-MM-DD) that waivers' expiry dates are compared with; default: today."),
 ) -> None:
-    """Score a sample of case files against the rule packs."""
+    """Score a sample of case files against the rule packs (`check CASES` is short for `check run CASES`)."""
+    if case_id is not None and outputs:
+        raise fail("error: --case prints one case file's explanation to the terminal and writes no file: "
+                   "leave out --output (or redirect it: check CASES --case ID > case.txt), or leave out --case "
+                   "to write the whole report")
     try:
         targets = output_targets(output_format, outputs or [])
-        source = api.open_input(cases, input_format, mapping)
     except ValueError as exc:
         raise fail(f"error: {exc}") from None
-    except InputError as exc:
-        raise fail(f"{exc}\nThe case file could not be read: nothing was scored.") from None
-    except FileErrors as exc:
-        raise fail(f"{exc}\nThe field mapping has errors: nothing was scored.") from None
+    source = open_cases(cases, input_format, mapping)
+    preflight([("--output", path) for path, _ in targets if path is not None], source,
+              [("a rule pack", path) for path in (rules or [default_rules_path()])]
+              + [("the manifest", manifest), ("the --judgements workbook", judgements),
+                 ("the waivers file", waivers), ("the grade bands", grades)])
     packs = load_rule_packs(rules)
     settings = build_settings(packs, interval.value, confidence, timezone, calendar, set_values or [], grades, as_of,
                               evidence)
     waiver_list = load_waiver_file(waivers, packs) if waivers else None
     if waiver_list is not None:
         settings = settings.with_as_of()  # the date waivers are judged against is a printed setting
-    if judgements and cases == "-":
-        raise fail("error: --judgements needs the case file by name (its case ids are checked first), "
-                   "not standard input")
-    given = load_judgements(judgements, Path(cases), packs, timezone) if judgements else None
+    given = load_judgements(judgements, packs) if judgements else None
     header = {"tool": {"name": TOOL_NAME, "version": __version__}, "rulesets": run_rulesets(packs),
               "settings": settings.as_dict()}
     streams = [] if case_id is not None else [
@@ -137,14 +138,23 @@ def run_command(
     try:
         with terminal_progress(not quiet) as progress:
             report = api.run(source, packs, settings, manifest=load_manifest(manifest) if manifest else None,
-                               judgements=given, waivers=waiver_list, sinks=[stream.writer for stream in streams], keep=keep,
-                               jobs=jobs, progress=progress)
+                             judgements=given, waivers=waiver_list, sinks=[stream.writer for stream in streams],
+                             keep=keep, jobs=jobs, progress=progress)
     except (ValueError, InputError) as exc:  # a manifest that does not fit the sample; an unreadable input
         for stream in streams:
             stream.abandon()
         if isinstance(exc, InputError):
-            raise fail(f"{exc}\nThe case file could not be read: nothing was scored.") from None
+            raise input_failure(exc) from None
         raise fail(f"error: {exc}") from None
+    except BaseException:
+        for stream in streams:
+            stream.abandon()
+        raise
+    problem = judgement_errors(given, report) if given is not None else None
+    if problem is not None:
+        for stream in streams:
+            stream.abandon()
+        raise fail(problem)
     for stream in streams:
         stream.finish(report)
     if case_id is not None:
@@ -171,30 +181,34 @@ def run_command(
 
 
 class StreamingOutput:
-    """An output written during the run: into `FILE.partial`, renamed when the run ends well."""
+    """An output written during the run: into a temporary file beside it, renamed when the run ends well."""
 
     def __init__(self, path: Path | None, writer_class: Any, header: dict[str, Any]) -> None:
         self.path = path
+        self.file: AtomicFile | None = None
         if path is None:
             self.handle: TextIO = sys.stdout
         else:
-            self.partial = path.with_name(path.name + ".partial")
-            self.handle = self.partial.open("w", encoding="utf-8", newline="")
+            self.file = AtomicFile(path)
+            self.handle = self.file.handle
         self.writer = writer_class(self.handle)
         self.writer.start(header)
 
     def finish(self, report: RunReport) -> None:
-        self.writer.finish(report)
-        self.handle.flush()
-        if self.path is not None:
-            self.handle.close()
-            self.partial.replace(self.path)
+        try:
+            self.writer.finish(report)
+            self.handle.flush()
+            if self.file is not None:
+                self.file.commit()
+        except OSError as exc:
+            self.abandon()
+            raise fail(f"error: cannot write {self.path}: {exc.strerror or exc}; any earlier file of that name "
+                       "is unchanged") from None
 
     def abandon(self) -> None:
-        """The run failed: leave no half-written file behind."""
-        if self.path is not None:
-            self.handle.close()
-            self.partial.unlink(missing_ok=True)
+        """The run failed: leave no half-written file behind (the previous one, if any, is unchanged)."""
+        if self.file is not None:
+            self.file.abandon()
 
 
 @app.command("validate")
