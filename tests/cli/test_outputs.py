@@ -12,28 +12,26 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from openpyxl import Workbook, load_workbook
-from typer.testing import CliRunner
 
 from checker import outputs
-from checker.cli.main import app
 from checker.outputs import AtomicFile, OutputError, check_outputs, write_output
-from tests.conftest import ROOT, RULES, SAMPLES, make_case, write_cases
+from tests.conftest import ROOT, RULES, SAMPLES, make_case, run_cli, write_cases
 
 CHECK = [sys.executable, "-m", "checker.cli.main"]
 EXPORT = SAMPLES / "export"
 
 
-def check(*args: object, cwd: Path = ROOT, stdin: bytes | None = None) -> subprocess.CompletedProcess[str]:
+def check(*args: object, cwd: Path | None = None, stdin: bytes | None = None) -> Any:
+    """`check ARGS` in this process (quick), or as its own process in `cwd` (relative spellings)."""
+    if cwd is None:
+        return run_cli(*(str(arg) for arg in args), stdin=stdin)
     result = subprocess.run([*CHECK, *(str(arg) for arg in args)], cwd=cwd, capture_output=True, timeout=180,
                             input=stdin)
     return subprocess.CompletedProcess(result.args, result.returncode, result.stdout.decode(), result.stderr.decode())
-
-
-def invoke(*args: object):  # in-process, for monkeypatched failures
-    return CliRunner().invoke(app, [str(arg) for arg in args])
 
 
 @pytest.fixture
@@ -191,9 +189,9 @@ def test_a_full_disk_leaves_the_previous_report_in_every_format(tmp_path: Path, 
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(outputs.os, "fsync", full)
-    result = invoke("run", cases, "--rules", RULES, "-o", target)
-    assert result.exit_code == 2
-    assert f"cannot write {target}: No space left on device" in result.output
+    result = check(cases, "--rules", RULES, "-o", target)
+    assert result.returncode == 2
+    assert f"cannot write {target}: No space left on device" in result.stderr
     assert target.read_bytes() == b"the previous report"
     assert sorted(path.name for path in tmp_path.iterdir()) == sorted(["cases.json", name])
 
@@ -361,8 +359,7 @@ def test_empty_input_is_no_case_files_with_exit_2_in_every_form(tmp_path: Path, 
     else:
         path = tmp_path / form
         path.write_bytes(EMPTY_FORMS[form])
-        invoked = invoke(command, path, *args)  # in-process: quicker than a process per form
-        result = subprocess.CompletedProcess([], invoked.exit_code, invoked.stdout, invoked.stderr)
+        result = check(command, path, *args)
     assert result.returncode == 2
     assert f"no case files in {form if form == '-' else tmp_path / form}" in result.stderr
     assert "scored" not in result.stdout
