@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from checker import TOOL_NAME, __version__
+from checker.audit.comparability import differences as audit_differences, shared_case_ids
 from checker.audit.comparison import COMPARISON_METHODS, DEFAULT_METHOD, Comparison, compare_results, read_figures
 from checker.audit.planning import COMPARISON_SIZES, margin_table, required_sample_size
 from checker.audit.sampling import (
@@ -68,7 +69,7 @@ __all__ = [
     # audits: plan, sample, compare, review
     "required_sample_size", "margin_table", "COMPARISON_SIZES", "draw_sample", "read_population", "write_sample",
     "sample_outputs",
-    "compare_results", "read_figures", "render_comparison_table", "COMPARISON_METHODS", "DEFAULT_METHOD",
+    "compare_results", "read_figures", "shared_case_ids", "audit_differences", "render_comparison_table", "COMPARISON_METHODS", "DEFAULT_METHOD",
     "review_rows", "write_review_workbook", "read_case_facts", "case_ids", "check_judgement_case_ids",
     "given_answers", "carry_forward", "facts_of", "keep_raw_records", "run_case_ids",
     # constants

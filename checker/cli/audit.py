@@ -21,10 +21,10 @@ import typer
 from checker.api import (
     COMPARISON_METHODS, COMPARISON_SIZES, DEFAULT_METHOD, DEFAULT_TIMEZONE, compare_results, draw_sample,
     InputError, margin_table, read_figures, read_population, render_comparison_table, required_sample_size,
-    SampleError, sample_outputs, write_sample,
+    SampleError, sample_outputs, shared_case_ids, write_sample,
 )
 from checker.cli.common import (
-    CASES_ARGUMENT, INPUT_FORMAT_OPTION, MAPPING_OPTION, fail, input_failure, open_cases, preflight,
+    CASES_ARGUMENT, INPUT_FORMAT_OPTION, MAPPING_OPTION, fail, input_failure, open_cases, preflight, write_output,
 )
 
 class PlanInterval(str, Enum):
@@ -60,17 +60,29 @@ def plan_command(
     confidence: float = typer.Option(0.95, "--confidence", help="Confidence level."),
     population: Optional[int] = typer.Option(None, "--population", help="Files in the population (finite-population correction)."),
     interval: PlanInterval = typer.Option(PlanInterval.wald, "--interval", help="Interval the margin refers to."),
+    output_format: Optional[CompareFormat] = typer.Option(None, "--format", "-f", help="table or json (default: table, "
+                                                                                        "or from the --output name)."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write to this file (.txt: text, .json) "
+                                                                       "instead of standard output."),
 ) -> None:
     """How many case files to review for a wanted margin of error."""
+    chosen = _result_format(output_format, output, {".json": "json", ".txt": "table"})
+    preflight([("--output", output)] if output else [])
     try:
         size = required_sample_size(expected_rate, margin, confidence, population, interval.value)
         margins = margin_table(expected_rate, COMPARISON_SIZES + (size,), confidence, population, interval.value)
     except ValueError as exc:
         raise _fail(str(exc)) from None
-    frame = f", population of {population} files" if population is not None else ""
-    typer.echo(f"Files needed: {size} (expected rate {expected_rate * 100:g}%, margin +/- {margin * 100:g} points, "
-               f"{confidence * 100:g}% confidence, {interval.value} interval{frame})")
-    typer.echo("Margin with " + "; ".join(f"{n} files: +/- {m * 100:.1f} points" for n, m in margins))
+    if chosen == "json":
+        text = json.dumps({"files_needed": size, "expected_rate": expected_rate, "margin": margin,
+                           "confidence": confidence, "population": population, "interval": interval.value,
+                           "margins": [{"files": n, "margin": m} for n, m in margins]}, indent=2) + "\n"
+    else:
+        frame = f", population of {population} files" if population is not None else ""
+        text = (f"Files needed: {size} (expected rate {expected_rate * 100:g}%, margin +/- {margin * 100:g} points, "
+                f"{confidence * 100:g}% confidence, {interval.value} interval{frame})\n"
+                + "Margin with " + "; ".join(f"{n} files: +/- {m * 100:.1f} points" for n, m in margins) + "\n")
+    _emit(text, output, chosen)
 
 
 def sample_command(
@@ -124,12 +136,24 @@ def sample_command(
 def compare_command(
     before: Path = typer.Argument(..., help="Earlier result: JSON output of `check --format json`."),
     after: Path = typer.Argument(..., help="Later result: JSON output of `check --format json`."),
-    output_format: CompareFormat = typer.Option(CompareFormat.table, "--format", "-f", help="table or json."),
+    output_format: Optional[CompareFormat] = typer.Option(None, "--format", "-f", help="table or json (default: table, "
+                                                                                        "or from the --output name)."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write to this file (.txt: table, .json) "
+                                                                       "instead of standard output."),
     confidence: float = typer.Option(0.95, "--confidence", help="Confidence level (significance at 1 - level)."),
     method: CompareMethod = typer.Option(CompareMethod(DEFAULT_METHOD), "--method",
                                          help="Interval and test for the difference."),
+    allow_differences: bool = typer.Option(False, "--allow-differences",
+                                           help="Compare audits made with different rule packs or settings anyway "
+                                                "(the differences are printed with the comparison)."),
 ) -> None:
-    """Compare two results rule by rule: change in rate, its interval and whether it is significant."""
+    """Compare two results rule by rule: change in rate, its interval and whether it is significant.
+
+    Refuses audits that share case files (not independent samples) and, unless --allow-differences,
+    audits made with different rule packs (versions or texts) or settings; it says what differs."""
+    chosen = _result_format(output_format, output, {".json": "json", ".txt": "table"})
+    preflight([("--output", output)] if output else [], reads=[("the first result", before),
+                                                             ("the second result", after)])
     try:
         first, second = _read_result(before), _read_result(after)
         read_figures(first, str(before))  # located messages for a file that is not a result
@@ -137,10 +161,48 @@ def compare_command(
         comparison = compare_results(first, second, confidence, method.value)
     except ValueError as exc:
         raise _fail(str(exc)) from None
-    if output_format is CompareFormat.json:
-        typer.echo(json.dumps(comparison.as_dict(), indent=2))
-    else:
-        typer.echo(render_comparison_table(comparison), nl=False)
+    shared = shared_case_ids(first, second)
+    if shared:
+        listed = ", ".join(sorted(shared)[:5]) + (", …" if len(shared) > 5 else "")
+        raise _fail(f"{before} and {after} share {len(shared)} case file(s) ({listed}): the two audits are not "
+                    "independent samples, so the test for two independent samples does not apply, and this tool "
+                    "has no paired method for them. Compare audits of different case files (draw the second "
+                    "sample from files not in the first).\nNothing was compared.")
+    if shared is None:
+        typer.echo("warning: a result lists no records, so whether the two audits share case files cannot be "
+                   "told; the test assumes they do not.", err=True)
+    if comparison.differences:
+        listed = "\n".join(f"  - {difference}" for difference in comparison.differences)
+        if not allow_differences:
+            raise _fail(f"{before} and {after} are not comparable: they were made with different rule packs or "
+                        f"settings:\n{listed}\nCompare results made with the same packs and settings, or give "
+                        "--allow-differences to compare anyway (the differences are printed with the comparison)."
+                        "\nNothing was compared.")
+        typer.echo(f"WARNING: these audits are not like for like:\n{listed}", err=True)
+    text = (json.dumps(comparison.as_dict(), indent=2) + "\n" if chosen == "json"
+            else render_comparison_table(comparison))
+    _emit(text, output, chosen)
+
+
+def _result_format(given: Any, output: Optional[Path], extensions: dict[str, str]) -> str:
+    """The format: --format if given, else the --output name's extension, else the table."""
+    if given is not None:
+        return given.value
+    if output is None:
+        return "table"
+    name = extensions.get(output.suffix.lower())
+    if name is None:
+        raise _fail(f"cannot tell the format of {output} from its extension: use one of "
+                    f"{', '.join(extensions)} or give --format")
+    return name
+
+
+def _emit(text: str, output: Optional[Path], name: str) -> None:
+    if output is None:
+        typer.echo(text, nl=False)
+        return
+    write_output(output, text)
+    typer.echo(f"wrote {output} ({name})", err=True)
 
 
 def _read_result(path: Path) -> Any:

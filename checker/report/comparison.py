@@ -13,7 +13,12 @@ def render_comparison_table(comparison: Comparison) -> str:
     rows = [[rule.id, _figure_text(rule.before), _figure_text(rule.after), _points(rule.difference),
              _interval_text(rule), _p_text(rule.p_value), _verdict(rule)] for rule in comparison.rules]
     headers = ["rule", "before", "after", "change", f"{level} interval ({comparison.method})", "p", "significant"]
-    lines = [tabulate(rows, headers=headers, tablefmt="simple")]
+    lines = []
+    if comparison.differences:
+        lines.append("WARNING: these audits are not like for like; the changes below mix in these differences:")
+        lines += [f"  - {difference}" for difference in comparison.differences]
+        lines.append("")
+    lines.append(tabulate(rows, headers=headers, tablefmt="simple"))
     if comparison.only_before:
         lines.append(f"Only in the first result (not compared): {', '.join(comparison.only_before)}.")
     if comparison.only_after:
