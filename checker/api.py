@@ -64,7 +64,7 @@ __all__ = [
     "default_rules_path", "find_fixture_files", "run_fixtures", "write_junit", "case_schema", "rules_schema",
     "load_mapping",
     # outputs: checked before any work, written atomically
-    "check_outputs", "AtomicFile", "write_output", "OutputError", "input_files",
+    "render_table", "check_outputs", "AtomicFile", "write_output", "OutputError", "input_files",
     "FORMATS", "WRITERS", "NEEDS_RECORDS", "EXTENSIONS", "format_for_extension", "render_case", "run_rulesets",
     # audits: plan, sample, compare, review
     "required_sample_size", "margin_table", "COMPARISON_SIZES", "draw_sample", "read_population", "write_sample",
@@ -129,6 +129,14 @@ def score(records: Iterable[dict[str, Any]], packs: list[RulePack], settings: Ru
 def render(format_name: str, report: RunReport) -> str | bytes:
     """A finished report in one of `FORMATS` (table, json, csv, markdown, xlsx, html)."""
     return FORMATS[format_name](report)
+
+
+def render_table(report: RunReport, width: int | None = None) -> str:
+    """The terminal table, fitted to `width` characters when given (titles clipped or left out, or two
+    lines a rule, with a note saying so)."""
+    from checker.report.table import render as table
+
+    return table(report, width)
 
 
 def read_judgements(path: Path, known_case_ids: Iterable[str] | None, manual_rules: Iterable[str]) -> Judgements:

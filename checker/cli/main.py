@@ -16,7 +16,9 @@ file, unreadable input); 3 ran, but some records were rejected (output still wri
 
 from __future__ import annotations
 
+import difflib
 import json
+import shutil
 import sys
 from enum import Enum
 from collections.abc import Callable
@@ -27,7 +29,7 @@ import typer
 
 from checker import api
 from checker.api import (
-    AtomicFile, default_rules_path,
+    AtomicFile, default_rules_path, render_table,
     EXTENSIONS, FORMATS, INPUT_FORMATS, NEEDS_RECORDS, TOOL_NAME, WRITERS, __version__, case_schema, CaseNotFound,
     FileErrors, find_fixture_files, format_for_extension, InputError, load_manifest, load_packs, load_waivers,
     RecordResult, render_case, RulePack, rules_schema, run_fixtures, run_rulesets, RunReport, SourceError, Waiver,
@@ -43,7 +45,9 @@ from checker.cli.review import register as register_review_commands
 from checker.cli.progress import terminal_progress
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
-                  help="Rules-based compliance checker for police crime case files.")
+                  help="Rules-based compliance checker for police crime case files. "
+                       "`check CASES [OPTIONS]` is short for `check run CASES [OPTIONS]`: "
+                       "see `check run --help` for its options.")
 
 
 @app.callback()
@@ -116,6 +120,9 @@ def run_command(
         targets = output_targets(output_format, outputs or [])
     except ValueError as exc:
         raise fail(f"error: {exc}") from None
+    mistyped = mistyped_command(cases)
+    if mistyped:
+        raise fail(mistyped)
     source = open_cases(cases, input_format, mapping)
     preflight([("--output", path) for path, _ in targets if path is not None], source,
               [("a rule pack", path) for path in (rules or [default_rules_path()])]
@@ -168,7 +175,8 @@ def run_command(
                 if path is not None:
                     typer.echo(f"wrote {path} ({name})", err=True)
                 continue
-            content = FORMATS[name](report)
+            content = FORMATS[name](report) if (name, path) != ("table", None) else render_table(report,
+                                                                                                 terminal_width())
             if path is None:
                 typer.echo(content, nl=False)
             else:
@@ -178,6 +186,15 @@ def run_command(
         typer.echo(f"{len(report.rejected)} record(s) rejected: see the output for each one's position and reason.",
                    err=True)
         raise typer.Exit(EXIT_REJECTED)
+
+
+def terminal_width() -> int | None:
+    """The terminal's width in characters when printing to one, else None (a file or a pipe takes the table
+    whole)."""
+    if not sys.stdout.isatty():
+        return None
+    columns = shutil.get_terminal_size((0, 0)).columns
+    return columns if columns > 0 else None
 
 
 class StreamingOutput:
@@ -264,9 +281,25 @@ register_mapping_commands(app)
 COMMANDS = {"run", "validate", "test", "schema", "plan", "sample", "compare", "review", "mapping"}
 
 
+def mistyped_command(word: str) -> str | None:
+    """The error for a first argument that is neither a command nor a case file but looks like a mistyped
+    command (`check smaple`), with a did-you-mean; None otherwise."""
+    if word == "-" or word.startswith("-") or "." in word or "/" in word or Path(word).exists():
+        return None
+    close = difflib.get_close_matches(word, sorted(COMMANDS), n=1, cutoff=0.6)
+    if not close:
+        return None
+    return (f"error: no command or case file {word!r}: did you mean `check {close[0]}`? "
+            f"(commands: {', '.join(sorted(COMMANDS))}; `check CASES` scores a case file)")
+
+
 def command_line(args: list[str]) -> list[str]:
-    """The arguments as the app reads them: `check CASES …` is short for `check run CASES …`."""
+    """The arguments as the app reads them: `check CASES …` is short for `check run CASES …`.
+    A mistyped command (`check smaple …`) is run as `check run smaple`, which refuses it with a did-you-mean
+    before reading anything."""
     if args and args[0] not in COMMANDS and args[0] not in ("--help", "-h", "--version"):
+        if mistyped_command(args[0]):
+            return ["run", args[0]]  # its other arguments belong to the intended command, not to run
         return ["run", *args]
     return args
 

@@ -498,5 +498,7 @@ def _value(value: Any, path: str) -> Markup:
         return element("table", element("tbody", rows), class_="settings")
     if isinstance(value, list):
         return element("ol", [element("li", _value(item, f"{path}[{index}]")) for index, item in enumerate(value)])
+    if value is None:  # a setting left unset (no grade bands, no as-of date): words, not JSON's null
+        return element("span", "none", class_="muted")
     text = value if isinstance(value, str) else json.dumps(value, default=str)
     return element("code", text)

@@ -38,6 +38,7 @@ from checker.inputs.sources import read_cases
 from checker.engine.judgements import ANSWERS, Judgement, Judgements, parse_answer
 from checker.report.csv_report import neutralise
 from checker.report.table import settings_line
+from checker.report.wording import for_people
 from checker.results import MANUAL, Evidence, RunReport
 from checker.packs.rules import RulePack
 
@@ -122,7 +123,7 @@ def manual_rule_ids(packs: Iterable[RulePack]) -> set[str]:
 
 
 def _evidence_text(evidence: tuple[Evidence, ...]) -> str:
-    return "\n".join(f"{item.path} = {_plain(item.value)}" for item in evidence)
+    return "\n".join(f"{item.path} = {_plain(for_people(item.value))}" for item in evidence)
 
 
 def _plain(value: Any) -> str:
