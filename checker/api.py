@@ -61,7 +61,7 @@ __all__ = [
     "pack_settings", "parse_as_of", "parse_overrides", "load_waivers", "load_grade_bands", "load_manifest",
     "read_judgements", "manual_rule_ids",
     # rule authors: validate and test packs
-    "default_rules_path", "find_fixture_files", "run_fixtures", "write_junit", "case_schema", "rules_schema",
+    "default_rules_path", "init_rules_folder", "find_fixture_files", "run_fixtures", "write_junit", "case_schema", "rules_schema",
     "load_mapping",
     # outputs: checked before any work, written atomically
     "render_table", "check_outputs", "AtomicFile", "write_output", "OutputError", "input_files",
@@ -129,6 +129,14 @@ def score(records: Iterable[dict[str, Any]], packs: list[RulePack], settings: Ru
 def render(format_name: str, report: RunReport) -> str | bytes:
     """A finished report in one of `FORMATS` (table, json, csv, markdown, xlsx, html)."""
     return FORMATS[format_name](report)
+
+
+def init_rules_folder(folder: Path | str) -> list[Path]:
+    """Write an example rules folder (a pack, its fixtures, a base record, a README) that validates and
+    tests as it is; ValueError when the folder exists and is not empty."""
+    from checker.engine.scaffold import scaffold
+
+    return scaffold(Path(folder))
 
 
 def render_table(report: RunReport, width: int | None = None) -> str:

@@ -251,8 +251,15 @@ def test_command(
 ) -> None:
     """Run rule fixtures: every expected status must match, and every rule must be tested."""
     paths = paths or [default_rules_path()]
+    if junit:
+        preflight([("--junit", junit)], reads=[("the rules folder", path) for path in paths])
     packs = load_rule_packs(paths)
-    report = run_fixtures(packs, find_fixture_files(paths))
+    fixture_files = find_fixture_files(paths)
+    if not fixture_files:
+        typer.echo(f"no fixture files (*.test.yaml) under {', '.join(map(str, paths))}: every rule needs fixtures "
+                   "that pass, fail and (with applies_when) are not applicable, merged onto a base record "
+                   "(tests/base-case.json); `check init DIR` writes an example to start from", err=True)
+    report = run_fixtures(packs, fixture_files)
     for outcome in report.failures:
         typer.echo(f"FAIL {outcome.detail}", err=True)
     if junit:
@@ -260,6 +267,23 @@ def test_command(
     typer.echo(report.summary_line())
     if not report.ok:
         raise typer.Exit(EXIT_FAILED)
+
+
+@app.command("init")
+def init_command(
+    folder: Path = typer.Argument(..., help="A new (or empty) folder for the rules."),
+) -> None:
+    """Start a rules folder: an example pack, its fixtures, a base record and a README; it validates and
+    tests as it is (`check validate DIR`, `check test DIR`)."""
+    try:
+        written = api.init_rules_folder(folder)
+    except ValueError as exc:
+        raise fail(f"error: {exc}") from None
+    except OSError as exc:
+        raise fail(f"error: cannot write {folder}: {exc.strerror or exc}") from None
+    for path in written:
+        typer.echo(f"wrote {path}")
+    typer.echo(f"Next: check validate {folder} && check test {folder}")
 
 
 class SchemaName(str, Enum):
@@ -278,7 +302,7 @@ register_audit_commands(app)
 register_review_commands(app)
 register_mapping_commands(app)
 
-COMMANDS = {"run", "validate", "test", "schema", "plan", "sample", "compare", "review", "mapping"}
+COMMANDS = {"run", "init", "validate", "test", "schema", "plan", "sample", "compare", "review", "mapping"}
 
 
 def mistyped_command(word: str) -> str | None:

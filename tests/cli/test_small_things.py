@@ -100,3 +100,52 @@ def test_case_with_output_is_refused_not_ignored(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "--case prints one case file's explanation" in result.stderr
     assert not output.exists()
+
+
+def test_the_progress_bar_reaches_the_end_only_when_the_run_ends() -> None:
+    from checker.cli.progress import bar_position
+
+    assert bar_position(1000, 1000) == (990.0, 1000.0)  # all bytes read, records still being scored
+    assert bar_position(1000, 1000, finished=True) == (1000.0, 1000.0)
+    assert bar_position(400, 1000) == (400.0, 1000.0)
+    assert bar_position(0, 1000) == (0.0, None)  # a mapped export: bytes are not counted, a running count
+    assert bar_position(0, None, finished=True) == (1.0, 1.0)
+
+
+def test_init_scaffolds_a_rules_folder_that_validates_and_tests(tmp_path: Path) -> None:
+    folder = tmp_path / "our-rules"
+    result = run_cli("init", str(folder))
+    assert result.returncode == 0, result.stderr
+    assert sorted(str(path.relative_to(folder)) for path in folder.rglob("*") if path.is_file()) == [
+        "README.md", "example.yaml", "tests/base-case.json", "tests/example.test.yaml"]
+    assert run_cli("validate", str(folder)).returncode == 0
+    tested = run_cli("test", str(folder))
+    assert tested.returncode == 0, tested.stderr
+    assert tested.stdout.strip() == "5 passed, 0 failed"
+    scored = run_cli(CASES, "--rules", str(folder), "--format", "json")
+    assert json.loads(scored.stdout)["rules"][0]["id"] == "example-recorded-in-time"
+    again = run_cli("init", str(folder))
+    assert again.returncode == 2 and "is not an empty folder" in again.stderr
+
+
+def test_check_test_without_a_base_record_says_what_is_missing(tmp_path: Path) -> None:
+    folder = tmp_path / "rules"
+    assert run_cli("init", str(folder)).returncode == 0
+    (folder / "tests" / "base-case.json").unlink()
+    result = run_cli("test", str(folder))
+    assert result.returncode == 1
+    assert f"no base record: each fixture is a fragment merged onto a complete, valid case file, " \
+           f"{folder / 'tests' / 'base-case.json'}, which does not exist" in result.stderr
+    for fixture in (folder / "tests").glob("*.test.yaml"):
+        fixture.unlink()
+    bare = run_cli("test", str(folder))
+    assert "no fixture files (*.test.yaml) under" in bare.stderr
+
+
+def test_junit_never_overwrites_a_rule_file(tmp_path: Path) -> None:
+    folder = tmp_path / "rules"
+    assert run_cli("init", str(folder)).returncode == 0
+    pack = (folder / "example.yaml").read_bytes()
+    result = run_cli("test", str(folder), "--junit", str(folder / "example.yaml"))
+    assert result.returncode == 2 and "which this command reads" in result.stderr
+    assert (folder / "example.yaml").read_bytes() == pack
