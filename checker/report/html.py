@@ -13,6 +13,7 @@ import json
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from checker.report.documents import document_title, register_for
 from checker.report.explain import evidence_line, explanation_lines
 from checker.report.wording import SMALL_SAMPLE_NOTE, count_of, interval_text, percent
 from checker.results import ERROR, FAIL, MANUAL, NOT_APPLICABLE, PASS, RecordResult, RuleResult, RuleScore, RunReport
@@ -342,7 +343,8 @@ def _rule_rows(report: RunReport, score: RuleScore, columns: int) -> Markup:
              element("td", score.counts[MANUAL], class_="num")]
     if report.settings.get("grade_bands"):
         cells.append(element("td", score.grade or "—"))
-    details = [("Statement", score.statement), ("Note", score.note), ("Source", _source(score.source)),
+    details = [("Statement", score.statement), ("Note", score.note),
+               ("Source", _source(score.source, register_for(report.rulesets))),
                ("Message when failing", score.message),
                ("Rule", f"{score.severity} severity, {score.kind}, pack {score.pack}")]
     detail = element("dl", [[element("dt", label), element("dd", value)] for label, value in details if value])
@@ -350,14 +352,16 @@ def _rule_rows(report: RunReport, score: RuleScore, columns: int) -> Markup:
                 element("tr", element("td", detail, colspan=columns), class_="rule-detail"))
 
 
-def _source(source: dict[str, Any]) -> Markup:
-    """The rule's source: document, paragraph or section, quote, status, note, then any other key."""
+def _source(source: dict[str, Any], register: dict[str, dict[str, str]] | None = None) -> Markup:
+    """The rule's source: document (by title, publisher and date from the documents register), paragraph
+    or section, quote, status, note, then any other key."""
     keys = [key for key in SOURCE_KEYS if source.get(key)] + [key for key in source if key not in SOURCE_KEYS]
     parts = []
     for key in keys:
         value = source[key]
         if key == "document":
-            parts.append(element("cite", value))
+            title = document_title(value, register or {})
+            parts.append(element("cite", title, title=value) if title != value else element("cite", value))
         elif key == "quote":
             parts.append(element("q", value))
         else:
