@@ -25,6 +25,13 @@ INPUT_FORMAT_OPTION = typer.Option(None, "--input-format",
                                    help=f"Input format: {', '.join(INPUT_FORMATS)} (default: from the file name).")
 MAPPING_OPTION = typer.Option(None, "--mapping",
                               help="Field mapping (YAML) for a CSV or XLSX export: columns → case-model paths.")
+# The options of a run that every command scoring case files shares.
+RULES_OPTION = typer.Option(None, "--rules", "-r", help="Rule pack file or folder (repeatable); default: rules/.")
+TIMEZONE_OPTION = typer.Option("Europe/London", "--timezone", help="Zone of timestamps written without an offset.")
+CALENDAR_OPTION = typer.Option("england-and-wales", "--calendar",
+                               help="Working-day calendar: england-and-wales or weekdays-only.")
+SET_OPTION = typer.Option(None, "--set", help="Override a pack setting: NAME=VALUE or PACK.NAME=VALUE, as the "
+                                              "reports print it (repeatable).")
 
 
 def fail(message: str, code: int = EXIT_CANNOT_RUN) -> typer.Exit:

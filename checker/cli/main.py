@@ -37,8 +37,9 @@ from checker.api import (
 )
 from checker.cli.audit import register as register_audit_commands
 from checker.cli.common import (
-    CASES_ARGUMENT, EXIT_FAILED, EXIT_REJECTED, INPUT_FORMAT_OPTION, MAPPING_OPTION, build_settings, fail,
-    input_failure, judgement_errors, load_judgements, load_rule_packs, open_cases, preflight, write_output,
+    CALENDAR_OPTION, CASES_ARGUMENT, EXIT_FAILED, EXIT_REJECTED, INPUT_FORMAT_OPTION, MAPPING_OPTION, RULES_OPTION,
+    SET_OPTION, TIMEZONE_OPTION, build_settings, fail, input_failure, judgement_errors, load_judgements,
+    load_rule_packs, open_cases, preflight, write_output,
 )
 from checker.cli.mapping import register as register_mapping_commands
 from checker.cli.review import register as register_review_commands
@@ -91,16 +92,16 @@ def output_targets(output_format: str | None, outputs: list[Path]) -> list[tuple
 @app.command("run")
 def run_command(
     cases: str = CASES_ARGUMENT,
-    rules: Optional[list[Path]] = typer.Option(None, "--rules", "-r", help="Rule pack file or folder (repeatable); default: rules/."),
+    rules: Optional[list[Path]] = RULES_OPTION,
     output_format: Optional[str] = typer.Option(None, "--format", "-f", help=f"Output format: {', '.join(FORMATS)} (default: table, or from the --output file's extension)."),
     outputs: Optional[list[Path]] = typer.Option(None, "--output", "-o", help="Write to this file instead of standard output (repeatable; the format is taken from each extension unless --format is given)."),
     input_format: Optional[str] = INPUT_FORMAT_OPTION,
     mapping: Optional[Path] = MAPPING_OPTION,
     interval: IntervalChoice = typer.Option(IntervalChoice.wilson, "--interval", help="Confidence interval method."),
     confidence: float = typer.Option(0.95, "--confidence", help="Confidence level of the intervals."),
-    timezone: str = typer.Option("Europe/London", "--timezone", help="Zone of timestamps written without an offset."),
-    calendar: str = typer.Option("england-and-wales", "--calendar", help="Working-day calendar: england-and-wales or weekdays-only."),
-    set_values: Optional[list[str]] = typer.Option(None, "--set", help="Override a pack setting: NAME=VALUE (repeatable)."),
+    timezone: str = TIMEZONE_OPTION,
+    calendar: str = CALENDAR_OPTION,
+    set_values: Optional[list[str]] = SET_OPTION,
     case_id: Optional[str] = typer.Option(None, "--case", help="Show one case file's results with the values each rule read."),
     grades: Optional[Path] = typer.Option(None, "--grades", help="A force's grade bands (YAML: bands: [{min: 0.9, grade: good}, …, {min: 0, grade: …}])."),
     manifest: Optional[Path] = typer.Option(None, "--manifest", help="Manifest of a stratified draw (check sample): adds population estimates weighted by the strata."),
@@ -292,10 +293,22 @@ class SchemaName(str, Enum):
 
 
 @app.command("schema")
-def schema_command(name: SchemaName = typer.Argument(..., help="cases (the case-file model) or rules (rule packs).")) -> None:
+def schema_command(
+    name: SchemaName = typer.Argument(..., help="cases (the case-file model) or rules (rule packs)."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the schema to this .json file."),
+) -> None:
     """Print a JSON Schema, for editors and other validators."""
+    if output is not None:
+        if output.suffix.lower() != ".json":
+            raise fail(f"error: --output {output}: a JSON Schema is written to a .json file")
+        preflight([("--output", output)])
     schema = case_schema() if name is SchemaName.cases else rules_schema()
-    typer.echo(json.dumps(schema, indent=2))
+    text = json.dumps(schema, indent=2) + "\n"
+    if output is None:
+        typer.echo(text, nl=False)
+    else:
+        write_output(output, text)
+        typer.echo(f"wrote {output} (json)", err=True)
 
 
 register_audit_commands(app)

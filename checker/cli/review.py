@@ -23,8 +23,9 @@ from checker.api import (
     write_review_workbook,
 )
 from checker.cli.common import (
-    CASES_ARGUMENT, EXIT_REJECTED, INPUT_FORMAT_OPTION, MAPPING_OPTION, build_settings, fail, input_failure,
-    judgement_errors, load_judgements, load_rule_packs, open_cases, preflight, write_output,
+    CALENDAR_OPTION, CASES_ARGUMENT, EXIT_REJECTED, INPUT_FORMAT_OPTION, MAPPING_OPTION, RULES_OPTION, SET_OPTION,
+    TIMEZONE_OPTION, build_settings, fail, input_failure, judgement_errors, load_judgements, load_rule_packs,
+    open_cases, preflight, write_output,
 )
 
 NOTHING = "no workbook was written"
@@ -39,12 +40,12 @@ def review_command(
     cases: str = CASES_ARGUMENT,
     output: Path = typer.Option(..., "--output", "-o", help="The review workbook to write (.xlsx). If it exists and "
                                                              "holds answers, they are carried into the new one."),
-    rules: Optional[list[Path]] = typer.Option(None, "--rules", "-r", help="Rule pack file or folder (repeatable); default: rules/."),
+    rules: Optional[list[Path]] = RULES_OPTION,
     input_format: Optional[str] = INPUT_FORMAT_OPTION,
     mapping: Optional[Path] = MAPPING_OPTION,
-    timezone: str = typer.Option("Europe/London", "--timezone", help="Zone of timestamps written without an offset."),
-    calendar: str = typer.Option("england-and-wales", "--calendar", help="Working-day calendar: england-and-wales or weekdays-only."),
-    set_values: Optional[list[str]] = typer.Option(None, "--set", help="Override a pack setting: NAME=VALUE (repeatable)."),
+    timezone: str = TIMEZONE_OPTION,
+    calendar: str = CALENDAR_OPTION,
+    set_values: Optional[list[str]] = SET_OPTION,
     judgements_path: Optional[Path] = typer.Option(None, "--judgements", help="A review workbook already filled in: leave its answers out."),
 ) -> None:
     """Write a workbook of the manual rules' pending judgements for a reviewer to fill in."""

@@ -364,3 +364,16 @@ def test_empty_input_is_no_case_files_with_exit_2_in_every_form(tmp_path: Path, 
     assert f"no case files in {form if form == '-' else tmp_path / form}" in result.stderr
     assert "scored" not in result.stdout
     assert not (tmp_path / "r.xlsx").exists() and not (tmp_path / "s.json").exists()
+
+
+@pytest.mark.parametrize("content", ["", "header only"])
+def test_an_empty_export_is_no_case_files_too(tmp_path: Path, content: str) -> None:
+    for name in ("updates.csv", "mapping.yaml"):
+        (tmp_path / name).write_bytes((EXPORT / name).read_bytes())
+    export = tmp_path / "cases.csv"
+    header = (EXPORT / "cases.csv").read_text(encoding="utf-8-sig").splitlines()[0] + "\n"
+    export.write_text(header if content else "", encoding="utf-8")
+    for command in (["run"], ["sample", "--size", "1", "-o", str(tmp_path / "s.json")]):
+        result = check(*command, export, "--mapping", tmp_path / "mapping.yaml")
+        assert result.returncode == 2
+        assert f"no case files in {export}" in result.stderr

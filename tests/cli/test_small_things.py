@@ -149,3 +149,11 @@ def test_junit_never_overwrites_a_rule_file(tmp_path: Path) -> None:
     result = run_cli("test", str(folder), "--junit", str(folder / "example.yaml"))
     assert result.returncode == 2 and "which this command reads" in result.stderr
     assert (folder / "example.yaml").read_bytes() == pack
+
+
+def test_schema_writes_to_output(tmp_path: Path) -> None:
+    output = tmp_path / "cases.schema.json"
+    result = run_cli("schema", "cases", "-o", str(output))
+    assert result.returncode == 0, result.stderr
+    assert json.loads(output.read_text()) == json.loads(run_cli("schema", "cases").stdout)
+    assert run_cli("schema", "rules", "-o", str(tmp_path / "x.txt")).returncode == 2
