@@ -1,8 +1,8 @@
 """Audit-design commands for the `check` app: `plan`, `sample` and `compare`.
 
-    check plan --expected-rate P --margin M [--confidence 0.95] [--population N] [--interval wald|wilson]
-    check sample POPULATION (--size N | --stratify-by PATH --per-stratum K) [--seed S] [--where EXPR] --output FILE
-    check compare BEFORE.json AFTER.json [--format table|json] [--confidence 0.95]
+    check plan --expected-rate P --margin M [--confidence 0.95] [--population N] [--interval wald|wilson] [-o FILE]
+    check sample CASES (--size N | --stratify-by PATH --per-stratum K) [--seed S] [--where EXPR] --output FILE
+    check compare BEFORE.json AFTER.json [--format table|json] [-o FILE] [--confidence 0.95] [--allow-differences]
 
 `register(app)` adds them to the integrator's typer app. Each command parses,
 calls the library (`planning`, `sampling`, `comparison`) and prints; bad input

@@ -1,6 +1,7 @@
 """The `check` command. It parses arguments, calls the library and prints; nothing else.
 
     check CASES [options]        score a sample of case files (the `run` command)
+    check init DIR               start a rules folder that validates and tests as it is
     check validate [PATHS]       check rule packs (CI)
     check test [PATHS]           run rule fixtures (CI)
     check schema cases|rules     print a JSON Schema
@@ -8,10 +9,13 @@
     check mapping validate MAP   check a field mapping for CSV/xlsx exports
 
 Inputs: JSON array, JSON Lines, gzip of either, `-` (standard input), CSV or
-XLSX with a field mapping. Outputs stream where the format allows (json, csv).
+XLSX with a field mapping, read the same way by every command (`checker.cli.common`).
+Outputs are checked before any work and written atomically (`checker.outputs`);
+they stream where the format allows (json, csv).
 
 Exit codes of `check CASES`: 0 scored; 2 could not run (bad rule or waivers
-file, unreadable input); 3 ran, but some records were rejected (output still written).
+file, unreadable or empty input, an output that cannot or must not be written);
+3 ran, but some records were rejected (output still written).
 """
 
 from __future__ import annotations
