@@ -41,7 +41,8 @@ from checker.inputs.timestamps import DEFAULT_TIMEZONE
 from checker.packs.rules import RulePack, rules_schema
 from checker.packs.rules import load_packs as _load_pack_files
 from checker.report import EXTENSIONS, FORMATS, NEEDS_RECORDS, WRITERS, format_for_extension
-from checker.report.comparison import render_comparison_table
+from checker.audit.paired import PairedRule, compare_overlapping
+from checker.report.comparison import comparison_dict, render_comparison_table, render_paired_table
 from checker.report.explain import CaseNotFound, render_case
 from checker.outputs import AtomicFile, OutputError, check_outputs, write_output
 from checker.results import RecordResult, RunReport
@@ -69,7 +70,8 @@ __all__ = [
     # audits: plan, sample, compare, review
     "required_sample_size", "margin_table", "COMPARISON_SIZES", "draw_sample", "read_population", "write_sample",
     "sample_outputs",
-    "compare_results", "read_figures", "shared_case_ids", "audit_differences", "render_comparison_table", "COMPARISON_METHODS", "DEFAULT_METHOD",
+    "compare_results", "read_figures", "shared_case_ids", "audit_differences", "compare_overlapping",
+    "PairedRule", "comparison_dict", "render_paired_table", "render_comparison_table", "COMPARISON_METHODS", "DEFAULT_METHOD",
     "review_rows", "write_review_workbook", "read_case_facts", "case_ids", "check_judgement_case_ids",
     "given_answers", "carry_forward", "facts_of", "keep_raw_records", "run_case_ids",
     # constants

@@ -21,7 +21,8 @@ import typer
 from checker.api import (
     COMPARISON_METHODS, COMPARISON_SIZES, DEFAULT_METHOD, DEFAULT_TIMEZONE, compare_results, draw_sample,
     InputError, margin_table, read_figures, read_population, render_comparison_table, required_sample_size,
-    SampleError, sample_outputs, shared_case_ids, write_sample,
+    SampleError, compare_overlapping, comparison_dict, render_paired_table, sample_outputs, shared_case_ids,
+    write_sample,
 )
 from checker.cli.common import (
     CASES_ARGUMENT, INPUT_FORMAT_OPTION, MAPPING_OPTION, fail, input_failure, open_cases, preflight, write_output,
@@ -149,8 +150,9 @@ def compare_command(
 ) -> None:
     """Compare two results rule by rule: change in rate, its interval and whether it is significant.
 
-    Refuses audits that share case files (not independent samples) and, unless --allow-differences,
-    audits made with different rule packs (versions or texts) or settings; it says what differs."""
+    Audits that share case files are compared paired for the shared files and as independent samples for
+    the others. Unless --allow-differences, audits made with different rule packs (versions or texts) or
+    settings are refused, saying what differs."""
     chosen = _result_format(output_format, output, {".json": "json", ".txt": "table"})
     preflight([("--output", output)] if output else [], reads=[("the first result", before),
                                                              ("the second result", after)])
@@ -162,12 +164,13 @@ def compare_command(
     except ValueError as exc:
         raise _fail(str(exc)) from None
     shared = shared_case_ids(first, second)
+    paired = None
     if shared:
         listed = ", ".join(sorted(shared)[:5]) + (", …" if len(shared) > 5 else "")
-        raise _fail(f"{before} and {after} share {len(shared)} case file(s) ({listed}): the two audits are not "
-                    "independent samples, so the test for two independent samples does not apply, and this tool "
-                    "has no paired method for them. Compare audits of different case files (draw the second "
-                    "sample from files not in the first).\nNothing was compared.")
+        typer.echo(f"note: {before} and {after} share {len(shared)} case file(s) ({listed}): they are not "
+                   "independent samples. The shared files are compared paired (file by file); the rules' table "
+                   "compares the files in one audit only.", err=True)
+        comparison, paired = compare_overlapping(first, second, shared, confidence, method.value)
     if shared is None:
         typer.echo("warning: a result lists no records, so whether the two audits share case files cannot be "
                    "told; the test assumes they do not.", err=True)
@@ -179,8 +182,13 @@ def compare_command(
                         "--allow-differences to compare anyway (the differences are printed with the comparison)."
                         "\nNothing was compared.")
         typer.echo(f"WARNING: these audits are not like for like:\n{listed}", err=True)
-    text = (json.dumps(comparison.as_dict(), indent=2) + "\n" if chosen == "json"
-            else render_comparison_table(comparison))
+    if chosen == "json":
+        text = json.dumps(comparison_dict(comparison, paired, len(shared or ())), indent=2) + "\n"
+    else:
+        text = render_comparison_table(comparison)
+        if paired is not None:
+            text = ("Case files in one audit only: compared as independent samples:\n" + text + "\n"
+                    + render_paired_table(paired, len(shared or ()), confidence))
     _emit(text, output, chosen)
 
 

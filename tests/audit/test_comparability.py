@@ -61,16 +61,48 @@ def test_a_run_records_each_pack_file_hash(tmp_path: Path) -> None:
     assert all(len(pack["sha256"]) == 64 for pack in data["rulesets"])
 
 
-def test_audits_sharing_case_files_are_refused(tmp_path: Path) -> None:
+def test_audits_sharing_case_files_are_compared_paired_for_the_shared_files(tmp_path: Path) -> None:
     before = audit(tmp_path, "a", range(5))
     after = tmp_path / "again.json"
     assert run_cli(str(tmp_path / "a-cases.json"), "--rules", str(RULES), "-o", str(after)).returncode == 0
     result = run_cli("compare", str(before), str(after))
-    assert result.returncode == 2
-    assert "share 5 case file(s) (a-0, a-1, a-2, a-3, a-4)" in result.stderr
-    assert "not independent samples" in result.stderr
+    assert result.returncode == 0, result.stderr
+    assert "share 5 case file(s) (a-0, a-1, a-2, a-3, a-4): they are not independent samples" in result.stderr
+    assert "Case files in both audits (5): compared paired" in result.stdout
+    data = json.loads(run_cli("compare", str(before), str(after), "--format", "json").stdout)
+    assert data["shared_case_files"] == 5
+    recorded = next(rule for rule in data["paired"] if rule["id"] == "ncrs-recorded-within-24h")
+    assert recorded["pairs"] == 5 and recorded["p_value"] == 1.0
+    independent = next(rule for rule in data["rules"] if rule["id"] == "ncrs-recorded-within-24h")
+    assert independent["before"]["applicable"] == 0  # no file in one audit only
     assert shared_case_ids({"records": [{"case_id": "x"}]}, {"records": [{"case_id": "y"}]}) == set()
     assert shared_case_ids({"rules": []}, {"records": []}) is None
+
+
+def scored(statuses: dict[str, str]) -> dict[str, Any]:
+    """A result whose records give rule r the status of each case."""
+    passed = sum(1 for status in statuses.values() if status == "pass")
+    applicable = sum(1 for status in statuses.values() if status in ("pass", "fail"))
+    return {"schema_version": 1, "settings": {}, "rulesets": [],
+            "rules": [{"id": "r", "counts": {"pass": passed}, "applicable": applicable}],
+            "records": [{"case_id": case, "results": [{"rule_id": "r", "status": status}]}
+                        for case, status in statuses.items()]}
+
+
+def test_the_shared_part_uses_the_exact_mcnemar_test_and_the_rest_the_independent_one() -> None:
+    from checker.audit.paired import compare_overlapping
+
+    before = {f"s{i}": "pass" if i < 10 else "fail" for i in range(20)} | {f"b{i}": "pass" for i in range(8)}
+    after = {f"s{i}": "pass" if i < 16 else "fail" for i in range(20)} | {f"c{i}": "fail" for i in range(3)}
+    comparison, (paired,) = compare_overlapping(scored(before), scored(after), {f"s{i}" for i in range(20)})
+    assert (paired.pairs, paired.both_passed, paired.passed_then_failed, paired.failed_then_passed,
+            paired.both_failed) == (20, 10, 0, 6, 4)
+    assert paired.difference == pytest.approx(0.3)
+    assert paired.p_value == pytest.approx(2 * 0.5 ** 6)  # exact McNemar: 6 discordant pairs, all one way
+    assert paired.significant is True and paired.low > 0
+    (independent,) = comparison.rules
+    assert (independent.before.passed, independent.before.applicable) == (8, 8)
+    assert (independent.after.passed, independent.after.applicable) == (0, 3)
 
 
 @pytest.mark.parametrize("name,kind", [("cmp.json", "json"), ("cmp.txt", "table")])
