@@ -73,6 +73,10 @@ def review_command(
         raise fail(problem.replace("nothing was scored", NOTHING))
     rows = review_rows(report, packs, facts_of(raws, timezone))
     rows, left = carry_forward(rows, earlier)
+    # An answer the --judgements workbook also gives is not lost: that workbook keeps it.
+    kept_elsewhere = [answer for answer in left
+                      if judgements is not None and (answer.case_id, answer.rule_id) in judgements.items]
+    left = [answer for answer in left if answer not in kept_elsewhere]
     if left:
         listed = "\n".join(f"  {answer.cell}: {answer.case_id} {answer.rule_id} = {answer.answer!r}" for answer in left)
         raise fail(f"error: {output} holds {len(left)} answer(s) for judgements that are no longer pending in "
@@ -84,8 +88,10 @@ def review_command(
     detail = f" ({', '.join(f'{rule}: {count}' for rule, count in per_rule.items())})" if pending else ""
     typer.echo(f"{pending} judgement(s) pending{detail}: wrote {output}")
     if earlier:
-        typer.echo(f"carried forward {len(earlier)} answer(s) already written in {output} into the new workbook",
-                   err=True)
+        carried = len(earlier) - len(kept_elsewhere)
+        typer.echo(f"carried forward {carried} answer(s) already written in {output} into the new workbook"
+                   + (f"; {len(kept_elsewhere)} more are answered in {judgements_path} (--judgements), which keeps "
+                      "them" if kept_elsewhere else ""), err=True)
     for warning in report.warnings:
         if warning.startswith("judgement"):
             typer.echo(f"warning: {warning}", err=True)

@@ -377,3 +377,14 @@ def test_an_empty_export_is_no_case_files_too(tmp_path: Path, content: str) -> N
         result = check(*command, export, "--mapping", tmp_path / "mapping.yaml")
         assert result.returncode == 2
         assert f"no case files in {export}" in result.stderr
+
+
+def test_answers_also_in_the_judgements_workbook_are_not_lost_nor_refused(cases: Path, tmp_path: Path) -> None:
+    done = answered_workbook(cases, tmp_path / "round1.xlsx", answers=2)
+    again = tmp_path / "round2.xlsx"
+    again.write_bytes(done.read_bytes())  # the same answers in the workbook about to be refreshed
+    result = check("review", cases, "--output", again, "--judgements", done)
+    assert result.returncode == 0, result.stderr
+    assert f"2 more are answered in {done} (--judgements), which keeps them" in result.stderr
+    assert result.stdout.startswith("31 judgement(s) pending")
+    assert answers_in(done) and answers_in(again) == []
