@@ -72,7 +72,7 @@ __all__ = [
     "sample_outputs",
     "compare_results", "read_figures", "shared_case_ids", "audit_differences", "compare_overlapping",
     "PairedRule", "comparison_dict", "render_paired_table", "render_comparison_table", "COMPARISON_METHODS", "DEFAULT_METHOD",
-    "review_rows", "write_review_workbook", "read_case_facts", "case_ids", "check_judgement_case_ids",
+    "review_rows", "write_review_workbook", "check_judgement_case_ids",
     "given_answers", "carry_forward", "facts_of", "keep_raw_records", "run_case_ids",
     # constants
     "INPUT_FORMATS", "DEFAULT_TIMEZONE", "TOOL_NAME", "__version__",
@@ -204,14 +204,3 @@ def write_review_workbook(rows: list[Any], report: RunReport) -> bytes:
 
     return write(rows, report)
 
-
-def read_case_facts(cases: Path, timezone: str) -> dict[str, dict[str, Any]]:
-    from checker.report.review_workbook import read_case_facts as read
-
-    return read(cases, timezone)
-
-
-def case_ids(cases: Path, timezone: str) -> set[str]:
-    from checker.report.review_workbook import case_ids as read
-
-    return read(cases, timezone)

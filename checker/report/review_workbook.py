@@ -1,9 +1,12 @@
 """The reviewer's round trip for manual rules: a workbook of pending judgements, written and read back.
 
-    rows = review_rows(report, packs, read_case_facts(cases, timezone))
-    data = write_review_workbook(rows, report)        # the reviewer fills the answer column
-    judgements = read_judgements(path, case_ids(cases, timezone), manual_rule_ids(packs))
-    run_check(cases, packs, settings, judgements=judgements)
+    raws = keep_raw_records(source)                     # the run's own records, read once
+    report = run_check(source, packs, settings)
+    rows = review_rows(report, packs, facts_of(raws, timezone))
+    data = write_review_workbook(rows, report)          # the reviewer fills the answer column
+    judgements = read_judgements(path, None, manual_rule_ids(packs))
+    report = run_check(source, packs, settings, judgements=judgements)
+    check_case_ids(judgements, <the case ids the run read>)
 
 One row per evaluated record and manual rule still pending (status `manual`).
 The "Review" sheet has the columns in `COLUMNS`; the answer column has a
@@ -34,7 +37,6 @@ from checker import __version__
 from checker.errors import REVIEW_WORKBOOK, FileErrors
 from checker.inputs.casemodel import value_at
 from checker.inputs.records import CaseRecord, file_sha256
-from checker.inputs.sources import read_cases
 from checker.engine.judgements import ANSWERS, Judgement, Judgements, parse_answer
 from checker.report.csv_report import neutralise
 from checker.report.table import settings_line
@@ -107,17 +109,6 @@ def key_facts(record: Mapping[str, Any]) -> dict[str, Any]:
             "victim": value_at(record, "victim.kind"), "flags": ", ".join(flags) or None}
 
 
-def read_case_facts(cases_path: Path, timezone: str) -> dict[str, dict[str, Any]]:
-    """Case id → key facts, for every valid record of a case file."""
-    return {item.case_id: key_facts(item.raw) for item in read_cases(cases_path, timezone)
-            if isinstance(item, CaseRecord)}
-
-
-def case_ids(cases_path: Path, timezone: str) -> set[str]:
-    """Every case id in a case file, rejected records' included (their judgements are then reported as unused)."""
-    return {item.case_id for item in read_cases(cases_path, timezone) if item.case_id is not None}
-
-
 def manual_rule_ids(packs: Iterable[RulePack]) -> set[str]:
     return {rule.id for pack in packs for rule in pack.rules if rule.kind == "manual"}
 
@@ -140,7 +131,7 @@ def review_rows(report: RunReport, packs: Iterable[RulePack],
                 facts: Mapping[str, Mapping[str, Any]] | None = None) -> list[ReviewRow]:
     """One row per evaluated record and manual rule still pending, in record order then rule order.
 
-    `facts` (case id → key facts, see `read_case_facts`) fills the fact columns; without it they are blank.
+    `facts` (case id → key facts, see `facts_of`) fills the fact columns; without it they are blank.
     """
     questions = {rule.id: rule.question or rule.title for pack in packs for rule in pack.rules
                  if rule.kind == "manual"}
