@@ -5,7 +5,6 @@ run settings and a filled review workbook with their errors worded for the comma
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import typer
 
