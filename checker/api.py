@@ -44,6 +44,7 @@ from checker.report import EXTENSIONS, FORMATS, NEEDS_RECORDS, WRITERS, format_f
 from checker.audit.paired import PairedRule, compare_overlapping
 from checker.report.comparison import comparison_dict, render_comparison_table, render_paired_table
 from checker.report.explain import CaseNotFound, render_case
+from checker.report.plan import render_plan
 from checker.outputs import AtomicFile, OutputError, check_outputs, write_output
 from checker.results import RecordResult, RunReport
 from checker.runner import Progress, ResultSink, run_check, run_rulesets
@@ -68,7 +69,7 @@ __all__ = [
     "render_table", "check_outputs", "AtomicFile", "write_output", "OutputError", "input_files",
     "FORMATS", "WRITERS", "NEEDS_RECORDS", "EXTENSIONS", "format_for_extension", "render_case", "run_rulesets",
     # audits: plan, sample, compare, review
-    "required_sample_size", "margin_table", "COMPARISON_SIZES", "draw_sample", "read_population", "write_sample",
+    "required_sample_size", "margin_table", "render_plan", "COMPARISON_SIZES", "draw_sample", "read_population", "write_sample",
     "sample_outputs",
     "compare_results", "read_figures", "shared_case_ids", "audit_differences", "compare_overlapping",
     "PairedRule", "comparison_dict", "render_paired_table", "render_comparison_table", "COMPARISON_METHODS", "DEFAULT_METHOD",

@@ -21,7 +21,7 @@ import typer
 from checker.api import (
     COMPARISON_METHODS, COMPARISON_SIZES, DEFAULT_METHOD, DEFAULT_TIMEZONE, compare_results, draw_sample,
     InputError, margin_table, read_figures, read_population, render_comparison_table, required_sample_size,
-    SampleError, compare_overlapping, comparison_dict, render_paired_table, sample_outputs, shared_case_ids,
+    SampleError, compare_overlapping, render_plan, comparison_dict, render_paired_table, sample_outputs, shared_case_ids,
     write_sample,
 )
 from checker.cli.common import (
@@ -74,15 +74,7 @@ def plan_command(
         margins = margin_table(expected_rate, COMPARISON_SIZES + (size,), confidence, population, interval.value)
     except ValueError as exc:
         raise _fail(str(exc)) from None
-    if chosen == "json":
-        text = json.dumps({"files_needed": size, "expected_rate": expected_rate, "margin": margin,
-                           "confidence": confidence, "population": population, "interval": interval.value,
-                           "margins": [{"files": n, "margin": m} for n, m in margins]}, indent=2) + "\n"
-    else:
-        frame = f", population of {population} files" if population is not None else ""
-        text = (f"Files needed: {size} (expected rate {expected_rate * 100:g}%, margin +/- {margin * 100:g} points, "
-                f"{confidence * 100:g}% confidence, {interval.value} interval{frame})\n"
-                + "Margin with " + "; ".join(f"{n} files: +/- {m * 100:.1f} points" for n, m in margins) + "\n")
+    text = render_plan(size, margins, expected_rate, margin, confidence, population, interval.value, chosen)
     _emit(text, output, chosen)
 
 
