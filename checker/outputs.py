@@ -43,7 +43,7 @@ def check_outputs(outputs: Sequence[tuple[str, Path]], reads: Sequence[tuple[str
 
     `outputs` are (how the user gave it, e.g. "--output", path); `reads` are (what it is, e.g. "the case
     file", path) for every file or folder the command reads (`-` and None are skipped; a folder stands
-    for every file under it).
+    for the existing rule packs, fixtures and JSON files under it: it is not walked).
     """
     problems: list[str] = []
     read_files = _read_files(reads)
@@ -68,19 +68,20 @@ def check_outputs(outputs: Sequence[tuple[str, Path]], reads: Sequence[tuple[str
         raise OutputError(problems)
 
 
-def _read_files(reads: Sequence[tuple[str, Path | str | None]]) -> list[tuple[str, str, tuple[int, int] | None]]:
-    """(what, real path, (device, inode) when it exists) for every file read; folders are expanded."""
-    files: list[tuple[str, str, tuple[int, int] | None]] = []
+# What a command reads from a folder it is given (rule packs, fixtures, base records, the documents register).
+FOLDER_READS = (".yaml", ".yml", ".json")
+
+ReadFile = tuple[str, str, "tuple[int, int] | None", bool]  # (what, real path, (device, inode), is a folder)
+
+
+def _read_files(reads: Sequence[tuple[str, Path | str | None]]) -> list[ReadFile]:
+    """(what, real path, (device, inode) when it exists, whether it is a folder) for everything read."""
+    files: list[ReadFile] = []
     for what, given in reads:
         if given is None or str(given) == "-":
             continue
         real = os.path.realpath(given)
-        if os.path.isdir(real):
-            for folder, _, names in os.walk(real):
-                files += [(f"{what} ({os.path.join(folder, name)})", os.path.realpath(os.path.join(folder, name)),
-                           _identity(os.path.join(folder, name))) for name in names]
-        else:
-            files.append((f"{what} ({given})", real, _identity(real)))
+        files.append((f"{what} ({given})", real, _identity(real), os.path.isdir(real)))
     return files
 
 
@@ -92,10 +93,16 @@ def _identity(path: str) -> tuple[int, int] | None:
     return status.st_dev, status.st_ino
 
 
-def _read_by(real: str, read_files: list[tuple[str, str, tuple[int, int] | None]]) -> str | None:
+def _read_by(real: str, read_files: list[ReadFile]) -> str | None:
+    """What reads the file at `real`: a file read (the same path, or a hard link to it), or an existing
+    file of a kind read from a folder read (a folder is not walked: it may be large)."""
     identity = _identity(real)
-    for what, path, read_identity in read_files:
-        if path == real or (identity is not None and identity == read_identity):  # a hard link is the same file
+    for what, path, read_identity, folder in read_files:
+        if folder:
+            inside = real.startswith(path.rstrip(os.sep) + os.sep)
+            if inside and identity is not None and real.lower().endswith(FOLDER_READS):
+                return f"{what[:-1]}: {os.path.relpath(real, path)})"
+        elif path == real or (identity is not None and identity == read_identity):
             return what
     return None
 
