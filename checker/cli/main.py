@@ -22,7 +22,9 @@ from __future__ import annotations
 
 import difflib
 import json
+import os
 import shutil
+import signal
 import sys
 from enum import Enum
 from collections.abc import Callable
@@ -345,8 +347,25 @@ def command_line(args: list[str]) -> list[str]:
     return args
 
 
+def _stop_on_terminate() -> None:
+    """SIGTERM (a CI timeout, `kill`) ends the command as Ctrl-C does: by an exception, so outputs being
+    written are abandoned and their temporary files removed. Worker processes forked later keep the
+    default: they end at once."""
+    main_process = os.getpid()
+
+    def terminated(signal_number: int, _: Any) -> None:
+        if os.getpid() != main_process:
+            signal.signal(signal_number, signal.SIG_DFL)
+            os.kill(os.getpid(), signal_number)
+            return
+        raise SystemExit(128 + signal_number)
+
+    signal.signal(signal.SIGTERM, terminated)
+
+
 def main() -> None:
     """Entry point of the `check` command."""
+    _stop_on_terminate()
     args = sys.argv[1:]
     if args and args[0] == "--version":
         print(f"check {__version__}")

@@ -388,3 +388,22 @@ def test_answers_also_in_the_judgements_workbook_are_not_lost_nor_refused(cases:
     assert f"2 more are answered in {done} (--judgements), which keeps them" in result.stderr
     assert result.stdout.startswith("31 judgement(s) pending")
     assert answers_in(done) and answers_in(again) == []
+
+
+def test_a_terminated_run_removes_its_temporary_files_and_keeps_the_previous_report(tmp_path: Path) -> None:
+    record = json.dumps(make_case("K-0"))
+    big = tmp_path / "big.jsonl"
+    big.write_text("".join(record.replace("K-0", f"K-{i}") + "\n" for i in range(40000)))
+    report = tmp_path / "report.json"
+    report.write_text("the previous report")
+    process = subprocess.Popen([*CHECK, str(big), "-o", str(report), "--quiet"], cwd=ROOT,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while not [path for path in tmp_path.iterdir() if path.name.startswith(".report.json.")]:
+        assert process.poll() is None, "the run ended before it could be stopped"
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=60) == 128 + signal.SIGTERM
+    assert report.read_text() == "the previous report"
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["big.jsonl", "report.json"]
