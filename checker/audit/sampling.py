@@ -54,8 +54,10 @@ from checker.inputs.casemodel import is_list_field, known_paths, schema_at, valu
 from checker.inputs.records import CaseRecord, InputError, Rejection, file_sha256
 from checker.inputs.sources import open_source, read_cases
 from checker.engine.evaluate import CompiledExpression, EvaluationError, cel_functions, new_context, null_hint
-from checker.packs.expressions import ExpressionError, case_paths, compile_expression
-from checker.packs.rules import Expression, check_case_path
+from checker.cel.analysis import analyse
+from checker.packs.environment import case_environment
+from checker.packs.expressions import ExpressionError, case_paths, compile_expression, parse_expression
+from checker.packs.rules import Expression
 from checker.schemaerrors import suggestion
 from checker.settings import RunSettings
 from checker.inputs.timestamps import DEFAULT_TIMEZONE
@@ -284,17 +286,25 @@ def filter_records(records: Sequence[CaseRecord], where: str, timezone: str = DE
 
 
 def compile_where(where: str) -> CompiledExpression:
-    """Compile the filter and check that every `case.…` path it reads is in the case model."""
+    """Compile the filter after the checks `check validate` makes of a rule's expression (functions, case
+    paths, literal types and values, size()): the first error found is a SampleError naming its column."""
     location = Location("--where", 1, 1)
     try:
+        tree = parse_expression(where)
+        analysis = analyse(tree, case_environment())
+        if analysis.errors:
+            first = analysis.errors[0]
+            raise SampleError(f"--where (column {_column(where, first.offset)}): {first.message}")
         program = compile_expression(where)
     except ExpressionError as exc:
         raise SampleError(f"--where {where!r}: expression {exc}") from None
-    for path in case_paths(where):
-        errors = check_case_path(path, location, "--where")
-        if errors:
-            raise SampleError(errors[0].message)
-    return CompiledExpression(Expression(where, location), where, program, tuple(case_paths(where)))
+    return CompiledExpression(Expression(where, location), tree, program, tuple(case_paths(tree)))
+
+
+def _column(text: str, offset: int) -> str:
+    line = text.count("\n", 0, offset) + 1
+    column = offset - (text.rfind("\n", 0, offset) + 1) + 1
+    return f"{column}" if line == 1 else f"line {line}, column {column}"
 
 
 def _describe_record(record: CaseRecord | Rejection) -> str:

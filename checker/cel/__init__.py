@@ -97,10 +97,11 @@ Deliberate differences (from full CEL, and where the binding differs)
   per-evaluation copy of the activation).
 """
 
-from checker.cel.compiler import Program, compile_program, make_activation
-from checker.cel.errors import CelError, CelSyntaxError, NoSuchKeyError
-from checker.cel.syntax import parse
+from checker.cel.compiler import EVALUATION_BUDGET, Program, Scope, compile_program, make_activation
+from checker.cel.errors import BudgetExceeded, CelError, CelSyntaxError, NoSuchKeyError
+from checker.cel.syntax import parse, unparse
 
 __all__ = [
-    "CelError", "CelSyntaxError", "NoSuchKeyError", "Program", "compile_program", "make_activation", "parse",
+    "EVALUATION_BUDGET", "BudgetExceeded", "CelError", "CelSyntaxError", "NoSuchKeyError", "Program", "Scope",
+    "compile_program", "make_activation", "parse", "unparse",
 ]

@@ -43,7 +43,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 
 from checker.inputs.records import CaseRecord
-from checker.engine.evaluate import CompiledExpression, EvaluationError, Evaluator, compile_in_pack
+from checker.engine.evaluate import CompiledExpression, EvaluationError, Evaluator
 from checker.results import ERROR, FAIL, MANUAL, PASS, WAIVED, RuleResult
 from checker.packs.rules import Expression, RuleFileErrors, RulePack, check_expression
 from checker.schemaerrors import (
@@ -281,7 +281,7 @@ class WaiverApplier:
         self.uses: list[WaiverUse] = []
         for waiver in waivers:
             pack = packs_by_name[waiver.pack]
-            selector = compile_in_pack(waiver.where, pack, evaluator.pack_settings(pack), evaluator.engine) if waiver.where else None
+            selector = evaluator.compile_in_pack(waiver.where, pack) if waiver.where else None
             self.uses.append(WaiverUse(waiver, expired=waiver.expires < as_of, selector=selector))
         self.scored: set[str] = set()
 
