@@ -18,28 +18,11 @@ from typing import Any
 
 import yaml
 
+from checker.errors import Location, SourceError
+
 MAX_YAML_BYTES = 2 * 1024 * 1024
 
 PathKey = tuple[str | int, ...]
-
-
-@dataclass(frozen=True)
-class Location:
-    file: str
-    line: int  # 1-based
-    column: int  # 1-based
-
-    def __str__(self) -> str:
-        return f"{self.file}:{self.line}:{self.column}"
-
-
-class SourceError(Exception):
-    """An error located in a source file; str() is `file:line:column: message`."""
-
-    def __init__(self, location: Location, message: str) -> None:
-        super().__init__(f"{location}: {message}")
-        self.location = location
-        self.message = message
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from checker.inputs.records import CaseRecord, InputError, Rejection
+from checker.inputs.records import CaseRecord, Rejection
+
+from checker.errors import InputError
 from checker.inputs.sources import read_cases
 from tests.conftest import make_case, write_cases
 

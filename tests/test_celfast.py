@@ -32,7 +32,8 @@ from checker.cel import CelError, CelSyntaxError, NoSuchKeyError
 from checker.engine.evaluate import EvaluationError, Evaluator, new_context
 from checker.packs.expressions import FAST, REFERENCE, ExpressionError, compile_expression
 from checker.engine.fixtures import find_fixture_files, load_fixtures
-from checker.packs.rules import RuleFileErrors, load_packs
+from checker.packs.rules import load_packs
+from checker.errors import FileErrors
 from checker.settings import RunSettings
 from synthetic.cases import generate_cases
 from tests.conftest import RULES, SAMPLES, write_pack
@@ -419,7 +420,7 @@ rules:
     assert: size(case.key_events) > 0u
     message: m
 """)
-    with pytest.raises(RuleFileErrors) as caught:
+    with pytest.raises(FileErrors) as caught:
         load_packs([tmp_path])
     (error,) = [str(e) for e in caught.value.errors]
     assert error.startswith(f"{path}:12:13: rule 't-rule': expression does not compile (column 25 of the "

@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from checker.inputs.records import CaseRecord, InputError, Rejection
+from checker.inputs.records import CaseRecord, Rejection
+
+from checker.errors import InputError
 from checker.inputs.sources import CaseSource, format_from_name, open_source, read_cases
 from tests.conftest import ROOT, make_case, write_cases
 

@@ -11,11 +11,14 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from checker.inputs.records import CaseIds, CaseRecord, InputError, RawRecord, Rejection, check_record
+from checker.inputs.records import CaseIds, CaseRecord, RawRecord, Rejection, check_record
+
+from checker.errors import InputError
 from checker.inputs.sources import read_cases
 from checker.cli.main import app
 from checker.engine.evaluate import Evaluator
-from checker.inputs.exports.mapping import FieldMapping, MappedRecords, MappingErrors, UnmatchedRow, load_mapping, read_mapped
+from checker.inputs.exports.mapping import FieldMapping, MappedRecords, UnmatchedRow, load_mapping, read_mapped
+from checker.errors import FileErrors
 from checker.results import RecordResult
 from checker.packs.rules import load_packs
 from checker.scoring.counts import finish_score, new_score, tally
@@ -35,7 +38,7 @@ def write(path: Path, text: str) -> Path:
 
 
 def mapping_errors(path: Path) -> list[str]:
-    with pytest.raises(MappingErrors) as caught:
+    with pytest.raises(FileErrors) as caught:
         load_mapping(path)
     return [str(error) for error in caught.value.errors]
 

@@ -8,7 +8,7 @@ import pytest
 
 from checker.scoring.intervals import proportion_interval
 from checker.scoring.statements import grade_for, inspectorate_sentence, load_grade_bands, reliability
-from checker.yamlsource import SourceError
+from checker.errors import SourceError
 
 
 def test_published_wald_figure_2023() -> None:

@@ -51,7 +51,8 @@ from typing import Any
 
 from checker import TOOL_NAME, __version__
 from checker.inputs.casemodel import is_list_field, known_paths, schema_at, value_at
-from checker.inputs.records import CaseRecord, InputError, Rejection, file_sha256
+from checker.inputs.records import CaseRecord, Rejection, file_sha256
+from checker.errors import InputError
 from checker.inputs.sources import open_source, read_cases
 from checker.engine.evaluate import CompiledExpression, EvaluationError, cel_functions, new_context, null_hint
 from checker.cel.analysis import analyse
@@ -61,7 +62,7 @@ from checker.packs.rules import Expression
 from checker.schemaerrors import suggestion
 from checker.settings import RunSettings
 from checker.inputs.timestamps import DEFAULT_TIMEZONE
-from checker.yamlsource import Location
+from checker.errors import Location
 
 MANIFEST_VERSION = 1
 ALGORITHM = "random-key-v1"

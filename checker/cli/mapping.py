@@ -15,7 +15,7 @@ from pathlib import Path
 import typer
 
 from checker.cli.common import EXIT_FAILED
-from checker.inputs.exports.mapping import MappingErrors, load_mapping
+from checker.api import FileErrors, load_mapping
 
 mapping_app = typer.Typer(no_args_is_help=True, help="Field mappings for reading a force's CSV or xlsx export.")
 
@@ -32,7 +32,7 @@ def validate_command(
     """Check a mapping: its keys, case-model paths, types, value maps, date formats and time zones. Exit 1 on any error."""
     try:
         loaded = load_mapping(mapping)
-    except MappingErrors as exc:
+    except FileErrors as exc:
         for error in exc.errors:
             typer.echo(str(error), err=True)
         typer.echo(f"{len(exc.errors)} error(s) in the mapping.", err=True)

@@ -31,7 +31,8 @@ from checker.engine.evaluate import Evaluator
 from checker.results import ERROR, NOT_APPLICABLE, RULE_STATUSES, RuleResult
 from checker.packs.rules import FIXTURE_SUFFIXES, RulePack
 from checker.settings import RunSettings
-from checker.yamlsource import Location, SourceError, load_yaml
+from checker.yamlsource import load_yaml
+from checker.errors import Location, SourceError
 
 DEFAULT_BASE = "base-case.json"
 

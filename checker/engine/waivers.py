@@ -45,21 +45,19 @@ from jsonschema import Draft202012Validator
 from checker.inputs.records import CaseRecord
 from checker.engine.evaluate import CompiledExpression, EvaluationError, Evaluator
 from checker.results import ERROR, FAIL, MANUAL, PASS, WAIVED, RuleResult
-from checker.packs.rules import Expression, RuleFileErrors, RulePack, check_expression
+from checker.packs.rules import Expression, RulePack, check_expression
+from checker.errors import FileErrors, WAIVERS_FILE
 from checker.schemaerrors import (
     describe, dotted, error_location, error_path, found, sorted_errors, suggestion, without_misspelling_echoes,
 )
 from checker.inputs.timestamps import TimestampError, parse_date
-from checker.yamlsource import Location, Locations, SourceError, load_yaml
+from checker.yamlsource import Locations, load_yaml
 
 # Statuses a waiver turns into `waived`: every result in which the rule applied.
+from checker.errors import Location, SourceError
 WAIVABLE = (PASS, FAIL, ERROR, MANUAL)
 
 APPLIED, UNUSED, EXPIRED = "applied", "unused", "expired"
-
-
-class WaiverFileErrors(RuleFileErrors):
-    """One or more located problems in a waivers file (the same shape as rule-file errors)."""
 
 
 @dataclass(frozen=True)
@@ -93,13 +91,13 @@ def waivers_schema() -> dict[str, Any]:
 
 
 def load_waivers(path: Path | str, packs: Sequence[RulePack]) -> list[Waiver]:
-    """Read and check a waivers file against the loaded packs; raise WaiverFileErrors listing every problem."""
+    """Read and check a waivers file against the loaded packs; raise FileErrors listing every problem."""
     try:
         data, locations = load_yaml(path)
     except SourceError as exc:
-        raise WaiverFileErrors([exc]) from None
+        raise FileErrors(WAIVERS_FILE, [exc]) from None
     if not isinstance(data, dict):
-        raise WaiverFileErrors([SourceError(locations.at(()), "a waivers file is a mapping with a 'waivers' list, "
+        raise FileErrors(WAIVERS_FILE, [SourceError(locations.at(()), "a waivers file is a mapping with a 'waivers' list, "
                                                               "e.g.\nwaivers:\n  - rule: vc-needs-assessment\n"
                                                               "    cases: [LC-2022-000123]\n    reason: ...")])
     errors = without_misspelling_echoes(sorted_errors(Draft202012Validator(waivers_schema()).iter_errors(data)))
@@ -107,7 +105,7 @@ def load_waivers(path: Path | str, packs: Sequence[RulePack]) -> list[Waiver]:
     # Waivers whose shape is right are checked further (rule id, date, selector), so one run lists every problem.
     misshapen = {error.absolute_path[1] for error in errors if len(error.absolute_path) >= 2}
     if any(len(error.absolute_path) < 2 for error in errors):
-        raise WaiverFileErrors(problems)  # the file's own shape is wrong: there are no waivers to check
+        raise FileErrors(WAIVERS_FILE, problems)  # the file's own shape is wrong: there are no waivers to check
     packs_by_rule = {rule.id: pack for pack in packs for rule in pack.rules}
     waivers: list[Waiver] = []
     for index, spec in enumerate(data["waivers"]):
@@ -118,7 +116,7 @@ def load_waivers(path: Path | str, packs: Sequence[RulePack]) -> list[Waiver]:
         if waiver is not None:
             waivers.append(waiver)
     if problems:
-        raise WaiverFileErrors(sorted(problems, key=lambda problem: (problem.location.line, problem.location.column)))
+        raise FileErrors(WAIVERS_FILE, sorted(problems, key=lambda problem: (problem.location.line, problem.location.column)))
     return waivers
 
 

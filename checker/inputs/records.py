@@ -27,15 +27,6 @@ from checker.schemaerrors import describe, dotted, error_path, sorted_errors
 from checker.inputs.timestamps import TimestampError
 
 
-class InputError(Exception):
-    """The input as a whole cannot be read; str() is `file:line:column: message`."""
-
-    def __init__(self, file: str, message: str, line: int | None = None, column: int | None = None) -> None:
-        where = file if line is None else f"{file}:{line}:{column or 1}"
-        super().__init__(f"{where}: {message}")
-        self.file, self.line, self.column, self.message = file, line, column, message
-
-
 @dataclass(frozen=True)
 class RawRecord:
     index: int  # position in the input, from 0

@@ -31,8 +31,10 @@ from typing import IO, Any
 
 import orjson
 
-from checker.inputs.records import (CaseIds, CaseRecord, InputError, RawRecord, Rejection, check_record, file_sha256,
-                           unpaired_surrogate)
+from checker.errors import InputError
+from checker.inputs.records import (
+    CaseIds, CaseRecord, RawRecord, Rejection, check_record, file_sha256, unpaired_surrogate,
+)
 from checker.inputs.timestamps import DEFAULT_TIMEZONE
 
 INPUT_FORMATS = ("json", "jsonl", "csv", "xlsx")
@@ -102,11 +104,22 @@ class CaseSource:
         self.sha256 = file_sha256(Path(self.path))
 
 
+@dataclass
+class MemorySource(CaseSource):
+    """Case-file records already in memory (decoded JSON), read as a file's records are (`checker.api.score`)."""
+
+    items: list[Any] = field(default_factory=list)
+
+    def records(self) -> Iterator[RawRecord]:
+        for index, data in enumerate(self.items):
+            yield RawRecord(index, None, data)
+
+
 def open_source(path: str | Path, input_format: str | None = None, mapping_path: Path | None = None) -> CaseSource:
     """The input at `path` ("-" for standard input); its format is `input_format`, else the name's, else the
     mapping's, else (standard input) sniffed from the first character.
 
-    Raises InputError for an unusable choice, and `checker.inputs.exports.mapping.MappingErrors` for a bad mapping.
+    Raises InputError for an unusable choice, and `checker.inputs.exports.mapping.FileErrors` for a bad mapping.
     """
     name = str(path)
     if input_format is not None and input_format not in INPUT_FORMATS:

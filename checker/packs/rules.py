@@ -41,20 +41,13 @@ from checker.packs.expressions import (
 from checker.schemaerrors import (
     describe, dotted, error_location, error_path, sorted_errors, suggestion, without_misspelling_echoes,
 )
-from checker.yamlsource import Location, Locations, ScalarSpan, SourceError, load_yaml
+from checker.yamlsource import Locations, ScalarSpan, load_yaml
+from checker.errors import FileErrors, Location, RULE_FILES, SourceError
 
 FIXTURE_SUFFIXES = (".test.yaml", ".test.yml")
 SETTING_TYPES: dict[str, tuple[type, ...]] = {
     "integer": (int,), "number": (int, float), "string": (str,), "boolean": (bool,),
 }
-
-
-class RuleFileErrors(Exception):
-    """One or more located problems in rule files."""
-
-    def __init__(self, errors: Sequence[SourceError]) -> None:
-        super().__init__("\n".join(str(error) for error in errors))
-        self.errors = list(errors)
 
 
 @dataclass(frozen=True)
@@ -178,10 +171,10 @@ def find_pack_files(paths: Iterable[Path | str]) -> list[Path]:
 
 
 def load_packs(paths: Iterable[Path | str]) -> list[RulePack]:
-    """Load and check every pack under `paths`; raise RuleFileErrors listing every problem."""
+    """Load and check every pack under `paths`; raise FileErrors listing every problem."""
     files = find_pack_files(paths)
     if not files:
-        raise RuleFileErrors([SourceError(Location(", ".join(map(str, paths)), 1, 1), "no rule pack files found")])
+        raise FileErrors(RULE_FILES, [SourceError(Location(", ".join(map(str, paths)), 1, 1), "no rule pack files found")])
     packs: list[RulePack] = []
     errors: list[SourceError] = []
     for file in files:
@@ -189,12 +182,12 @@ def load_packs(paths: Iterable[Path | str]) -> list[RulePack]:
             packs.append(load_pack(file))
         except SourceError as exc:
             errors.append(exc)
-        except RuleFileErrors as exc:
+        except FileErrors as exc:
             errors += exc.errors
     if not errors:
         errors = check_packs(packs)
     if errors:
-        raise RuleFileErrors(errors)
+        raise FileErrors(RULE_FILES, errors)
     return packs
 
 
@@ -206,7 +199,7 @@ def load_pack(file: Path) -> RulePack:
     errors = without_misspelling_echoes(sorted_errors(Draft202012Validator(rules_schema()).iter_errors(data)))
     schema_errors = [_locate(error, locations) for error in errors]
     if schema_errors:
-        raise RuleFileErrors(schema_errors)
+        raise FileErrors(RULE_FILES, schema_errors)
     return _build_pack(data, locations, str(file))
 
 

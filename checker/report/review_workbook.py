@@ -12,7 +12,7 @@ header, so reviewers may sort, filter and add columns. Answers are matched
 case-insensitively, and "n/a", "not applicable" and "not-applicable" are read
 as not_applicable (`checker.engine.judgements.parse_answer`); a blank answer stays
 pending. Every problem in a workbook is collected as a `ReviewError` located by
-sheet and cell, and all are raised together in `ReviewWorkbookErrors`.
+sheet and cell, and all are raised together in `FileErrors`.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from checker import __version__
+from checker.errors import REVIEW_WORKBOOK, FileErrors
 from checker.inputs.casemodel import value_at
 from checker.inputs.records import CaseRecord, file_sha256
 from checker.inputs.sources import read_cases
@@ -84,14 +85,6 @@ class ReviewError:
 
     def __str__(self) -> str:
         return ": ".join(part for part in (self.file, self.cell or self.sheet, self.message) if part)
-
-
-class ReviewWorkbookErrors(Exception):
-    """Every problem found in a review workbook, one per line."""
-
-    def __init__(self, errors: list[ReviewError]) -> None:
-        super().__init__("\n".join(str(error) for error in errors))
-        self.errors = errors
 
 
 # --- building the rows -------------------------------------------------------------------------------
@@ -220,15 +213,15 @@ def _about(sheet: Any, rows: list[ReviewRow], report: RunReport) -> None:
 # --- reading it back ---------------------------------------------------------------------------------
 
 def read_judgements(path: Path, known_case_ids: Iterable[str], manual_rule_ids: Iterable[str]) -> Judgements:
-    """The answers of a filled review workbook; ReviewWorkbookErrors listing every problem found."""
+    """The answers of a filled review workbook; FileErrors listing every problem found."""
     file = str(path)
     try:
         workbook = load_workbook(path, data_only=True)
     except (OSError, zipfile.BadZipFile, InvalidFileException, KeyError, ValueError) as exc:
-        raise ReviewWorkbookErrors([ReviewError(file, None, None, None, "an .xlsx workbook written by check review",
+        raise FileErrors(REVIEW_WORKBOOK, [ReviewError(file, None, None, None, "an .xlsx workbook written by check review",
                                                 f"cannot read the workbook: {exc}")]) from None
     if SHEET not in workbook.sheetnames:
-        raise ReviewWorkbookErrors([ReviewError(
+        raise FileErrors(REVIEW_WORKBOOK, [ReviewError(
             file, None, None, workbook.sheetnames, f"a sheet named {SHEET!r}",
             f"no sheet {SHEET!r} (found {', '.join(workbook.sheetnames)}): expected the workbook of check review")])
     sheet = workbook[SHEET]
@@ -239,7 +232,7 @@ def read_judgements(path: Path, known_case_ids: Iterable[str], manual_rule_ids: 
             header[name] = cell.column
     missing = [name for name in REQUIRED_COLUMNS if name not in header]
     if missing:
-        raise ReviewWorkbookErrors([ReviewError(
+        raise FileErrors(REVIEW_WORKBOOK, [ReviewError(
             file, SHEET, f"{SHEET}!1:1", sorted(header), f"columns {', '.join(REQUIRED_COLUMNS)}",
             f"the header row has no {', '.join(repr(name) for name in missing)} column "
             f"(expected {', '.join(REQUIRED_COLUMNS)})")])
@@ -247,7 +240,7 @@ def read_judgements(path: Path, known_case_ids: Iterable[str], manual_rule_ids: 
     for row in sheet.iter_rows(min_row=2):
         reader.read(row)
     if reader.errors:
-        raise ReviewWorkbookErrors(reader.errors)
+        raise FileErrors(REVIEW_WORKBOOK, reader.errors)
     return Judgements(path=file, items=reader.items, sha256=file_sha256(path))
 
 

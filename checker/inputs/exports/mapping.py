@@ -58,7 +58,8 @@ from jsonschema import Draft202012Validator
 
 from checker.inputs import casemodel
 from checker.inputs.casemodel import TIMESTAMP_FORMAT, case_schema, schema_types, value_at
-from checker.inputs.records import InputError, RawRecord
+from checker.inputs.records import RawRecord
+from checker.errors import FIELD_MAPPING, FileErrors, InputError
 from checker.inputs.exports.cells import (
     BOOLEAN, INTEGER, KIND_WORDS, NUMBER, STRING, TIMESTAMP, CellError, cell_text, date_format_problem,
     read_boolean, read_integer, read_number, read_timestamp, shown,
@@ -68,20 +69,13 @@ from checker.schemaerrors import (
 )
 from checker.inputs.exports.tables import CSV, TableSource, header_names, is_empty, read_rows
 from checker.inputs.timestamps import zone
-from checker.yamlsource import Location, Locations, PathKey, SourceError, load_yaml
+from checker.yamlsource import Locations, PathKey, load_yaml
+from checker.errors import Location, SourceError
 
 Schema = dict[str, Any]
 NUMBER_PLACEHOLDER = "{n}"
 _CONSTRAINTS = ("enum", "const", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum",
                 "minLength", "maxLength", "pattern")
-
-
-class MappingErrors(Exception):
-    """One or more located problems in a mapping file."""
-
-    def __init__(self, errors: Sequence[SourceError]) -> None:
-        super().__init__("\n".join(str(error) for error in errors))
-        self.errors = list(errors)
 
 
 # --------------------------------------------------------------------------- the mapping
@@ -166,14 +160,14 @@ def _validator(definition: str | None = None) -> Draft202012Validator:
 # --------------------------------------------------------------------------- loading
 
 def load_mapping(path: Path | str) -> FieldMapping:
-    """Load and check a mapping file; raise MappingErrors listing every located problem."""
+    """Load and check a mapping file; raise FileErrors listing every located problem."""
     name = str(path)
     try:
         data, locations = load_yaml(path)
     except SourceError as exc:
-        raise MappingErrors([exc]) from None
+        raise FileErrors(FIELD_MAPPING, [exc]) from None
     if not isinstance(data, dict):
-        raise MappingErrors([SourceError(Location(name, 1, 1),
+        raise FileErrors(FIELD_MAPPING, [SourceError(Location(name, 1, 1),
                                          "a mapping file is a YAML mapping with 'input', 'case_id' and 'fields'")])
     errors = [_locate(error, locations, ()) for error in _kept([
         error for error in _validator().iter_errors(data)
@@ -181,12 +175,12 @@ def load_mapping(path: Path | str) -> FieldMapping:
     usable = (isinstance(data.get("input"), dict) and isinstance(data.get("case_id"), str)
               and isinstance(data.get("fields"), dict))
     if not usable:
-        raise MappingErrors(errors)
+        raise FileErrors(FIELD_MAPPING, errors)
     loader = _Loader(data, locations)  # goes on after errors of shape, to report everything at once
     mapping = loader.build()
     errors += loader.errors
     if errors:
-        raise MappingErrors(sorted(errors, key=lambda e: (e.location.line, e.location.column)))
+        raise FileErrors(FIELD_MAPPING, sorted(errors, key=lambda e: (e.location.line, e.location.column)))
     return mapping
 
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from checker.inputs.records import InputError
+from checker.errors import InputError
 from checker.schemaerrors import suggestion
 
 CSV, XLSX = "csv", "xlsx"
