@@ -29,6 +29,8 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from checker import cel as celfast
 from checker.inputs.records import CaseRecord, RawRecord, check_record
 from checker.cel import CelError, CelSyntaxError, NoSuchKeyError
+from checker.cel.analysis import walk
+from checker.cel.syntax import Access
 from checker.engine.evaluate import EvaluationError, Evaluator, new_context
 from checker.packs.expressions import FAST, REFERENCE, ExpressionError, compile_expression
 from checker.engine.fixtures import find_fixture_files, load_fixtures
@@ -423,7 +425,7 @@ rules:
     with pytest.raises(FileErrors) as caught:
         load_packs([tmp_path])
     (error,) = [str(e) for e in caught.value.errors]
-    assert error.startswith(f"{path}:12:13: rule 't-rule': expression does not compile (column 25 of the "
+    assert error.startswith(f"{path}:12:37: rule 't-rule': expression does not compile (column 25 of the "
                             "expression): unsigned integers")
 
 
@@ -531,14 +533,14 @@ def differences(engines: dict[str, Evaluator], records: list[CaseRecord]) -> lis
     """Where the engines disagree: one context per record and engine, shared by every expression
     (as in the engine, so the fast engine's cache is exercised too)."""
     pairs = list(zip(shipped_expressions(engines[FAST]), shipped_expressions(engines[REFERENCE])))
-    assert all(fast.expanded == reference.expanded for fast, reference in pairs)
+    assert all(fast.source == reference.source for fast, reference in pairs)
     found = []
     for record in records:
         contexts = {name: new_context(record, evaluator.functions, name) for name, evaluator in engines.items()}
         for fast, reference in pairs:
             got, want = outcome(fast, contexts[FAST]), outcome(reference, contexts[REFERENCE])
             if got[0] != want[0] or (got[0] == "value" and not same(got[1], want[1])):
-                found.append(f"{record.case_id}: {' '.join(fast.expanded.split())[:120]}\n"
+                found.append(f"{record.case_id}: {' '.join(fast.source.text.split())[:120]}\n"
                              f"    fast {got!r:.200}\n    reference {want!r:.200}")
     return found
 
@@ -588,8 +590,10 @@ def all_paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]
 
 def read_names(engines: dict[str, Evaluator]) -> frozenset[str]:
     """The field names the shipped expressions select (`.at`, `.finalised_at`, …)."""
-    return frozenset(name for expression in shipped_expressions(engines[FAST])
-                     for name in re.findall(r"\.([A-Za-z_][A-Za-z0-9_]*)\b(?!\s*\()", expression.expanded))
+    trees = [expression.tree for expression in shipped_expressions(engines[FAST])]
+    trees += [variable.tree for scope in engines[FAST].scopes.values() for variable in scope.variables.values()]
+    return frozenset(name for tree in trees for node in walk(tree) if isinstance(node, Access)
+                     for kind, name in node.steps if kind == "field")
 
 
 def mutate(record: dict[str, Any], data: st.DataObject, names: frozenset[str]) -> None:

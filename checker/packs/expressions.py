@@ -123,12 +123,22 @@ class PackScope:
             raise _parser_error(str(exc), text, exc.offset) from None
 
     def case_paths(self, tree: Node) -> tuple[str, ...]:
-        """The case paths an expression reads, with those of the variables it reads (transitively), for
-        explanations: the values a rule read."""
-        paths = dict.fromkeys(case_paths(tree))
-        for name in self.variables_read(tree):
-            paths.update(dict.fromkeys(case_paths(self.variables[name].tree)))
+        """The case paths an expression reads, with those of the variables it reads (transitively), in the
+        order of the text with each variable read where it is named, each once: the values a rule read,
+        for explanations."""
+        paths: dict[str, None] = {}
+        self._collect_paths(tree, paths, set())
         return tuple(paths)
+
+    def _collect_paths(self, tree: Node, paths: dict[str, None], seen: set[str]) -> None:
+        mentions = [(offset, CASE, path) for path, offset in field_paths(tree, CASE)]
+        mentions += [(offset, VARIABLES, name) for name, offset in referenced(tree, VARIABLES)]
+        for _, kind, name in sorted(mentions):
+            if kind == CASE:
+                paths.setdefault(name)
+            elif name in self.variables and name not in seen:
+                seen.add(name)
+                self._collect_paths(self.variables[name].tree, paths, seen)
 
     def variables_read(self, tree: Node) -> list[str]:
         """The variables an expression reads, directly or through other variables, each once."""
@@ -227,6 +237,10 @@ def compile_expression(text: str, engine: str = FAST, scope: PackScope | None = 
     the parser's located message."""
     if engine not in ENGINES:
         raise ValueError(f"unknown CEL engine {engine!r}: expected one of {', '.join(ENGINES)}")
+    if engine == REFERENCE and scope is None:  # the text as it is: the reference runs what the fast engine cannot
+        if len(text) > MAX_EXPRESSION_LENGTH:
+            raise ExpressionError(f"expression is {len(text)} characters long; the limit is {MAX_EXPRESSION_LENGTH}")
+        return _reference_program(text)
     return (scope or PackScope({}, {}, [], engine, cel.Scope() if engine == FAST else None)).compile(text)[1]
 
 
