@@ -388,8 +388,10 @@ class _Analyser:
         for op, right_node in node.rest:
             right = self.visit(right_node)
             if op in _COMPARISONS:
-                self.compare(left_node, left, right_node, right)
-                self.compare(right_node, right, left_node, left)
+                if isinstance(left_node, Literal):
+                    self.compare(right, left_node, left)
+                else:
+                    self.compare(left, right_node, right)
                 left = _Typed(BOOL_TYPE)
             elif op == "in":
                 self.membership(left_node, left, right_node)
@@ -399,11 +401,18 @@ class _Analyser:
             left_node = right_node
         return left
 
-    def compare(self, field_node: Node, field_type: _Typed, literal_node: Node, literal: _Typed) -> None:
-        """A field (a path read from a declared name) compared with a literal of the wrong type or value."""
-        if field_type.path is None or not isinstance(literal_node, Literal):
+    def compare(self, field_type: _Typed, other_node: Node, other: _Typed) -> None:
+        """A field (a path read from a declared name) compared with a literal of the wrong type or value,
+        or with another field of a type it can never equal."""
+        if field_type.path is None:
             return
-        self.check_literal(field_type, literal_node)
+        if isinstance(other_node, Literal):
+            self.check_literal(field_type, other_node)
+            return
+        expected, actual = field_type.type.kind, other.type.kind
+        if other.path is not None and NULL not in (expected, actual) and not _comparable(expected, actual):
+            self.error(start(other_node), f"'{field_type.path}' is {_a(str(field_type.type))}, compared with "
+                                          f"'{other.path}' ({_a(str(other.type))})")
 
     def membership(self, item_node: Node, item: _Typed, container: Node) -> None:
         if item.path is None or not isinstance(container, ListExpr):
@@ -463,7 +472,7 @@ class _Analyser:
             else:
                 for arg_node, arg, parameter in zip(node.args, args, declared.parameters):
                     if not _accepts(parameter, arg.type):
-                        self.error(arg_node.offset, f"{name}() expects {_a(str(parameter))} here, not {_a(str(arg.type))}")
+                        self.error(start(arg_node), f"{name}() expects {_a(str(parameter))} here, not {_a(str(arg.type))}")
             return _Typed(declared.result)
         builtin = _BUILTIN_FUNCTIONS.get(name)
         if builtin is None:
@@ -494,7 +503,7 @@ class _Analyser:
     def sized(self, node: Node, value: _Typed) -> None:
         if value.type.kind not in (LIST, MAP, OBJECT, STRING, DYN):
             shown = f"'{value.path}' is {_a(str(value.type))}" if value.path else f"this is {_a(str(value.type))}"
-            self.error(node.offset, f"size() counts the items of a list or map or the characters of a string; "
+            self.error(start(node), f"size() counts the items of a list or map or the characters of a string; "
                                     f"{shown}")
 
     def _Comprehension(self, node: Comprehension) -> _Typed:
@@ -512,7 +521,7 @@ class _Analyser:
             item_type = DYN_TYPE
             if kind != DYN:
                 shown = f"'{source.path}' is {_a(str(source.type))}" if source.path else f"this is {_a(str(source.type))}"
-                self.error(node.range.offset, f"{node.macro}() ranges over a list or a map; {shown}")
+                self.error(start(node.range), f"{node.macro}() ranges over a list or a map; {shown}")
         item = _Typed(item_type, node.var, None)  # fields of the item are named as the author wrote them
         self.warn_product(node)
         self.loops.append((node.var, isinstance(node.range, ListExpr)))
@@ -535,12 +544,32 @@ class _Analyser:
         reads = set(_names(node.range))
         if any(var in reads for var, _ in self.loops):
             return
-        self.problems.append(Problem(node.offset, f"{node.macro}() inside {outer[-1][0]}'s loop ranges over a list "
+        self.problems.append(Problem(start(node), f"{node.macro}() inside {outer[-1][0]}'s loop ranges over a list "
                                                   f"that does not depend on '{outer[-1][0]}': the cost grows as the "
                                                   "product of the two lists' sizes", WARNING))
 
 
 # --- helpers ------------------------------------------------------------------------------------
+
+
+def start(node: Node) -> int:
+    """Where a sub-expression's text starts (a node's own offset is its operator's or name's)."""
+    while True:
+        kind = type(node)
+        if kind is Access:
+            node = node.root
+        elif kind is Chain:
+            node = node.first
+        elif kind is Logical:
+            node = node.terms[0]
+        elif kind is Conditional:
+            node = node.test
+        elif kind is Comprehension:
+            node = node.range
+        elif kind is Call and node.target is not None:
+            node = node.target
+        else:
+            return node.offset
 
 
 def _comparable(expected: str, actual: str) -> bool:

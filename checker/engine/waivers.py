@@ -137,7 +137,7 @@ def _build(spec: dict[str, Any], index: int, locations: Locations,
         problems.append(SourceError(locations.at(at + ("expires",)), f"{dotted(at + ('expires',))}: {exc}"))
     where = None
     if "where" in spec:
-        where = Expression(spec["where"], locations.at(at + ("where",)))
+        where = Expression(spec["where"], locations.at(at + ("where",)), locations.scalar_at(at + ("where",)))
         if pack is not None:  # the selector is checked in the scope of the rule's pack
             problems += check_expression(where, pack, what=dotted(at + ("where",)))
     if problems or pack is None:

@@ -392,7 +392,7 @@ class PackChecker:
                                                     (VARIABLES, "variable", self.pack.variables))
                   for name, offset in referenced(tree, namespace) if name not in declared]
         if errors:
-            return errors, [], DYN_TYPE
+            return sorted(errors, key=lambda error: (error.location.line, error.location.column)), [], DYN_TYPE
         analysis = analyse(tree, self.environment)
         errors = [SourceError(expression.location_of(p.offset), f"{what}: {p.message}") for p in analysis.errors]
         warnings = [SourceError(expression.location_of(p.offset), f"{what}: {p.message}") for p in analysis.warnings]
