@@ -663,8 +663,8 @@ class _Unparser:
 
     def _Unary(self, node: Unary) -> str:
         operand = self.bracketed(node.operand)
-        if node.op == "-" and operand.startswith("-"):  # `--x` would cancel: keep the brackets
-            operand = f"({operand})"
+        if node.op == "-" and (operand.startswith("-") or operand[:1].isdigit()):
+            operand = f"({operand})"  # `--x` would cancel, and `-1` would be a literal: keep the brackets
         return f"{node.op}{operand}"
 
     def _Chain(self, node: Chain) -> str:
