@@ -685,7 +685,7 @@ def _field_paths(node: Node, root: str, found: dict[str, int], shadowed: bool) -
     elif isinstance(node, Has) and isinstance(node.operand, (Access, Ident)) and not shadowed:
         inner = node.operand
         if isinstance(inner, Ident) and inner.name == root:
-            found.setdefault(node.field, node.offset)
+            found.setdefault(node.field, node.field_offset if node.field_offset >= 0 else node.offset)
     if isinstance(node, Comprehension):
         _field_paths(node.range, root, found, shadowed)
         for arg in node.args:
