@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 import string
+from datetime import datetime, timezone
 from typing import Any
 
 import pytest
@@ -25,7 +26,8 @@ from checker import cel as fast
 from checker.cel.analysis import walk
 from checker.cel.reference import binding
 from checker.cel.syntax import (
-    Access, Call, Chain, Comprehension, Conditional, Has, Ident, ListExpr, Literal, Logical, Node, Unary, parse, unparse,
+    Access, Call, Chain, Comprehension, Conditional, Has, Ident, ListExpr, Literal, Logical, MapExpr, Node, Unary, parse,
+    unparse,
 )
 
 try:  # optional: Google's CEL runtime (C++), where a wheel exists for this platform and Python
@@ -39,7 +41,12 @@ SMALL_INT = st.integers(-20, 20)
 WORD = st.text(alphabet=string.ascii_lowercase[:5] + " ", max_size=5)
 DOUBLE = st.sampled_from([0.0, 0.5, -1.25, 2.0, 3.75, 1000.0, -0.5])
 
+INSTANT = st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2030, 12, 31)).map(
+    lambda moment: moment.strftime("%Y-%m-%dT%H:%M:00Z"))  # read with timestamp(): every engine takes text
+DURATION_TEXT = st.sampled_from(["1h", "90m", "0s", "-2h30m", "86400s", "1.5h"])
+
 RECORDS = st.fixed_dictionaries({
+    "ws": INSTANT, "vs": INSTANT,
     "i": SMALL_INT, "j": SMALL_INT, "d": DOUBLE, "s": WORD, "t": WORD, "b": st.booleans(), "n": st.none(),
     "l": st.lists(SMALL_INT, max_size=4), "ls": st.lists(WORD, max_size=3),
     "m": st.dictionaries(st.sampled_from("abc"), SMALL_INT, max_size=3),
@@ -81,6 +88,11 @@ def leaves(kind: str, scope: dict[str, str]) -> st.SearchStrategy[Node]:
             Access(0, Ident(0, "it"), [("field", "k")], step_offsets=[0])])))
     if kind == "list_string":
         options.append(st.just(ListExpr(0, [])))
+    if kind == "timestamp":
+        options += [st.sampled_from(["ws", "vs"]).map(lambda name: Call(0, "timestamp", [case_field(name)])),
+                    INSTANT.map(lambda text: Call(0, "timestamp", [Literal(0, text)]))]
+    if kind == "duration":
+        options.append(DURATION_TEXT.map(lambda text: Call(0, "duration", [Literal(0, text)])))
     return st.one_of(options)
 
 
@@ -111,6 +123,17 @@ def expressions(draw: st.DrawFn, kind: str, depth: int = 3, scope: dict[str, str
             lambda: Call(0, "size", [of(draw(st.sampled_from(["string", "list_int", "list_string"])))]),
             lambda: Call(0, "size", [], of("list_int")),
             lambda: Call(0, "int", [of("double")]),
+            lambda: Call(0, draw(st.sampled_from(["getFullYear", "getMonth", "getDayOfMonth", "getDayOfWeek",
+                                                  "getDayOfYear", "getHours", "getMinutes"])), [], of("timestamp")),
+            lambda: Access(0, MapExpr(0, [(Literal(0, "a"), of("int")), (Literal(0, "b"), of("int"))]),
+                           [("key", draw(st.sampled_from("abc")))], step_offsets=[0]),
+        ]))()
+    if kind == "timestamp":
+        return chain(draw(st.sampled_from("+-")), of("timestamp"), of("duration"))
+    if kind == "duration":
+        return draw(st.sampled_from([
+            lambda: chain("-", of("timestamp"), of("timestamp")),
+            lambda: chain(draw(st.sampled_from("+-")), of("duration"), of("duration")),
         ]))()
     if kind == "double":
         return draw(st.sampled_from([
@@ -129,6 +152,8 @@ def expressions(draw: st.DrawFn, kind: str, depth: int = 3, scope: dict[str, str
             lambda: chain(draw(st.sampled_from(["==", "<", ">="])), of("int"), of("double")),
             lambda: chain(draw(st.sampled_from(["==", "!=", "<"])), of("string"), of("string")),
             lambda: chain("==", of("list_int"), of("list_int")),
+            lambda: chain(draw(st.sampled_from(["==", "<", ">="])), of("timestamp"), of("timestamp")),
+            lambda: chain(draw(st.sampled_from(["!=", "<="])), of("duration"), of("duration")),
             lambda: Logical(0, draw(st.sampled_from(["&&", "||"])), [of("bool"), of("bool")]),
             lambda: Unary(0, "!", 1, of("bool")),
             lambda: chain("in", of("int"), of("list_int")),
@@ -146,6 +171,8 @@ def expressions(draw: st.DrawFn, kind: str, depth: int = 3, scope: dict[str, str
             lambda: chain("+", of("list_int"), of("list_int")),
             lambda: ListExpr(0, [of("int") for _ in range(draw(st.integers(0, 3)))]),
             lambda: comprehension("filter", "bool") if draw(st.booleans()) else comprehension("map", "int"),
+            lambda: Comprehension(0, "map", of("list_int"), "z", [of("bool", {**scope, "z": "int"}),
+                                                                  of("int", {**scope, "z": "int"})]),
         ]))()
     if kind == "list_string":
         return draw(st.sampled_from([
@@ -156,7 +183,8 @@ def expressions(draw: st.DrawFn, kind: str, depth: int = 3, scope: dict[str, str
     return draw(leaves(kind, scope))
 
 
-PROGRAMS = st.sampled_from(["int", "double", "string", "bool", "list_int", "list_string"]).flatmap(
+PROGRAMS = st.sampled_from(["int", "double", "string", "bool", "list_int", "list_string", "timestamp",
+                            "duration"]).flatmap(
     lambda kind: expressions(kind))
 
 # --- running ------------------------------------------------------------------------------------
@@ -184,7 +212,10 @@ def run_google(text: str, record: dict[str, Any]) -> Any:
         value = env.compile(text, disable_check=True).eval(data={"case": record})
     except RuntimeError:
         return ERROR
-    return ERROR if value.type() == google_cel.Type.ERROR else value.plain_value()
+    if value.type() == google_cel.Type.ERROR:
+        return ERROR
+    result = value.plain_value()
+    return result.replace(tzinfo=timezone.utc) if type(result) is datetime and result.tzinfo is None else result
 
 
 def same(left: Any, right: Any) -> bool:
@@ -243,5 +274,5 @@ def test_the_generator_builds_every_kind_of_node() -> None:
         seen.update(type(node).__name__ for node in walk(tree))
 
     collect()
-    assert seen >= {"Literal", "Ident", "Access", "Call", "ListExpr", "Unary", "Chain", "Logical", "Conditional",
-                    "Has", "Comprehension"}
+    assert seen >= {"Literal", "Ident", "Access", "Call", "ListExpr", "MapExpr", "Unary", "Chain", "Logical",
+                    "Conditional", "Has", "Comprehension"}
