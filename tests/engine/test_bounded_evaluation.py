@@ -18,7 +18,7 @@ from checker.engine.waivers import load_waivers
 from checker.inputs.records import CaseRecord, RawRecord, check_record
 from checker.packs.rules import load_packs, pack_warnings
 from checker.settings import RunSettings
-from tests.conftest import RULE_TEMPLATE, make_case, write_pack
+from tests.conftest import make_case, rule_yaml, rules_yaml, write_pack
 
 # Backtracking engines take exponential time on this pattern when the text almost matches.
 HOSTILE_PATTERN = r"^(\\w+\\s?)*$"  # as written inside a CEL string literal in YAML
@@ -32,7 +32,7 @@ def hostile_case(case_id: str = "T-1", **sections: Any) -> dict[str, Any]:
 
 
 def rule(rule_id: str, assertion: str) -> str:
-    return RULE_TEMPLATE.format(id=rule_id, title="A rule", message="Not done") + f"    assert: '{assertion}'\n"
+    return rule_yaml(rule_id, check=assertion)
 
 
 def statuses(report: api.RunReport) -> dict[str, str]:
@@ -48,7 +48,7 @@ def test_matches_is_linear_time_on_a_catastrophic_pattern() -> None:
 
 
 def test_matches_in_a_rule_is_bounded(tmp_path: Path) -> None:
-    write_pack(tmp_path, "rules:\n" + rule("t-regex", f'case.crime.offence.description.matches("{HOSTILE_PATTERN}")'))
+    write_pack(tmp_path, rules_yaml(rule("t-regex", f'case.crime.offence.description.matches("{HOSTILE_PATTERN}")')))
     started = time.perf_counter()
     report = api.score([hostile_case()], load_packs([tmp_path]))
     assert time.perf_counter() - started < 5
@@ -58,7 +58,7 @@ def test_matches_in_a_rule_is_bounded(tmp_path: Path) -> None:
 def test_matches_in_a_waiver_selector_is_bounded(tmp_path: Path) -> None:
     packs_dir = tmp_path / "packs"
     packs_dir.mkdir()
-    write_pack(packs_dir, "rules:\n" + rule("t-kind", 'case.victim.kind == "business"'))
+    write_pack(packs_dir, rules_yaml(rule("t-kind", 'case.victim.kind == "business"')))
     packs = load_packs([packs_dir])
     waivers = tmp_path / "waivers.yaml"
     waivers.write_text("waivers:\n  - rule: t-kind\n"
@@ -95,7 +95,7 @@ def many_events(count: int) -> list[dict[str, Any]]:
 
 
 def test_a_rule_over_budget_is_an_error_and_the_run_goes_on(tmp_path: Path) -> None:
-    write_pack(tmp_path, "rules:\n" + rule("t-nested", NESTED) + rule("t-kind", 'case.victim.kind == "person"'))
+    write_pack(tmp_path, rules_yaml(rule("t-nested", NESTED), rule("t-kind", 'case.victim.kind == "person"')))
     packs = load_packs([tmp_path])
     started = time.perf_counter()
     report = api.score([make_case("BIG", key_events=many_events(300)), make_case("SMALL", key_events=many_events(3))],
@@ -111,7 +111,7 @@ def test_a_rule_over_budget_is_an_error_and_the_run_goes_on(tmp_path: Path) -> N
 
 
 def test_validate_warns_of_the_nested_rule(tmp_path: Path) -> None:
-    write_pack(tmp_path, "rules:\n" + rule("t-nested", NESTED))
+    write_pack(tmp_path, rules_yaml(rule("t-nested", NESTED)))
     warnings = [warning.message for warning in pack_warnings(load_packs([tmp_path]))]
     assert warnings == [
         "rule 't-nested': all() inside a's loop ranges over a list that does not depend on 'a': the cost grows as "

@@ -8,21 +8,18 @@ import time
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
-
 from checker.audit.sampling import SampleError, compile_where
-from checker.cli.main import app
 from checker.engine.waivers import load_waivers
 from checker.errors import FileErrors
 from checker.packs.rules import load_packs, pack_warnings
-from tests.conftest import RULE_TEMPLATE, make_case, write_pack
+from tests.conftest import RULE_TEMPLATE, make_case, run_cli, write_pack
 
 RULE = RULE_TEMPLATE.format(id="t-rule", title="A test rule", message="Not done")  # its `extra` starts on line 13
 
 
 def invoke(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(app, list(args))
-    return result.exit_code, result.stdout, result.stderr
+    result = run_cli(*args)
+    return result.returncode, result.stdout, result.stderr
 
 
 def pack_with(tmp_path: Path, extra: str, head: str = "") -> Path:
