@@ -286,8 +286,8 @@ class Comprehension:
 
 @dataclass(slots=True, eq=False)
 class Group:
-    """A parenthesised expression (which is how pack variables are expanded). `key` is its canonical text:
-    equal keys mean equal expressions wherever no comprehension variable is involved."""
+    """A parenthesised expression (kept so that the tree says how its text was written; it evaluates as
+    `inner`). `key` is its canonical text."""
     offset: int
     inner: Any
     key: str

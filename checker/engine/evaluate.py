@@ -108,7 +108,7 @@ class CompiledExpression:
         """Evaluate on a context from `new_context` (made for the same engine)."""
         try:
             return self.program.execute(context)
-        except Exception as exc:  # celfast raises CelError (NoSuchKeyError is a KeyError); the binding
+        except Exception as exc:  # checker.cel raises CelError (NoSuchKeyError is a KeyError); the binding
             # raises KeyError, TypeError, ValueError, RuntimeError
             raise EvaluationError(_error_reason(exc)) from None
 
@@ -206,7 +206,7 @@ def _until_false(steps: tuple[Step, ...], settled: Outcome) -> Decide:
         for run, if_false, where in steps:
             try:
                 value = run(context)
-            except Exception as exc:  # celfast raises CelError (KeyError for a missing key); the binding others
+            except Exception as exc:  # checker.cel raises CelError (KeyError for a missing key); the binding others
                 return _raised(where, exc)
             if value is not True:
                 return if_false if value is False else _not_boolean(where, value)
@@ -334,7 +334,7 @@ class Evaluator:
 
     def __init__(self, packs: list[RulePack], settings: RunSettings,
                  judgements: Mapping[tuple[str, str], Judgement] | None = None, engine: str = FAST) -> None:
-        """`engine`: "fast" (checker.celfast) or "reference" (the cel binding, for differential tests)."""
+        """`engine`: "fast" (checker.cel) or "reference" (the cel binding, for differential tests)."""
         self.settings = settings
         self.engine = engine
         self.evidence_on_passes = settings.evidence == "all"

@@ -56,6 +56,15 @@ class ExpressionError(ValueError):
         self.offset = offset
 
 
+class VariableError(ExpressionError):
+    """A pack variable that cannot be compiled, or variables that read each other in a cycle; `variable`
+    is the one whose text `offset` is in."""
+
+    def __init__(self, message: str, variable: str, offset: int | None) -> None:
+        super().__init__(message, offset)
+        self.variable = variable
+
+
 # --- reading the syntax tree --------------------------------------------------------------------
 
 
@@ -182,8 +191,8 @@ class PackScope:
 
 
 def variable_order(trees: Mapping[str, Node]) -> list[str]:
-    """The variables in an order where each comes after those it reads; ExpressionError naming the
-    cycle (its `offset` in the first variable's text, and `variable`) when they read each other."""
+    """The variables in an order where each comes after those it reads; VariableError when they read
+    each other."""
     order: list[str] = []
     state: dict[str, str] = {}  # "visiting" or "done"
 
@@ -194,10 +203,8 @@ def variable_order(trees: Mapping[str, Node]) -> list[str]:
             cycle = path[path.index(name):] + [name]
             first, second = cycle[0], cycle[1]
             offset = dict(referenced(trees[first], VARIABLES)).get(second)
-            error = ExpressionError("variables read each other in a cycle: "
-                                    + " → ".join(f"variables.{n}" for n in cycle), offset)
-            error.variable = first  # type: ignore[attr-defined]
-            raise error
+            raise VariableError("variables read each other in a cycle: "
+                                + " → ".join(f"variables.{n}" for n in cycle), first, offset)
         state[name] = "visiting"
         for read, _ in referenced(trees[name], VARIABLES):
             if read in trees:
@@ -213,8 +220,8 @@ def variable_order(trees: Mapping[str, Node]) -> list[str]:
 def compile_scope(settings: Mapping[str, Any], variables: Mapping[str, str], engine: str = FAST,
                   trees: Mapping[str, Node] | None = None) -> PackScope:
     """Compile a pack's variables (name → text; `trees`: their syntax trees when already parsed) in
-    dependency order, with its settings' values as constants. ExpressionError on the first problem:
-    packs are checked (`check_packs`) before they are compiled for a run."""
+    dependency order, with its settings' values as constants. VariableError (an ExpressionError) on the
+    first problem: packs are checked (`check_packs`) before they are compiled for a run."""
     if engine not in ENGINES:
         raise ValueError(f"unknown CEL engine {engine!r}: expected one of {', '.join(ENGINES)}")
     trees = dict(trees) if trees is not None else {name: parse_expression(text) for name, text in variables.items()}
@@ -223,7 +230,12 @@ def compile_scope(settings: Mapping[str, Any], variables: Mapping[str, str], eng
     scope = PackScope(dict(settings), {}, order, engine,
                       cel.Scope({SETTINGS: dict(settings)}, {VARIABLES: programs}) if engine == FAST else None)
     for name in order:
-        tree, program = scope.compile(variables[name], trees[name])
+        try:
+            tree, program = scope.compile(variables[name], trees[name])
+        except VariableError:
+            raise
+        except ExpressionError as exc:
+            raise VariableError(str(exc), name, exc.offset) from None
         if engine == FAST:
             programs[name] = program  # type: ignore[assignment]
         reads = tuple(read for read, _ in referenced(tree, VARIABLES))

@@ -35,7 +35,8 @@ from checker.cel.analysis import DYN_TYPE, CelType, Environment, analyse
 from checker.cel.syntax import Node
 from checker.packs.environment import pack_environment
 from checker.packs.expressions import (
-    SETTINGS, VARIABLES, ExpressionError, PackScope, compile_scope, parse_expression, referenced, variable_order,
+    SETTINGS, VARIABLES, ExpressionError, PackScope, VariableError, compile_scope, parse_expression, referenced,
+    variable_order,
 )
 from checker.schemaerrors import (
     describe, dotted, error_location, error_path, suggestion,
@@ -347,24 +348,28 @@ class PackChecker:
         self.scope: PackScope | None = None
         try:
             order = variable_order(self.trees)
-        except ExpressionError as exc:
-            name = getattr(exc, "variable")
-            self.errors.append(SourceError(pack.variables[name].location_of(exc.offset), f"variable {name!r}: {exc}"))
+        except VariableError as exc:
+            self.errors.append(SourceError(pack.variables[exc.variable].location_of(exc.offset),
+                                           f"variable {exc.variable!r}: {exc}"))
+            self.environment = self._environment()
             return
         for name in order:  # each variable typed after the ones it reads
+            self.environment = self._environment()
             found, suspect, value_type = self._check_tree(pack.variables[name], self.trees[name], f"variable {name!r}")
             self.errors += found
             self.warnings += suspect
             self.types[name] = value_type
+        self.environment = self._environment()
         if len(self.trees) == len(pack.variables) and not self.errors:
             try:
                 self.scope = compile_scope(pack.default_settings(), {n: v.text for n, v in pack.variables.items()},
                                            trees=self.trees)
-            except ExpressionError as exc:  # the analysis found nothing, the compiler did: still located
-                self.errors.append(SourceError(Location(pack.path, 1, 1), f"variables: expression {exc}"))
+            except VariableError as exc:  # the analysis found nothing, the compiler did
+                self.errors.append(SourceError(pack.variables[exc.variable].location_of(exc.offset),
+                                               f"variable {exc.variable!r}: expression {exc}"))
 
-    @property
-    def environment(self) -> Environment:
+    def _environment(self) -> Environment:
+        """What the pack's expressions read: the case, its settings, its variables (as typed so far)."""
         return pack_environment({name: setting.type for name, setting in self.pack.settings.items()}, self.types)
 
     def check(self, expression: Expression, what: str) -> tuple[list[SourceError], list[SourceError]]:
