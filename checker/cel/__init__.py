@@ -1,6 +1,7 @@
 """The CEL layer: the subset of the Common Expression Language that rule packs use.
 
 Modules: `syntax` (tokenizer, parser, syntax tree with node offsets, and text from a tree),
+`tree` (reading trees: children, walk, field paths), `types` (CEL types, from JSON Schema),
 `analysis` (static checks of a tree against declared types), `compiler` (syntax tree → closures),
 `runtime` (values and operations), `errors`, and `reference` (the `common-expression-language`
 binding, the syntax authority and the reference in tests). This package imports nothing else from
@@ -115,7 +116,8 @@ Deliberate differences (from full CEL, and where the binding differs)
   per-evaluation copy of the activation).
 """
 
-from checker.cel.analysis import Analysis, CelType, Environment, FunctionType, Problem, analyse, type_from_schema
+from checker.cel.analysis import Analysis, Environment, FunctionType, Problem, analyse
+from checker.cel.types import CelType, type_from_schema
 from checker.cel.compiler import EVALUATION_BUDGET, Program, Scope, compile_program, make_activation
 from checker.cel.errors import BudgetExceeded, CelError, CelSyntaxError, NoSuchKeyError
 from checker.cel.syntax import parse, unparse

@@ -25,153 +25,20 @@ the project; it knows CEL's own functions, and the caller's are declared.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
 from typing import Any
 
 from checker.cel.syntax import (
     Access, Call, Chain, Comprehension, Conditional, Group, Has, Ident, ListExpr, Literal, Logical, MapExpr, Node,
     Unary, literal_text,
 )
-
-# --- types --------------------------------------------------------------------------------------
-
-DYN, NULL, BOOL, INT, DOUBLE, NUMBER, STRING, TIMESTAMP, DURATION, LIST, MAP, OBJECT = (
-    "dyn", "null", "bool", "int", "double", "number", "string", "timestamp", "duration", "list", "map", "object")
-_NUMERIC = frozenset({INT, DOUBLE, NUMBER})
-
-
-@dataclass(frozen=True)
-class CelType:
-    """What is known of a value's type.
-
-    `kind` is one of dyn, null, bool, int, double, number (int or double), string, timestamp, duration,
-    list (`item`), map (free-form: `value`), object (a map with known `fields`, closed). `nullable`: it
-    may also be null. `enum`: the only values allowed (None: any). `label` names an object's fields in
-    messages ("setting": "undeclared setting 'settings.x'"); `description` names the type ("the case model")."""
-
-    kind: str
-    nullable: bool = False
-    item: CelType | None = None
-    value: CelType | None = None
-    fields: Mapping[str, CelType] | None = None
-    enum: tuple[Any, ...] | None = None
-    label: str = ""
-    description: str = ""
-
-    def __str__(self) -> str:
-        if self.kind == LIST and self.item is not None and self.item.kind != DYN:
-            return f"list of {self.item}"
-        return "map" if self.kind == OBJECT else self.kind
-
-
-DYN_TYPE = CelType(DYN)
-NULL_TYPE = CelType(NULL)
-BOOL_TYPE = CelType(BOOL)
-INT_TYPE = CelType(INT)
-DOUBLE_TYPE = CelType(DOUBLE)
-STRING_TYPE = CelType(STRING)
-TIMESTAMP_TYPE = CelType(TIMESTAMP)
-DURATION_TYPE = CelType(DURATION)
-
-
-def list_of(item: CelType) -> CelType:
-    return CelType(LIST, item=item)
-
-
-def object_type(fields: Mapping[str, CelType], label: str = "", description: str = "") -> CelType:
-    return CelType(OBJECT, fields=dict(fields), label=label, description=description)
-
-
-def type_of_value(value: Any) -> CelType:
-    """The type of a constant (a literal, a setting's value)."""
-    if value is None:
-        return NULL_TYPE
-    kind = {bool: BOOL, int: INT, float: DOUBLE, str: STRING, datetime: TIMESTAMP, timedelta: DURATION}.get(
-        type(value))
-    if kind is not None:
-        return CelType(kind)
-    if type(value) is list:
-        return list_of(_join_all([type_of_value(item) for item in value]))
-    return CelType(MAP, value=DYN_TYPE) if type(value) is dict else DYN_TYPE
-
-
-_JSON_KINDS = {"boolean": BOOL, "integer": INT, "number": NUMBER, "string": STRING, "null": NULL}
-
-
-def type_from_schema(schema: Mapping[str, Any], formats: Mapping[str, str] | None = None,
-                     description: str = "") -> CelType:
-    """The CEL type of values valid against a JSON Schema (`type`, `properties`, `items`, `enum`, `format`).
-
-    `formats` maps a string format to a CEL kind, for strings a reader turns into other values
-    (e.g. {"date-time": "timestamp"}). An object with `properties` is closed (its fields are known);
-    one without is a free-form map. Anything else (several non-null types, no type) is dyn."""
-    formats = formats or {}
-    declared = schema.get("type")
-    kinds = {declared} if isinstance(declared, str) else set(declared or ())
-    nullable = "null" in kinds
-    kinds.discard("null")
-    enum = tuple(value for value in schema["enum"] if value is not None) if "enum" in schema else None
-    if len(kinds) != 1:
-        return CelType(DYN, nullable=nullable)
-    (kind,) = kinds
-    if kind == "object":
-        properties = schema.get("properties")
-        if properties is None:
-            extra = schema.get("additionalProperties")
-            value = type_from_schema(extra, formats) if isinstance(extra, Mapping) else DYN_TYPE
-            return CelType(MAP, nullable=nullable, value=value, description=description)
-        fields = {name: type_from_schema(sub, formats) for name, sub in properties.items()}
-        return CelType(OBJECT, nullable=nullable, fields=fields, description=description)
-    if kind == "array":
-        items = schema.get("items")
-        return CelType(LIST, nullable=nullable,
-                       item=type_from_schema(items, formats) if isinstance(items, Mapping) else DYN_TYPE)
-    if kind == "string" and schema.get("format") in formats:
-        return CelType(formats[schema["format"]], nullable=nullable)
-    return CelType(_JSON_KINDS.get(kind, DYN), nullable=nullable, enum=enum)
-
-
-def _join(a: CelType, b: CelType) -> CelType:
-    """The type of a value that is either an `a` or a `b` (the branches of `? :`, the items of a list)."""
-    if a.kind == NULL:
-        return replace(b, nullable=True)
-    if b.kind == NULL:
-        return replace(a, nullable=True)
-    nullable = a.nullable or b.nullable
-    if a.kind == b.kind:
-        if a.kind == LIST:
-            items = [t for t in (a.item, b.item) if t is not None]
-            item = _join(items[0], items[1]) if len(items) == 2 else DYN_TYPE
-            return CelType(LIST, nullable=nullable, item=item)
-        if a.kind == OBJECT and a.fields != b.fields:
-            return CelType(MAP, nullable=nullable, value=DYN_TYPE)
-        enum = tuple(dict.fromkeys(a.enum + b.enum)) if a.enum is not None and b.enum is not None else None
-        return replace(a, nullable=nullable, enum=enum)
-    if a.kind in _NUMERIC and b.kind in _NUMERIC:
-        return CelType(NUMBER, nullable=nullable)
-    return CelType(DYN, nullable=nullable)
-
-
-def _join_all(types: list[CelType]) -> CelType:
-    """The join of the items' types; an empty list's items are dyn (they join with anything)."""
-    if not types:
-        return DYN_TYPE
-    result = types[0]
-    for other in types[1:]:
-        result = _join(result, other)
-    return result
-
-
-def _join_list_items(a: CelType, b: CelType) -> CelType:
-    """`list + list`: an empty literal `[]` (items dyn) takes the other list's item type."""
-    if a.kind == DYN:
-        return b
-    if b.kind == DYN:
-        return a
-    return _join(a, b)
-
+from checker.cel.tree import names, start
+from checker.cel.types import (
+    BOOL_TYPE, DOUBLE, DOUBLE_TYPE, DURATION, DURATION_TYPE, DYN, DYN_TYPE, INT, INT_TYPE, LIST, MAP, NULL, NUMBER,
+    NUMERIC, OBJECT, STRING, STRING_TYPE, TIMESTAMP, TIMESTAMP_TYPE, CelType, accepts, arithmetic, comparable, join,
+    join_all, list_of, type_of_value,
+)
 
 # --- functions ----------------------------------------------------------------------------------
 
@@ -381,7 +248,7 @@ class _Analyser:
     def _Conditional(self, node: Conditional) -> _Typed:
         self.visit(node.test)
         then, other = self.visit(node.then), self.visit(node.other)
-        return _Typed(_join(then.type, other.type))
+        return _Typed(join(then.type, other.type))
 
     def _Chain(self, node: Chain) -> _Typed:
         left_node, left = node.first, self.visit(node.first)
@@ -397,7 +264,7 @@ class _Analyser:
                 self.membership(left_node, left, right_node)
                 left = _Typed(BOOL_TYPE)
             else:
-                left = _Typed(_arithmetic(op, left.type, right.type))
+                left = _Typed(arithmetic(op, left.type, right.type))
             left_node = right_node
         return left
 
@@ -410,7 +277,7 @@ class _Analyser:
             self.check_literal(field_type, other_node)
             return
         expected, actual = field_type.type.kind, other.type.kind
-        if other.path is not None and NULL not in (expected, actual) and not _comparable(expected, actual):
+        if other.path is not None and NULL not in (expected, actual) and not comparable(expected, actual):
             self.error(start(other_node), f"'{field_type.path}' is {_a(str(field_type.type))}, compared with "
                                           f"'{other.path}' ({_a(str(other.type))})")
 
@@ -426,11 +293,11 @@ class _Analyser:
         if value is None or expected.kind == DYN:
             return
         actual = type_of_value(value).kind
-        if not _comparable(expected.kind, actual):
+        if not comparable(expected.kind, actual):
             hint = ""
             if expected.kind == STRING and actual in (INT, DOUBLE):
                 hint = f' (did you mean "{value}"?)'
-            elif expected.kind in _NUMERIC and actual == STRING and _is_number(value):
+            elif expected.kind in NUMERIC and actual == STRING and _is_number(value):
                 hint = f" (did you mean {value}?)"
             elif expected.kind == TIMESTAMP and actual == STRING:
                 hint = f" (did you mean timestamp({literal_text(value)})?)"
@@ -448,14 +315,14 @@ class _Analyser:
     # literals
 
     def _ListExpr(self, node: ListExpr) -> _Typed:
-        return _Typed(list_of(_join_all([self.visit(item).type for item in node.items])))
+        return _Typed(list_of(join_all([self.visit(item).type for item in node.items])))
 
     def _MapExpr(self, node: MapExpr) -> _Typed:
         values = []
         for key, value in node.entries:
             self.visit(key)
             values.append(self.visit(value).type)
-        return _Typed(CelType(MAP, value=_join_all(values)))
+        return _Typed(CelType(MAP, value=join_all(values)))
 
     # calls
 
@@ -471,7 +338,7 @@ class _Analyser:
                                         f"given {len(args)}")
             else:
                 for arg_node, arg, parameter in zip(node.args, args, declared.parameters):
-                    if not _accepts(parameter, arg.type):
+                    if not accepts(parameter, arg.type):
                         self.error(start(arg_node), f"{name}() expects {_a(str(parameter))} here, not {_a(str(arg.type))}")
             return _Typed(declared.result)
         builtin = _BUILTIN_FUNCTIONS.get(name)
@@ -541,7 +408,7 @@ class _Analyser:
         outer = [(var, constant) for var, constant in self.loops if not constant]
         if not outer or isinstance(node.range, ListExpr):
             return
-        reads = set(_names(node.range))
+        reads = set(names(node.range))
         if any(var in reads for var, _ in self.loops):
             return
         self.problems.append(Problem(start(node), f"{node.macro}() inside {outer[-1][0]}'s loop ranges over a list "
@@ -549,58 +416,7 @@ class _Analyser:
                                                   "product of the two lists' sizes", WARNING))
 
 
-# --- helpers ------------------------------------------------------------------------------------
-
-
-def start(node: Node) -> int:
-    """Where a sub-expression's text starts (a node's own offset is its operator's or name's)."""
-    while True:
-        kind = type(node)
-        if kind is Access:
-            node = node.root
-        elif kind is Chain:
-            node = node.first
-        elif kind is Logical:
-            node = node.terms[0]
-        elif kind is Conditional:
-            node = node.test
-        elif kind is Comprehension:
-            node = node.range
-        elif kind is Call and node.target is not None:
-            node = node.target
-        else:
-            return node.offset
-
-
-def _comparable(expected: str, actual: str) -> bool:
-    if expected == actual or DYN in (expected, actual):
-        return True
-    return expected in _NUMERIC and actual in _NUMERIC
-
-
-def _accepts(parameter: CelType, argument: CelType) -> bool:
-    if parameter.kind == DYN or argument.kind in (DYN, NULL):
-        return True
-    if parameter.kind == LIST and argument.kind == LIST:
-        return parameter.item is None or argument.item is None or _accepts(parameter.item, argument.item)
-    return _comparable(parameter.kind, argument.kind) or {parameter.kind, argument.kind} <= {MAP, OBJECT}
-
-
-def _arithmetic(op: str, left: CelType, right: CelType) -> CelType:
-    a, b = left.kind, right.kind
-    if op == "+" and a == LIST and b == LIST:
-        return list_of(_join_list_items(left.item or DYN_TYPE, right.item or DYN_TYPE))
-    if op == "+" and a == STRING and b == STRING:
-        return STRING_TYPE
-    if a == TIMESTAMP and b == TIMESTAMP and op == "-":
-        return DURATION_TYPE
-    if {a, b} == {TIMESTAMP, DURATION} and op in "+-":
-        return TIMESTAMP_TYPE
-    if a == DURATION and b == DURATION and op in "+-":
-        return DURATION_TYPE
-    if a in _NUMERIC and a == b:
-        return CelType(a)
-    return DYN_TYPE
+# --- helpers ---------------------------------------------------------------------------------------
 
 
 def _is_number(text: str) -> bool:
@@ -617,79 +433,3 @@ def _a(kind: str) -> str:
 
 def _arguments(count: int) -> str:
     return f"{count} argument{'' if count == 1 else 's'}"
-
-
-def _names(node: Node) -> Iterator[str]:
-    """Every identifier a sub-tree reads (comprehension variables included)."""
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        if isinstance(current, Ident):
-            yield current.name
-        stack.extend(children(current))
-
-
-def children(node: Node) -> list[Node]:
-    """The direct sub-expressions of a node, in the order of the text."""
-    kind = type(node)
-    if kind is Access:
-        return [node.root] + [payload for step, payload in node.steps if step == "index"]
-    if kind is Call:
-        return ([node.target] if node.target is not None else []) + list(node.args)
-    if kind is ListExpr:
-        return list(node.items)
-    if kind is MapExpr:
-        return [part for entry in node.entries for part in entry]
-    if kind is Unary or kind is Has:
-        return [node.operand]
-    if kind is Chain:
-        return [node.first] + [term for _, term in node.rest]
-    if kind is Logical:
-        return list(node.terms)
-    if kind is Conditional:
-        return [node.test, node.then, node.other]
-    if kind is Comprehension:
-        return [node.range] + list(node.args)
-    if kind is Group:
-        return [node.inner]
-    return []
-
-
-def walk(node: Node) -> Iterator[Node]:
-    """Every node of a tree, parents before children, in the order of the text."""
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        yield current
-        stack.extend(reversed(children(current)))
-
-
-def field_paths(node: Node, root: str) -> list[tuple[str, int]]:
-    """The field paths read from the name `root` (`case.victim.kind` → ("victim.kind", offset)), in the
-    order of the text, each once; paths stop before an index or a method call. Names bound by a
-    comprehension to the same name are not `root`."""
-    found: dict[str, int] = {}
-    _field_paths(node, root, found, shadowed=False)
-    return list(found.items())
-
-
-def _field_paths(node: Node, root: str, found: dict[str, int], shadowed: bool) -> None:
-    if isinstance(node, Access) and isinstance(node.root, Ident) and node.root.name == root and not shadowed:
-        names = []
-        for kind, payload in node.steps:
-            if kind == "index":
-                break
-            names.append(payload)
-        if names:
-            found.setdefault(".".join(names), node.offset)
-    elif isinstance(node, Has) and isinstance(node.operand, (Access, Ident)) and not shadowed:
-        inner = node.operand
-        if isinstance(inner, Ident) and inner.name == root:
-            found.setdefault(node.field, node.field_offset if node.field_offset >= 0 else node.offset)
-    if isinstance(node, Comprehension):
-        _field_paths(node.range, root, found, shadowed)
-        for arg in node.args:
-            _field_paths(arg, root, found, shadowed or node.var == root)
-        return
-    for child in children(node):
-        _field_paths(child, root, found, shadowed)

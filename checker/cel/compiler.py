@@ -51,6 +51,7 @@ from checker.cel.syntax import (
     Unary,
     parse,
 )
+from checker.cel.tree import children
 
 FUNCTION_SUFFIX = "()"  # activation key of a helper function: "hours_between()"
 MEMO_KEY = "#memo"  # activation key of the per-activation cache of named programs and helper calls
@@ -400,32 +401,6 @@ def _cached(key: str, run: Run) -> Run:
     return cached
 
 
-def _children(node: Node) -> list[Node]:
-    """The direct sub-expressions of a node."""
-    kind = type(node)
-    if kind is Access:
-        return [node.root] + [payload for step, payload in node.steps if step == "index"]
-    if kind is Call:
-        return ([node.target] if node.target is not None else []) + node.args
-    if kind is ListExpr:
-        return list(node.items)
-    if kind is MapExpr:
-        return [part for entry in node.entries for part in entry]
-    if kind is Unary or kind is Has:
-        return [node.operand]
-    if kind is Chain:
-        return [node.first] + [term for _, term in node.rest]
-    if kind is Logical:
-        return list(node.terms)
-    if kind is Conditional:
-        return [node.test, node.then, node.other]
-    if kind is Group:
-        return [node.inner]
-    if kind is Comprehension:
-        return [node.range] + node.args
-    return []
-
-
 def _free_names(node: Node) -> set[str]:
     """The variable names a sub-expression reads that it does not bind itself."""
     if type(node) is Ident:
@@ -433,7 +408,7 @@ def _free_names(node: Node) -> set[str]:
     if type(node) is Comprehension:
         inner = set().union(*(_free_names(arg) for arg in node.args)) - {node.var}
         return _free_names(node.range) | inner
-    return set().union(*(_free_names(child) for child in _children(node)))
+    return set().union(*(_free_names(child) for child in children(node)))
 
 
 def _boolean_code(code: _Code, where: str) -> _Code:

@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from functools import lru_cache
 
-from checker.cel.analysis import (
-    BOOL_TYPE, DOUBLE_TYPE, INT_TYPE, NUMBER, STRING_TYPE, TIMESTAMP_TYPE, CelType, Environment, FunctionType, list_of,
-    object_type, type_from_schema,
+from checker.cel.analysis import Environment, FunctionType
+from checker.cel.types import (
+    BOOL_TYPE, DOUBLE_TYPE, INT_TYPE, NUMBER, STRING_TYPE, TIMESTAMP_TYPE, CelType, list_of, object_type, type_from_schema,
 )
 from checker.inputs import casemodel
 

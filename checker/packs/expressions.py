@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from typing import Any, Union
 
 from checker import cel
-from checker.cel.analysis import field_paths
+from checker.cel.tree import field_paths
 from checker.cel.reference import binding
 from checker.cel.syntax import Access, Ident, Node, literal_text, parse, unparse
 

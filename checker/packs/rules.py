@@ -31,7 +31,8 @@ from typing import Any
 
 
 from checker.inputs import casemodel
-from checker.cel.analysis import DYN_TYPE, CelType, Environment, analyse
+from checker.cel.analysis import Environment, analyse
+from checker.cel.types import DYN_TYPE, CelType
 from checker.cel.syntax import Node
 from checker.packs.environment import pack_environment
 from checker.packs.expressions import (

@@ -7,9 +7,10 @@ from typing import Any
 
 import pytest
 
-from checker.cel.analysis import (
-    BOOL_TYPE, DOUBLE_TYPE, INT_TYPE, STRING_TYPE, TIMESTAMP_TYPE, Environment, FunctionType, Problem, analyse,
-    field_paths, list_of, object_type, type_from_schema,
+from checker.cel.analysis import Environment, FunctionType, Problem, analyse
+from checker.cel.tree import field_paths
+from checker.cel.types import (
+    BOOL_TYPE, DOUBLE_TYPE, INT_TYPE, STRING_TYPE, TIMESTAMP_TYPE, list_of, object_type, type_from_schema,
 )
 from checker.cel.syntax import parse
 

@@ -29,7 +29,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from checker import cel as celfast
 from checker.inputs.records import CaseRecord, RawRecord, check_record
 from checker.cel import CelError, CelSyntaxError, NoSuchKeyError
-from checker.cel.analysis import walk
+from checker.cel.tree import walk
 from checker.cel.syntax import Access
 from checker.engine.evaluate import EvaluationError, Evaluator, new_context
 from checker.packs.expressions import FAST, REFERENCE, ExpressionError, compile_expression

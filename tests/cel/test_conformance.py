@@ -23,7 +23,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from checker import cel as fast
-from checker.cel.analysis import walk
+from checker.cel.tree import walk
 from checker.cel.reference import binding
 from checker.cel.syntax import (
     Access, Call, Chain, Comprehension, Conditional, Has, Ident, ListExpr, Literal, Logical, MapExpr, Node, Unary, parse,
