@@ -41,6 +41,7 @@ from checker.cel.syntax import Access, Ident, Node, literal_text, parse, unparse
 
 MAX_EXPRESSION_LENGTH = 4000
 MAX_REFERENCE_LENGTH = 100_000  # a variable written out into the reference engine's text
+MAX_VARIABLE_DEPTH = 32  # variables reading variables: each level is a nested call when a record is evaluated
 
 FAST, REFERENCE = "fast", "reference"
 ENGINES = (FAST, REFERENCE)
@@ -192,7 +193,7 @@ class PackScope:
 
 def variable_order(trees: Mapping[str, Node]) -> list[str]:
     """The variables in an order where each comes after those it reads; VariableError when they read
-    each other."""
+    each other in a cycle or more than MAX_VARIABLE_DEPTH deep."""
     order: list[str] = []
     state: dict[str, str] = {}  # "visiting" or "done"
 
@@ -205,6 +206,8 @@ def variable_order(trees: Mapping[str, Node]) -> list[str]:
             offset = dict(referenced(trees[first], VARIABLES)).get(second)
             raise VariableError("variables read each other in a cycle: "
                                 + " → ".join(f"variables.{n}" for n in cycle), first, offset)
+        if len(path) >= MAX_VARIABLE_DEPTH:  # also keeps this walk's recursion shallow
+            raise _too_deep(trees, path + [name])
         state[name] = "visiting"
         for read, _ in referenced(trees[name], VARIABLES):
             if read in trees:
@@ -214,7 +217,26 @@ def variable_order(trees: Mapping[str, Node]) -> list[str]:
 
     for name in trees:
         visit(name, [])
+    depth: dict[str, int] = {}
+    deepest: dict[str, str | None] = {}
+    for name in order:  # each after the ones it reads
+        reads = [read for read, _ in referenced(trees[name], VARIABLES) if read in trees]
+        deepest[name] = max(reads, key=lambda read: depth[read], default=None)
+        depth[name] = 1 + (depth[deepest[name]] if deepest[name] else 0)
+        if depth[name] > MAX_VARIABLE_DEPTH:
+            chain = [name]
+            while deepest[chain[-1]]:
+                chain.append(deepest[chain[-1]])
+            raise _too_deep(trees, chain)
     return order
+
+
+def _too_deep(trees: Mapping[str, Node], chain: list[str]) -> VariableError:
+    """The error for a chain of variables each reading the next, located at the first one's reference."""
+    shown = chain if len(chain) <= 5 else chain[:3] + ["…", chain[-1]]
+    return VariableError(f"variables read each other more than {MAX_VARIABLE_DEPTH} deep: "
+                         + " → ".join(name if name == "…" else f"variables.{name}" for name in shown), chain[0],
+                         dict(referenced(trees[chain[0]], VARIABLES)).get(chain[1]))
 
 
 def compile_scope(settings: Mapping[str, Any], variables: Mapping[str, str], engine: str = FAST,

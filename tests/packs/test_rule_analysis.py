@@ -162,6 +162,27 @@ def test_variables_expanding_into_each_other_do_not_explode(tmp_path: Path) -> N
     assert time.perf_counter() - started < 20
 
 
+def test_variables_reading_each_other_too_deep_are_a_located_error(tmp_path: Path) -> None:
+    lines = ["variables:", "  v0: size(case.key_events)"]
+    lines += [f"  v{n}: variables.v{n - 1} + 1" for n in range(1, 40)]
+    path = pack_with(tmp_path, "    assert: variables.v39 >= 0\n", "\n".join(lines) + "\n")
+    with pytest.raises(FileErrors) as caught:
+        load_packs([path.parent])
+    (error,) = [str(e) for e in caught.value.errors]
+    assert error == (f"{path}:38:18: variable 'v32': variables read each other more than 32 deep: "
+                     "variables.v32 → variables.v31 → variables.v30 → … → variables.v0")
+
+
+def test_variables_declared_in_reverse_order_too_deep_are_a_located_error(tmp_path: Path) -> None:
+    lines = ["variables:"] + [f"  v{n}: variables.v{n + 1} + 1" for n in range(0, 1000)] + ["  v1000: \"1\""]
+    path = pack_with(tmp_path, "    assert: variables.v0 >= 0\n", "\n".join(lines) + "\n")
+    with pytest.raises(FileErrors) as caught:
+        load_packs([path.parent])
+    (error,) = [str(e) for e in caught.value.errors]
+    assert error == (f"{path}:6:17: variable 'v0': variables read each other more than 32 deep: "
+                     "variables.v0 → variables.v1 → variables.v2 → … → variables.v32")
+
+
 def test_undeclared_variable_and_setting_get_a_did_you_mean(tmp_path: Path) -> None:
     head = ("settings:\n  limit_days: {type: integer, default: 5, description: a limit}\n"
             "variables:\n  person: case.victim.kind == \"person\"\n")
