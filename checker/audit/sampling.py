@@ -296,6 +296,9 @@ def compile_where(where: str) -> CompiledExpression:
         if analysis.errors:
             first = analysis.errors[0]
             raise SampleError(f"--where (column {_column(where, first.offset)}): {first.message}")
+        if analysis.type.kind not in ("bool", "dyn"):
+            kind = str(analysis.type)
+            raise SampleError(f"--where gives {'an' if kind[0] in 'aeiou' else 'a'} {kind}; a filter gives true or false")
         program = compile_expression(where)
     except ExpressionError as exc:
         raise SampleError(f"--where {where!r}: expression {exc}") from None

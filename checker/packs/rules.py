@@ -32,6 +32,7 @@ from typing import Any
 
 from checker.inputs import casemodel
 from checker.cel.analysis import Environment, analyse
+from checker.cel.tree import start
 from checker.cel.types import DYN_TYPE, CelType
 from checker.cel.syntax import Node
 from checker.packs.environment import pack_environment
@@ -320,8 +321,10 @@ def analyse_packs(packs: Sequence[RulePack]) -> tuple[list[SourceError], list[So
                 other = seen_ids[rule.id]
                 errors.append(SourceError(rule.location, f"duplicate rule id {rule.id!r}: first defined at {other.location}"))
             seen_ids.setdefault(rule.id, rule)
+            conditions = rule.expressions()[:len(rule.clauses) + (1 if rule.applies_when else 0)]
             for expression in rule.expressions():
-                found, suspect = checker.check(expression, what=f"rule {rule.id!r}")
+                found, suspect = checker.check(expression, what=f"rule {rule.id!r}",
+                                               condition=any(expression is c for c in conditions))
                 errors += found
                 warnings += suspect
             for item in rule.evidence:
@@ -373,13 +376,19 @@ class PackChecker:
         """What the pack's expressions read: the case, its settings, its variables (as typed so far)."""
         return pack_environment({name: setting.type for name, setting in self.pack.settings.items()}, self.types)
 
-    def check(self, expression: Expression, what: str) -> tuple[list[SourceError], list[SourceError]]:
-        """(errors, warnings) of one expression read in this pack's scope."""
+    def check(self, expression: Expression, what: str, condition: bool = False
+              ) -> tuple[list[SourceError], list[SourceError]]:
+        """(errors, warnings) of one expression read in this pack's scope. A `condition` (applies_when, a clause,
+        a waiver's selector) must give true or false: an expression of another type is an error."""
         try:
             tree = parse_expression(expression.text)
         except ExpressionError as exc:
             return [SourceError(expression.location_of(exc.offset), f"{what}: expression {exc}")], []
-        errors, warnings, _ = self._check_tree(expression, tree, what)
+        errors, warnings, value_type = self._check_tree(expression, tree, what)
+        if condition and not errors and value_type.kind not in ("bool", "dyn"):
+            errors.append(SourceError(expression.location_of(start(tree)),
+                                      f"{what}: the expression gives {_a_type(value_type)}; a condition gives "
+                                      "true or false"))
         if not errors and self.scope is not None:
             try:
                 self.scope.compile(expression.text, tree)
@@ -404,8 +413,13 @@ class PackChecker:
 
 
 def check_expression(expression: Expression, pack: RulePack, what: str) -> list[SourceError]:
-    """The errors of one expression read in the scope of `pack` (a waiver's selector)."""
-    return PackChecker(pack).check(expression, what)[0]
+    """The errors of one condition read in the scope of `pack` (a waiver's selector)."""
+    return PackChecker(pack).check(expression, what, condition=True)[0]
+
+
+def _a_type(value_type: CelType) -> str:
+    text = str(value_type)
+    return f"an {text}" if text[0] in "aeiou" else f"a {text}"
 
 
 def check_case_path(path: str, location: Location, what: str) -> list[SourceError]:

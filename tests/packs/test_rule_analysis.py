@@ -55,6 +55,8 @@ BROKEN = [
                  "'case.crime.reported_at' is a timestamp", id="size"),
     pytest.param("working_days_between(case.crime.reported_at) <= 10", 13,
                  "working_days_between() takes 2 arguments, given 1", id="arity"),
+    pytest.param("case.victim.kind", 13, "the expression gives a string; a condition gives true or false",
+                 id="not-a-condition"),
 ]
 
 
@@ -243,6 +245,7 @@ def test_a_waiver_selector_is_analysed_like_a_rule(tmp_path: Path) -> None:
     ("workingdays_between(case.crime.reported_at, case.crime.recorded_at) > 1",
      "--where (column 1): unknown function 'workingdays_between' (did you mean 'working_days_between'?)"),
     ("case.key_events.exists(e, e.typ == 'x')", "--where (column 29): 'e.typ' is not a field"),
+    ("case.key_events.map(e, e.at)", "--where gives a list of timestamp; a filter gives true or false"),
 ])
 def test_sample_where_is_analysed_like_a_rule(where: str, message: str) -> None:
     with pytest.raises(SampleError) as caught:
