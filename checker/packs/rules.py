@@ -132,11 +132,13 @@ class Rule:
     pack: str
     location: Location
 
-    def expressions(self) -> list[Expression]:
+    def conditions(self) -> list[Expression]:
+        """applies_when and the clauses: the expressions that must give true or false."""
         found = [self.applies_when] if self.applies_when else []
-        found += [clause.expression for clause in self.clauses]
-        found += [item.expression for item in self.evidence if item.expression]
-        return found
+        return found + [clause.expression for clause in self.clauses]
+
+    def expressions(self) -> list[Expression]:
+        return self.conditions() + [item.expression for item in self.evidence if item.expression]
 
 
 @dataclass(frozen=True)
@@ -321,10 +323,10 @@ def analyse_packs(packs: Sequence[RulePack]) -> tuple[list[SourceError], list[So
                 other = seen_ids[rule.id]
                 errors.append(SourceError(rule.location, f"duplicate rule id {rule.id!r}: first defined at {other.location}"))
             seen_ids.setdefault(rule.id, rule)
-            conditions = rule.expressions()[:len(rule.clauses) + (1 if rule.applies_when else 0)]
+            conditions = rule.conditions()
             for expression in rule.expressions():
                 found, suspect = checker.check(expression, what=f"rule {rule.id!r}",
-                                               condition=any(expression is c for c in conditions))
+                                               condition=any(expression is condition for condition in conditions))
                 errors += found
                 warnings += suspect
             for item in rule.evidence:

@@ -251,3 +251,26 @@ def test_sample_where_is_analysed_like_a_rule(where: str, message: str) -> None:
     with pytest.raises(SampleError) as caught:
         compile_where(where)
     assert str(caught.value).startswith(message)
+
+
+# --- offsets inside a YAML string, mapped back to the file ----------------------------------------
+
+
+@pytest.mark.parametrize(("document", "line", "column"), [
+    ('a: "\\té\\u00e9 x.kindd"\n', 1, 17),  # escapes are one character of the value, several in the file
+    ("a: 'it''s x.kindd'\n", 1, 13),  # '' is one quote
+    ("a: >-\r\n  first\r\n\r\n  x.kindd\r\n", 4, 5),  # CRLF line ends, a folded blank line
+    ('a: "first \\\n  x.kindd"\n', 2, 5),  # an escaped line break
+    ("b: [1, {c: x.kindd}]\n", 1, 14),  # flow style
+])
+def test_an_offset_in_a_string_is_located_as_written(document: str, line: int, column: int) -> None:
+    from checker.yamlsource import parse_yaml
+
+    data, locations = parse_yaml(document, "t.yaml")
+    path = ("a",) if "a" in data else ("b", 1, "c")
+    value = data[path[0]] if len(path) == 1 else data["b"][1]["c"]
+    span = locations.scalar_at(path)
+    assert span is not None
+    location = span.locate(value.index("kindd"))
+    assert (location.line, location.column) == (line, column)
+    assert document.splitlines()[line - 1][column - 1:].startswith("kindd")
