@@ -12,7 +12,8 @@ each located by its offset in the expression text. Errors:
   (`case.key_events.all(e, e.victim_informed_att != null)`); reading a field of a list;
 - a field compared (`==`, `!=`, `<`, …, `in [...]`) with a literal of another type (`case.outcome.code == 16`
   where the code is a string), or with a value its enum does not allow (`case.victim.kind == "persn"`);
-- `size()` of something that is not a list, a map or a string.
+- `size()` of something that is not a list, a map or a string;
+- arithmetic on types that have no such operator (`int + double`: CEL converts nothing).
 
 Warnings: a comprehension nested in another whose list does not depend on the outer item (its cost
 grows as the product of the two lists' sizes).
@@ -264,7 +265,13 @@ class _Analyser:
                 self.membership(left_node, left, right_node)
                 left = _Typed(BOOL_TYPE)
             else:
-                left = _Typed(arithmetic(op, left.type, right.type))
+                result = arithmetic(op, left.type, right.type)
+                if result is None:
+                    hint = (" (CEL converts no numbers: write double(…) or int(…))"
+                            if {left.type.kind, right.type.kind} == {INT, DOUBLE} else "")
+                    self.error(start(right_node), f"no operator {op} for {_a(str(left.type))} and "
+                                                  f"{_a(str(right.type))}{hint}")
+                left = _Typed(result or DYN_TYPE)
             left_node = right_node
         return left
 

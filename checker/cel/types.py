@@ -161,18 +161,27 @@ def accepts(parameter: CelType, argument: CelType) -> bool:
     return comparable(parameter.kind, argument.kind) or {parameter.kind, argument.kind} <= {MAP, OBJECT}
 
 
-def arithmetic(op: str, left: CelType, right: CelType) -> CelType:
+_CERTAIN = frozenset({BOOL, INT, DOUBLE, STRING, TIMESTAMP, DURATION, LIST, MAP, OBJECT})  # NUMBER may be either
+
+
+def arithmetic(op: str, left: CelType, right: CelType) -> CelType | None:
+    """The type of `left op right` (+ - * / %), or None when no values of these types have the operator
+    (CEL converts nothing: int + double is an error)."""
     a, b = left.kind, right.kind
     if op == "+" and a == LIST and b == LIST:
         return list_of(join_list_items(left.item or DYN_TYPE, right.item or DYN_TYPE))
     if op == "+" and a == STRING and b == STRING:
         return STRING_TYPE
-    if a == TIMESTAMP and b == TIMESTAMP and op == "-":
+    if op == "-" and a == TIMESTAMP and b == TIMESTAMP:
         return DURATION_TYPE
-    if {a, b} == {TIMESTAMP, DURATION} and op in "+-":
+    if (op == "+" and {a, b} == {TIMESTAMP, DURATION}) or (op == "-" and (a, b) == (TIMESTAMP, DURATION)):
         return TIMESTAMP_TYPE
-    if a == DURATION and b == DURATION and op in "+-":
+    if op in "+-" and a == DURATION and b == DURATION:
         return DURATION_TYPE
-    if a in NUMERIC and a == b:
+    if a in (INT, DOUBLE) and a == b and not (a == DOUBLE and op == "%"):
         return CelType(a)
+    if a in _CERTAIN and b in _CERTAIN:
+        return None
+    if a in NUMERIC and b in NUMERIC:
+        return CelType(NUMBER)
     return DYN_TYPE

@@ -49,6 +49,8 @@ def problems(text: str) -> list[tuple[int, str]]:
     'days_between(r.when, r.when) <= 3 && r.score > 1 && r.score == 2.5',
     '[r.pets.map(p, p.kind), ["cat"]].all(l, l.all(k, k in ["cat", "dog"]))',
     "r.age == 3.0 && r.when == null",  # numbers compare across int and double; null with anything
+    "r.score + 1 > 0 && r.score + 1.5 > 0",  # a JSON number is an int or a double: either may hold
+    "r.when - duration('1h') < r.when + duration('1h') && r.when - r.when > duration('0s')",
 ])
 def test_well_typed_expressions_have_no_problems(text: str) -> None:
     assert problems(text) == []
@@ -77,6 +79,12 @@ def test_well_typed_expressions_have_no_problems(text: str) -> None:
                                "declare it under 'limits:'")]),
     ("q.name", [(0, "undeclared reference to 'q'")]),
     ("r.age.all(x, x > 0)", [(0, "all() ranges over a list or a map; 'r.age' is an int")]),
+    ("r.age + 1.5 > 2.0", [(8, "no operator + for an int and a double (CEL converts no numbers: write double(…) "
+                               "or int(…))")]),
+    ("r.name - 'a' == ''", [(9, "no operator - for a string and a string")]),
+    ("r.tags + r.name", [(9, "no operator + for a list of string and a string")]),
+    ("duration('1h') - r.when == r.when", [(17, "no operator - for a duration and a timestamp")]),
+    ("double(r.age) % 2.0 == 0.0", [(16, "no operator % for a double and a double")]),
 ])
 def test_problems_are_found_and_located(text: str, expected: list[tuple[int, str]]) -> None:
     assert problems(text) == expected
