@@ -21,6 +21,8 @@ as one to SQL, read the same):
                                     # after those it reads
     scope.settings                  # setting name → the run's value
     scope.compile(text)             # (tree, program) of a rule's expression in this scope
+    scope.variables_read(tree)      # the variables an expression needs, directly or through others
+    scope.case_paths(tree)          # the case fields it reads, through its variables too
 
 Variables that read each other are compiled once each, in dependency order; a cycle is a located
 error. Nothing is expanded as text (only the reference engine, which has no named programs, gets
