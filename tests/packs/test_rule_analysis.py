@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
-from checker.audit.sampling import SampleError, compile_where
+from checker.audit.sampling import SampleError, filter_records
 from checker.engine.waivers import load_waivers
 from checker.errors import FileErrors
 from checker.packs.rules import load_packs, pack_warnings
@@ -249,7 +249,7 @@ def test_a_waiver_selector_is_analysed_like_a_rule(tmp_path: Path) -> None:
 ])
 def test_sample_where_is_analysed_like_a_rule(where: str, message: str) -> None:
     with pytest.raises(SampleError) as caught:
-        compile_where(where)
+        filter_records([], where)
     assert str(caught.value).startswith(message)
 
 
