@@ -38,7 +38,7 @@ from checker.inputs.casemodel import case_schema
 from checker.inputs.exports.mapping import FieldMapping, load_mapping
 from checker.inputs.sources import INPUT_FORMATS, CaseSource, MemorySource, keep_raw_records, open_source
 from checker.inputs.timestamps import DEFAULT_TIMEZONE
-from checker.packs.rules import RulePack, rules_schema
+from checker.packs.rules import RulePack, pack_warnings, rules_schema
 from checker.packs.rules import load_packs as _load_pack_files
 from checker.report import EXTENSIONS, FORMATS, NEEDS_RECORDS, WRITERS, format_for_extension
 from checker.audit.paired import PairedRule, compare_overlapping
@@ -63,7 +63,8 @@ __all__ = [
     "pack_settings", "parse_as_of", "parse_overrides", "load_waivers", "load_grade_bands", "load_manifest",
     "read_judgements", "manual_rule_ids",
     # rule authors: validate and test packs
-    "default_rules_path", "init_rules_folder", "find_fixture_files", "run_fixtures", "write_junit", "case_schema", "rules_schema",
+    "default_rules_path", "init_rules_folder", "find_fixture_files", "run_fixtures", "write_junit", "case_schema",
+    "rules_schema", "pack_warnings",
     "load_mapping",
     # outputs: checked before any work, written atomically
     "render_table", "check_outputs", "AtomicFile", "write_output", "OutputError", "input_files",
