@@ -1164,6 +1164,7 @@ _GLOBAL_FUNCTIONS: dict[str, tuple[int, Callable[..., Any]]] = {
     "timestamp": (1, to_timestamp), "duration": (1, to_duration), "dyn": (1, _identity), "matches": (2, _matches),
 }
 _UNSUPPORTED_FUNCTIONS = frozenset({"uint", "bytes", "type"})
+GLOBAL_FUNCTION_NAMES = frozenset(_GLOBAL_FUNCTIONS) | _UNSUPPORTED_FUNCTIONS  # not helpers: see checker.helpers
 _RESULT_TYPES = frozenset({type(None), bool, int, float, str, list, dict, datetime, timedelta})
 
 
@@ -1520,6 +1521,9 @@ def _children(node: Node) -> list[Node]:
     if kind is Comprehension:
         return [node.range] + node.args
     return []
+
+
+child_nodes = _children  # for checks that walk a parsed expression (checker.helpers)
 
 
 def _free_names(node: Node) -> set[str]:

@@ -58,6 +58,8 @@ def cel_literal(value: Any) -> str:
         return repr(value) if "e" not in repr(value) else f"{value:.17f}"
     if isinstance(value, str):
         return json.dumps(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(cel_literal(item) for item in value) + "]"
     raise ExpressionError(f"setting value {value!r} has no CEL literal form")
 
 

@@ -13,6 +13,7 @@ Every problem is a `SourceError` located by file, line and column.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -26,6 +27,7 @@ from checker import casemodel
 from checker.expressions import (
     ExpressionError, case_paths, compile_expression, expand, referenced_settings, referenced_variables,
 )
+from checker.helpers import helper_call_problems
 from checker.schemaerrors import (
     describe, dotted, error_location, error_path, sorted_errors, suggestion, without_misspelling_echoes,
 )
@@ -34,6 +36,7 @@ from checker.yamlsource import Location, Locations, SourceError, load_yaml
 FIXTURE_SUFFIXES = (".test.yaml", ".test.yml")
 SETTING_TYPES: dict[str, tuple[type, ...]] = {
     "integer": (int,), "number": (int, float), "string": (str,), "boolean": (bool,),
+    "list": (list,),  # of strings, or of whole numbers (e.g. outcome types): CEL `x in settings.NAME`
 }
 
 
@@ -80,14 +83,26 @@ class Setting:
         allowed = SETTING_TYPES[self.type]
         if isinstance(value, bool) and bool not in allowed or not isinstance(value, allowed):
             raise ValueError(f"setting {self.name!r} must be {self.type}, found {value!r}")
+        if self.type == "list":
+            return self._check_list(value)
         if self.minimum is not None and value < self.minimum:
             raise ValueError(f"setting {self.name!r} must be at least {self.minimum}, found {value!r}")
         if self.maximum is not None and value > self.maximum:
             raise ValueError(f"setting {self.name!r} must be at most {self.maximum}, found {value!r}")
         return value
 
+    def _check_list(self, value: list[Any]) -> list[Any]:
+        kinds = {type(item) for item in value}
+        if not (kinds <= {str} or kinds <= {int}):
+            raise ValueError(f"setting {self.name!r} must be a list of strings or of whole numbers, found {value!r}")
+        return value
+
     def parse(self, text: str) -> Any:
-        """A value given on the command line (`--set name=value`), typed."""
+        """A value given on the command line (`--set name=value`), typed. A list is written as
+        comma-separated items (`--set name=a,b,c`; an empty value is the empty list), or as JSON."""
+        if self.type == "list" and not text.lstrip().startswith("["):
+            items = [item.strip() for item in text.split(",") if item.strip()]
+            return self.check_value([int(item) if re.fullmatch(r"-?\d+", item) else item for item in items])
         try:
             value = json.loads(text) if self.type != "string" else text
         except json.JSONDecodeError:
@@ -314,10 +329,12 @@ def check_expression(expression: Expression, pack: RulePack, what: str) -> list[
         return errors
     try:
         variables = {name: var.text for name, var in pack.variables.items()}
-        compile_expression(expand(expression.text, pack.default_settings(), variables))
+        expanded = expand(expression.text, pack.default_settings(), variables)
+        compile_expression(expanded)
     except ExpressionError as exc:
         errors.append(SourceError(expression.location, f"{what}: expression {exc}"))
         return errors
+    errors += [SourceError(expression.location, f"{what}: {problem}") for problem in helper_call_problems(expanded)]
     for path in case_paths(expression.text):
         errors += check_case_path(path, expression.location, what)
     return errors
