@@ -323,7 +323,7 @@ def _leaves(value: Any, path: str) -> Iterator[tuple[str, Any]]:
     if isinstance(value, dict):
         for key, item in value.items():
             yield from _leaves(item, f"{path}.{key}")
-    elif isinstance(value, list):
+    elif isinstance(value, list) and any(isinstance(item, (dict, list)) for item in value):
         for index, item in enumerate(value):
             yield from _leaves(item, f"{path}[{index}]")
     else:
@@ -340,6 +340,7 @@ def test_the_run_settings_and_rule_packs(report: RunReport, tree: Node) -> None:
     assert ["victims-code", "1.1.0", "VC-2020"] in [row[:3] for row in packs]
     leaves = dict(_leaves(report.settings, "settings"))
     assert "settings.packs.victims-code.referral_working_days" in leaves and "settings.grade_bands.bands[1].grade" in leaves
+    assert leaves["settings.packs.outcomes.outcome_codes_with_suffix"] == ["1A", "2A", "3A"]  # a list setting: one cell
     for path, value in leaves.items():
         cell = run.find("tr", data_setting=path).find("td")
         assert cell.text() == (value if isinstance(value, str) else json.dumps(value)), path

@@ -488,7 +488,8 @@ def _run(report: RunReport) -> Markup:
 
 
 def _value(value: Any, path: str) -> Markup:
-    """A settings value in full: mappings as tables (nested), lists as lists, scalars as JSON text."""
+    """A settings value in full: mappings as tables (nested), lists as lists, scalars and lists of
+    scalars (a list setting such as outcome types) as JSON text."""
     if isinstance(value, dict):
         if not value:
             return element("span", "(none)", class_="muted")
@@ -496,7 +497,7 @@ def _value(value: Any, path: str) -> Markup:
                         data_setting=f"{path}.{key}")
                 for key, item in value.items()]
         return element("table", element("tbody", rows), class_="settings")
-    if isinstance(value, list):
+    if isinstance(value, list) and any(isinstance(item, (dict, list)) for item in value):
         return element("ol", [element("li", _value(item, f"{path}[{index}]")) for index, item in enumerate(value)])
     text = value if isinstance(value, str) else json.dumps(value, default=str)
     return element("code", text)
