@@ -41,7 +41,7 @@ SAMPLE_COUNT, SAMPLE_SEED = 80, 2022
 MODEL_KEYS = {
     "": {"case_id", "force", "crime", "victim", "suspect", "key_events", "investigation", "outcome", "audit"},
     "crime": {"reference", "offence", "committed_at", "reported_at", "recorded_at", "flags", "cancellation"},
-    "crime.offence": {"code", "description", "summary_only"},
+    "crime.offence": {"code", "description", "summary_only", "category"},
     "crime.flags": {"domestic_abuse", "hate_crime", "sexual_offence", "serious_crime"},
     "crime.cancellation": {"at", "criterion", "decided_by_role", "evidence"},
     "victim": {"kind", "age_at_offence", "vulnerable", "intimidated", "persistently_targeted", "bereaved_relative",
@@ -60,7 +60,7 @@ MODEL_KEYS = {
     "investigation.supervisor_reviews[]": {"at", "rank"},
     "outcome": {"code", "finalised_at", "rationale", "victim_informed_at", "review_information_given",
                 "supervisor_approval", "evidence_sufficient", "protective_orders_considered",
-                "evidence_led_prosecution_considered", "intervention_completed_at"},
+                "evidence_led_prosecution_considered", "intervention_completed_at", "victim_agreed_at"},
     "outcome.supervisor_approval": {"at", "rank"},
     "audit": {"reviewer", "judgements", "notes"},
 }
