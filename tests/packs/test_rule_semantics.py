@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import inspect
 import json
-import subprocess
-import sys
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -22,7 +20,7 @@ from checker.packs.helpers import HELPER_ARITY
 from checker.packs.rules import load_packs
 from checker.runner import run_check
 from checker.settings import RunSettings, pack_settings
-from tests.conftest import RULES, write_cases, write_pack
+from tests.conftest import RULES, SAMPLES, run_cli, write_cases, write_pack
 
 BASE = json.loads((RULES / "tests" / "base-case.json").read_text(encoding="utf-8"))
 
@@ -88,12 +86,10 @@ def test_the_date_waivers_default_to_is_not_given_to_rules() -> None:
     assert defaulted.as_dict()["open_files_measured_to"] == "the latest dated entry on each file (no --as-of given)"
 
 
-def test_reference_date_is_printed_with_the_settings(tmp_path: Path) -> None:
-    sample = Path(__file__).resolve().parent.parent / "samples" / "cases.json"
-    command = [sys.executable, "-m", "checker.cli.main", str(sample)]
-    plain = subprocess.run(command, capture_output=True, text=True, timeout=120)
+def test_reference_date_is_printed_with_the_settings() -> None:
+    plain = run_cli(str(SAMPLES / "cases.json"))
     assert "open files measured to the latest dated entry on each file (no --as-of given)" in plain.stdout
-    dated = subprocess.run(command + ["--as-of", "2023-01-31"], capture_output=True, text=True, timeout=120)
+    dated = run_cli(str(SAMPLES / "cases.json"), "--as-of", "2023-01-31")
     assert "as-of=2023-01-31" in dated.stdout
     assert "open files measured to the later of 2023-01-31 (--as-of) and the latest dated entry" in dated.stdout
 
