@@ -13,7 +13,6 @@ Every problem is a `SourceError` located by file, line and column.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -87,14 +86,29 @@ class Setting:
         kinds = {type(item) for item in value}
         if not (kinds <= {str} or kinds <= {int}):
             raise ValueError(f"setting {self.name!r} must be a list of strings or of whole numbers, found {value!r}")
+        wanted = self._list_item_kind()
+        if wanted is not None and kinds - {wanted}:
+            what = "whole numbers" if wanted is int else "strings"
+            raise ValueError(f"setting {self.name!r} must be a list of {what} (as its default), found {value!r}")
         return value
+
+    def _list_item_kind(self) -> type | None:
+        """What a list setting holds, from its default: int, str, or None (an empty default says nothing)."""
+        kinds = {type(item) for item in self.default} if isinstance(self.default, list) else set()
+        return next(iter(kinds)) if len(kinds) == 1 else None
 
     def parse(self, text: str) -> Any:
         """A value given on the command line (`--set name=value`), typed. A list is written as
-        comma-separated items (`--set name=a,b,c`; an empty value is the empty list), or as JSON."""
+        comma-separated items (`--set name=a,b,c`; an empty value is the empty list), or as JSON;
+        its items are read as whole numbers when the default's are."""
         if self.type == "list" and not text.lstrip().startswith("["):
             items = [item.strip() for item in text.split(",") if item.strip()]
-            return self.check_value([int(item) if re.fullmatch(r"-?\d+", item) else item for item in items])
+            if self._list_item_kind() is int:
+                try:
+                    items = [int(item) for item in items]  # type: ignore[misc]
+                except ValueError:
+                    raise ValueError(f"setting {self.name!r} must be a list of whole numbers, found {text!r}") from None
+            return self.check_value(items)
         try:
             value = json.loads(text) if self.type != "string" else text
         except json.JSONDecodeError:

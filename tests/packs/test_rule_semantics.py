@@ -219,8 +219,12 @@ def test_a_list_setting_is_set_from_the_command_line_and_typed(packs) -> None:
     assert values["victims-code"]["most_serious_crime_categories"] == ["kidnap", "stalking"]
     assert values["outcomes"]["outcome_codes_with_suffix"] == ["1A"]
     assert pack_settings(packs, {"most_serious_crime_categories": ""})["victims-code"]["most_serious_crime_categories"] == []
-    with pytest.raises(ValueError, match="must be a list of strings or of whole numbers"):
+    assert pack_settings(packs, {"most_serious_crime_categories": "kidnap,2"})[
+        "victims-code"]["most_serious_crime_categories"] == ["kidnap", "2"]  # items read as the default's are
+    with pytest.raises(ValueError, match="must be a list of whole numbers, found '1,two'"):
         pack_settings(packs, {"review_excluded_outcome_types": "1,two"})
+    with pytest.raises(ValueError, match=r"must be a list of whole numbers \(as its default\)"):
+        pack_settings(packs, {"review_excluded_outcome_types": '["1"]'})
 
 
 def test_a_list_default_mixing_kinds_is_refused(tmp_path: Path) -> None:
