@@ -31,7 +31,7 @@ from checker.engine.evaluate import Evaluator
 from checker.results import ERROR, NOT_APPLICABLE, RULE_STATUSES, RuleResult
 from checker.packs.rules import FIXTURE_SUFFIXES, RulePack
 from checker.settings import RunSettings
-from checker.yamlsource import load_checked_yaml
+from checker.yamlfiles import load_checked_yaml
 from checker.errors import RULE_FIXTURES, FileErrors, Location, SourceError
 
 DEFAULT_BASE = "base-case.json"

@@ -50,7 +50,8 @@ from checker.schemaerrors import (
     describe, dotted, error_location, error_path, found, suggestion,
 )
 from checker.inputs.timestamps import TimestampError, parse_date
-from checker.yamlsource import Locations, load_checked_yaml
+from checker.yamlfiles import load_checked_yaml
+from checker.yamlsource import Locations
 
 # Statuses a waiver turns into `waived`: every result in which the rule applied.
 from checker.errors import Location, SourceError

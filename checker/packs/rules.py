@@ -29,7 +29,8 @@ from checker.packs.helpers import helper_call_problems
 from checker.schemaerrors import (
     describe, dotted, error_location, error_path, suggestion,
 )
-from checker.yamlsource import Locations, load_checked_yaml
+from checker.yamlfiles import load_checked_yaml
+from checker.yamlsource import Locations
 from checker.errors import FileErrors, Location, RULE_FILES, SourceError
 
 FIXTURE_SUFFIXES = (".test.yaml", ".test.yml")

@@ -24,7 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from checker.scoring.intervals import Interval
-from checker.yamlsource import Locations, load_checked_yaml
+from checker.yamlfiles import load_checked_yaml
+from checker.yamlsource import Locations
 from checker.errors import GRADE_BANDS, FileErrors, SourceError
 
 MIN_APPLICABLE = 30  # applicable files below which an interval is not quoted

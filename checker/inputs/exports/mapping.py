@@ -69,7 +69,8 @@ from checker.schemaerrors import (
 )
 from checker.inputs.exports.tables import CSV, TableSource, header_names, is_empty, read_rows
 from checker.inputs.timestamps import zone
-from checker.yamlsource import Locations, PathKey, load_checked_yaml
+from checker.yamlfiles import load_checked_yaml
+from checker.yamlsource import Locations, PathKey
 from checker.errors import Location, SourceError
 
 Schema = dict[str, Any]
