@@ -20,7 +20,7 @@ from checker.packs.helpers import HELPER_ARITY
 from checker.packs.rules import load_packs
 from checker.runner import run_check
 from checker.settings import RunSettings, pack_settings
-from tests.conftest import RULES, SAMPLES, run_cli, write_cases, write_pack
+from tests.conftest import RULES, SAMPLES, rule_yaml, rules_yaml, run_cli, write_cases, write_pack
 
 BASE = json.loads((RULES / "tests" / "base-case.json").read_text(encoding="utf-8"))
 
@@ -164,9 +164,7 @@ def test_the_validators_helper_table_is_the_helpers_rules_get() -> None:
 
 
 def _pack_calling(expression: str) -> str:
-    return ("rules:\n  - id: t-rule\n    title: T\n    family: test\n    severity: low\n    kind: automatic\n"
-            "    source: {document: test, quote: q, status: assumed}\n"
-            f"    assert: {expression}\n    message: m\n")
+    return rules_yaml(rule_yaml("t-rule", check=expression))
 
 
 @pytest.mark.parametrize(("expression", "problem"), [
