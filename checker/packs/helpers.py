@@ -27,7 +27,7 @@ HELPER_ARITY: dict[str, int] = {
 
 
 def helper_call_problems(text: str) -> list[str]:
-    """What is wrong with the helper calls of `text` (already expanded), one message each."""
+    """What is wrong with the helper calls of `text` (an expression that compiles), one message each."""
     problems: list[str] = []
     stack = [cel.parse(text)]
     while stack:

@@ -334,12 +334,13 @@ def check_expression(expression: Expression, pack: RulePack, what: str) -> list[
         return errors
     try:
         variables = {name: var.text for name, var in pack.variables.items()}
-        expanded = expand(expression.text, pack.default_settings(), variables)
-        compile_expression(expanded)
+        compile_expression(expand(expression.text, pack.default_settings(), variables))
     except ExpressionError as exc:
         errors.append(SourceError(expression.location, f"{what}: expression {exc}"))
         return errors
-    errors += [SourceError(expression.location, f"{what}: {problem}") for problem in helper_call_problems(expanded)]
+    # On the text as written (settings and variables are names there), so a call in a variable is
+    # reported once, at the variable, not again in every rule that reads it.
+    errors += [SourceError(expression.location, f"{what}: {problem}") for problem in helper_call_problems(expression.text)]
     for path in case_paths(expression.text):
         errors += check_case_path(path, expression.location, what)
     return errors

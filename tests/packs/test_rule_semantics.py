@@ -180,6 +180,16 @@ def test_validate_refuses_unknown_helpers_and_wrong_arity(tmp_path: Path, expres
     assert error.startswith(f"{path}:") and problem in error
 
 
+def test_a_bad_helper_call_in_a_variable_is_reported_once_at_the_variable(tmp_path: Path) -> None:
+    body = ("variables:\n  when: locl_date(case.crime.reported_at)\n"
+            + rules_yaml(rule_yaml("t-a", check="variables.when != null"), rule_yaml("t-b", check="variables.when != null")))
+    path = write_pack(tmp_path, body)
+    with pytest.raises(FileErrors) as caught:
+        load_packs([tmp_path])
+    (error,) = [str(error) for error in caught.value.errors]
+    assert error.startswith(f"{path}:") and "variable 'when': unknown function locl_date()" in error
+
+
 def test_cel_methods_and_builtins_are_not_taken_for_helpers(tmp_path: Path) -> None:
     write_pack(tmp_path, _pack_calling('size(case.victim.updates) >= 0 && string(1).matches("1")'
                                        ' && case.victim.updates.all(u, u.at != null)'))
