@@ -233,15 +233,19 @@ def vc_contact_agreement(case: Record, env: Env) -> str:
     agreement = case["victim"]["contact_agreement"]
     if agreement is None:
         return FAIL
-    if agreement["opted_out"] is True:  # no updates wanted: no interval may be recorded
-        return verdict(agreement["interval_days"] is None)
+    opted_out = agreement["opted_out"] is True
+    if opted_out and agreement["interval_days"] is not None:  # no updates wanted, yet an interval: contradictory
+        return FAIL
+    if opted_out and env.victims["update_opt_out_accepted"]:
+        return PASS
     return verdict(agreement["interval_days"] is not None and agreement["method"] is not None)
 
 
 @rule("vc-updates-at-agreed-frequency")
 def vc_updates_at_agreed_frequency(case: Record, env: Env) -> str:
     agreement = case["victim"]["contact_agreement"]
-    if not (victims_code_applies(case) and agreement is not None and agreement["opted_out"] is not True
+    opted_out = agreement is not None and agreement["opted_out"] is True and env.victims["update_opt_out_accepted"]
+    if not (victims_code_applies(case) and agreement is not None and not opted_out
             and agreement["interval_days"] is not None):
         return NOT_APPLICABLE
     instants = update_instants(case, env)

@@ -94,6 +94,14 @@ def test_reference_date_is_printed_with_the_settings() -> None:
     assert "open files measured to the later of 2023-01-31 (--as-of) and the latest dated entry" in dated.stdout
 
 
+def test_an_opt_out_is_an_agreement_only_by_the_setting(tmp_path: Path, packs) -> None:
+    opted_out = {"victim": {"contact_agreement": {"opted_out": True, "interval_days": None, "method": None}}}
+    accepted = results_of(tmp_path, packs, [opted_out])
+    assert (accepted["C-0", "vc-contact-agreement"].status, accepted["C-0", UPDATES].status) == ("pass", "not_applicable")
+    refused = results_of(tmp_path, packs, [opted_out], update_opt_out_accepted="false")["C-0", "vc-contact-agreement"]
+    assert refused.status == "fail" and refused.clause == "interval_recorded_or_opted_out"
+
+
 def test_key_event_information_counts_as_an_update_only_by_the_setting(tmp_path: Path, packs) -> None:
     told = {"victim": {"contact_agreement": {"interval_days": 7}, "updates": []},
             "key_events": [{"type": "suspect_interviewed", "at": "2022-02-07T09:00:00Z",
