@@ -64,6 +64,7 @@ OUTCOME_CYCLE: tuple[str, ...] = (
     "1", "1", "oocd", "8", "10", "14", "14", "15", "15", "16",
     "16", "18", "18", "18", "18", "21", "22", "open", "open", "cancelled",
 )
+OPT_OUT_SHARE = 0.05  # victims with a contact agreement who ask for no updates
 EXEMPLARY_EVERY = 10  # files 0, 10, 20, ... meet every obligation
 ANCHOR_EVERY = 10     # files 5, 15, 25, ... are reported next to a clock change or Easter
 ANCHOR_OFFSET = 5
@@ -648,7 +649,17 @@ class _CaseBuilder:
             "outcome": self._outcome(),
         }
         record["audit"] = self._audit()
+        self._opt_out_of_updates(record)
         return LabelledCase(record, tuple(self.checks.faults))
+
+    def _opt_out_of_updates(self, record: Record) -> None:
+        """A few victims ask for no updates: the agreement records the opt-out and no interval, and
+        no updates are given. Drawn last, so every other field keeps the value it had without it."""
+        agreement = record["victim"]["contact_agreement"]
+        if self.kind != "person" or agreement is None or not self._chance(OPT_OUT_SHARE):
+            return
+        agreement.update({"interval_days": None, "method": None, "opted_out": True})
+        record["victim"]["updates"] = []
 
     def _crime(self) -> Record:
         reported_day = _local_date(self.reported)
@@ -771,7 +782,8 @@ class _CaseBuilder:
         self.agreed_at = self._daytime(self.reported + _hours(0.2), self.reported + _hours(48))
         self.interval = self.rng.choices((7, 14, 28), weights=(2, 3, 2))[0]
         self.contact_method = self.rng.choices(("phone", "email", "letter", "visit"), weights=(5, 3, 1, 1))[0]
-        return {"agreed_at": self._ts(self.agreed_at), "interval_days": self.interval, "method": self.contact_method}
+        return {"agreed_at": self._ts(self.agreed_at), "interval_days": self.interval, "method": self.contact_method,
+                "opted_out": False}
 
     def _updates(self, agreement: Record | None) -> list[Record]:
         """Updates at the agreed interval (28 days when none was agreed) from the report until the

@@ -193,6 +193,7 @@ CASE_COLUMNS: tuple[tuple[str, Callable[[Record], Cell]], ...] = (
     ("Contact Agreed Date", _time("victim.contact_agreement.agreed_at")),
     ("Contact Frequency (days)", _at("victim.contact_agreement.interval_days")),
     ("Contact Method", _labelled(CONTACT_METHODS, "victim.contact_agreement.method")),
+    ("No Updates Wanted (Y/N)", _flag("victim.contact_agreement.opted_out")),
     ("VPS Offered", _time("victim.vps.offered_at")),
     ("VPS Made", _time("victim.vps.made_at")),
     ("VPS Declined", _time("victim.vps.declined_at")),
