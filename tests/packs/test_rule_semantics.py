@@ -16,7 +16,7 @@ from checker.engine.evaluate import cel_functions
 from checker.engine.fixtures import merge
 from checker.engine.workdays import WorkingDayCalendar, add_calendar_months
 from checker.errors import FileErrors
-from checker.packs.helpers import HELPER_ARITY
+from checker.packs.environment import HELPERS
 from checker.packs.rules import load_packs
 from checker.runner import run_check
 from checker.settings import RunSettings, pack_settings
@@ -166,9 +166,9 @@ def test_out17_counts_months_on_the_runs_local_dates(tmp_path: Path, packs) -> N
 
 def test_the_validators_helper_table_is_the_helpers_rules_get() -> None:
     functions = cel_functions(RunSettings(as_of=date(2023, 1, 31)))
-    assert set(functions) == set(HELPER_ARITY)
+    assert set(functions) == set(HELPERS)
     for name, function in functions.items():
-        assert len(inspect.signature(function).parameters) == HELPER_ARITY[name], name
+        assert len(inspect.signature(function).parameters) == len(HELPERS[name].parameters), name
 
 
 def _pack_calling(expression: str) -> str:
@@ -176,9 +176,9 @@ def _pack_calling(expression: str) -> str:
 
 
 @pytest.mark.parametrize(("expression", "problem"), [
-    ("latest_entry(case.crime.reported_at) != null", "unknown function latest_entry(): the helpers are as_of, code_number"),
-    ("local_date(case.crime.reported_at, 1) != null", "local_date() takes 1 argument, found 2"),
-    ("as_of(case.crime.reported_at) != null", "as_of() takes 0 arguments, found 1"),
+    ("latest_entry(case.crime.reported_at) != null", "unknown function 'latest_entry' (did you mean 'latest'?)"),
+    ("local_date(case.crime.reported_at, 1) != null", "local_date() takes 1 argument, given 2"),
+    ("as_of(case.crime.reported_at) != null", "as_of() takes 0 arguments, given 1"),
 ])
 def test_validate_refuses_unknown_helpers_and_wrong_arity(tmp_path: Path, expression: str, problem: str) -> None:
     path = write_pack(tmp_path, _pack_calling(expression))
@@ -195,7 +195,7 @@ def test_a_bad_helper_call_in_a_variable_is_reported_once_at_the_variable(tmp_pa
     with pytest.raises(FileErrors) as caught:
         load_packs([tmp_path])
     (error,) = [str(error) for error in caught.value.errors]
-    assert error.startswith(f"{path}:") and "variable 'when': unknown function locl_date()" in error
+    assert error.startswith(f"{path}:") and "variable 'when': unknown function 'locl_date' (did you mean 'local_date'?)" in error
 
 
 def test_cel_methods_and_builtins_are_not_taken_for_helpers(tmp_path: Path) -> None:
