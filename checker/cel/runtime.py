@@ -424,7 +424,6 @@ _GLOBAL_FUNCTIONS: dict[str, tuple[int, Callable[..., Any]]] = {
     "timestamp": (1, to_timestamp), "duration": (1, to_duration), "dyn": (1, _identity), "matches": (2, _matches),
 }
 _UNSUPPORTED_FUNCTIONS = frozenset({"uint", "bytes", "type"})
-GLOBAL_FUNCTION_NAMES = frozenset(_GLOBAL_FUNCTIONS) | _UNSUPPORTED_FUNCTIONS  # CEL's own, not rule helpers
 _RESULT_TYPES = frozenset({type(None), bool, int, float, str, list, dict, datetime, timedelta})
 
 
