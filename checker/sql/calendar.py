@@ -1,6 +1,6 @@
 """Working days as a table: each day's ordinal, so "working days between" is a subtraction.
 
-The ordinals come from the checker's own calendar (`checker.workdays`): the ordinal of a day is
+The ordinals come from the checker's own calendar (`checker.engine.workdays`): the ordinal of a day is
 the number of working days after the table's first day up to and including it, so for days d1, d2
 the working days d with d1 < d <= d2 are ordinal(d2) - ordinal(d1), negative when d2 is earlier,
 exactly as `working_days_between_dates` counts them. The table covers whole years around the dates
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from checker.workdays import is_working_day
+from checker.engine.workdays import is_working_day
 
 
 def ordinals(first_year: int, last_year: int, calendar: str) -> tuple[date, list[int]]:

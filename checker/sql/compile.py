@@ -10,7 +10,7 @@ an error is never confused with a null:
 - ordering, arithmetic, `!`, a condition, `size()`, `double()` of null are errors;
 - `&&`/`||` are commutative over errors as in CEL (`false && <error>` is false);
 - comprehensions evaluate elements in order and stop at the first decisive element or
-  error, as the per-record engine does (see checker.celfast, "Deliberate differences").
+  error, as the per-record engine does (see checker.cel, "Deliberate differences").
 
 Records reach SQL as they are written: timestamps are text, read here in the run's zone (see
 `timestamp_of`), and working days are ordinals from the checker's own calendar held in a
@@ -31,8 +31,10 @@ from typing import Any
 import sqlglot
 from sqlglot import exp
 
-from checker import celfast
-from checker.casemodel import TIMESTAMP_FORMAT, case_schema, schema_types
+from checker.cel import syntax
+from checker.cel.errors import CelSyntaxError
+from checker.cel.runtime import parse_timestamp
+from checker.inputs.casemodel import TIMESTAMP_FORMAT, case_schema, schema_types
 
 RECORDS = "r"  # the alias of the records table in the compiled query
 CALENDAR = "cal"  # the alias of the one-row working-day table (first_day, ordinals)
@@ -222,8 +224,8 @@ class Compiler:
     _layers: list[int] = field(default_factory=lambda: [0])  # the latest step each open expression reads
 
     def compile(self, text: str) -> Compiled:
-        """Compile expanded CEL text; raise Unsupported (or celfast.CelSyntaxError)."""
-        return self.node(celfast.parse(text))
+        """Compile expanded CEL text; raise Unsupported (or CelSyntaxError)."""
+        return self.node(syntax.parse(text))
 
     def condition(self, text: str) -> tuple[exp.Expression, exp.Expression]:
         """A boolean expression as (true, error): `true` is TRUE only when it gives true; `error` when it
@@ -243,7 +245,7 @@ class Compiler:
             raise Unsupported(type(node).__name__)
         return method(node)
 
-    def _group(self, node: celfast.Group) -> Compiled:
+    def _group(self, node: syntax.Group) -> Compiled:
         """A parenthesised expression (a pack variable): read by several rules, and free of comprehension
         variables, it is computed once per record, as a column of an earlier step of the query."""
         shared = self.shared.get(node.key, 0) > 1 and not self._scopes
@@ -269,16 +271,16 @@ class Compiler:
     def count_groups(self, text: str) -> None:
         """First pass: count the parenthesised expressions outside comprehensions (see `_group`)."""
         def visit(node: Any, in_scope: bool) -> None:
-            if isinstance(node, celfast.Group) and not in_scope:
+            if isinstance(node, syntax.Group) and not in_scope:
                 self.shared[node.key] = self.shared.get(node.key, 0) + 1
-            if isinstance(node, celfast.Comprehension):
+            if isinstance(node, syntax.Comprehension):
                 visit(node.range, in_scope)
                 for argument in node.args:
                     visit(argument, True)
                 return
             for child in _children(node):
                 visit(child, in_scope)
-        visit(celfast.parse(text), False)
+        visit(syntax.parse(text), False)
 
     def layers(self) -> list[list["Definition"]]:
         """The shared expressions by the step of the query that computes them (each reads earlier steps)."""
@@ -289,7 +291,7 @@ class Compiler:
             steps[definition.layer - 1].append(definition)
         return steps
 
-    def _literal(self, node: celfast.Literal) -> Compiled:
+    def _literal(self, node: syntax.Literal) -> Compiled:
         value = node.value
         if value is None:
             return Compiled(exp.Null(), None, NULL)
@@ -308,7 +310,7 @@ class Compiler:
             return Compiled(exp.Literal.string(value), None, STRING)
         raise Unsupported(f"a literal of type {type(value).__name__}")
 
-    def _ident(self, node: celfast.Ident) -> Compiled:
+    def _ident(self, node: syntax.Ident) -> Compiled:
         for scope in reversed(self._scopes):
             if node.name in scope:
                 return scope[node.name]
@@ -316,7 +318,7 @@ class Compiler:
             return Compiled(exp.to_identifier(RECORDS), None, CelType("struct", case_schema(), nullable=False))
         raise Unsupported(f"the name {node.name!r}")
 
-    def _access(self, node: celfast.Access) -> Compiled:
+    def _access(self, node: syntax.Access) -> Compiled:
         current = self.node(node.root)
         for kind, step in node.steps:
             if kind != "field":
@@ -339,7 +341,7 @@ class Compiler:
             value = exp.Dot(this=parent.value, expression=exp.to_identifier(name))
         return Compiled(value, error, kind)
 
-    def _listexpr(self, node: celfast.ListExpr) -> Compiled:
+    def _listexpr(self, node: syntax.ListExpr) -> Compiled:
         items = [self.node(item) for item in node.items]
         kinds = {item.type.kind for item in items if item.type.kind != "null"}
         if len(kinds) > 1:
@@ -348,7 +350,7 @@ class Compiler:
         return Compiled(exp.Array(expressions=[item.value for item in items]), any_of([i.error for i in items]),
                         CelType("list", item=_nullable(item_type, any(i.type.nullable for i in items)), nullable=False))
 
-    def _unary(self, node: celfast.Unary) -> Compiled:
+    def _unary(self, node: syntax.Unary) -> Compiled:
         operand = self.node(node.operand)
         if node.op == "!":
             if operand.type.kind != "bool":
@@ -359,7 +361,7 @@ class Compiler:
         return Compiled(exp.Neg(this=exp.Paren(this=operand.value)), operand.error_or_null(),
                         _nullable(operand.type, False))
 
-    def _logical(self, node: celfast.Logical) -> Compiled:
+    def _logical(self, node: syntax.Logical) -> Compiled:
         terms = [self.node(term) for term in node.terms]
         for term in terms:
             if term.type.kind != "bool":
@@ -380,7 +382,7 @@ class Compiler:
             error = sql("(NOT :d AND :e)", d=decided, e=error)
         return Compiled(value, error, BOOL)
 
-    def _conditional(self, node: celfast.Conditional) -> Compiled:
+    def _conditional(self, node: syntax.Conditional) -> Compiled:
         test, then, other = self.node(node.test), self.node(node.then), self.node(node.other)
         if test.type.kind != "bool":
             raise Unsupported("a condition that is not a bool")
@@ -393,7 +395,7 @@ class Compiler:
             branch_errors.append(sql("(NOT :c AND :e)", c=test.value, e=other.error))
         return Compiled(value, any_of([test.error_or_null()] + branch_errors), kind)
 
-    def _chain(self, node: celfast.Chain) -> Compiled:
+    def _chain(self, node: syntax.Chain) -> Compiled:
         current = self.node(node.first)
         for op, term in node.rest:
             current = self.binary(op, current, self.node(term))
@@ -444,7 +446,7 @@ class Compiler:
             value = exp.Not(this=value)
         return Compiled(value, any_of([left.error, right.error]), BOOL)
 
-    def _call(self, node: celfast.Call) -> Compiled:
+    def _call(self, node: syntax.Call) -> Compiled:
         args = [self.node(arg) for arg in node.args]
         if node.target is not None:
             args = [self.node(node.target)] + args
@@ -473,16 +475,16 @@ class Compiler:
             raise Unsupported(f"int() of a {value.type.kind}")
         return Compiled(value.value, value.error_or_null(), INT)
 
-    def call_timestamp(self, node: celfast.Call) -> Compiled:
-        if len(node.args) != 1 or not isinstance(node.args[0], celfast.Literal) or not isinstance(node.args[0].value, str):
+    def call_timestamp(self, node: syntax.Call) -> Compiled:
+        if len(node.args) != 1 or not isinstance(node.args[0], syntax.Literal) or not isinstance(node.args[0].value, str):
             raise Unsupported("timestamp() of a non-literal")
         try:
-            instant = celfast.parse_timestamp(node.args[0].value).astimezone(timezone.utc)
+            instant = parse_timestamp(node.args[0].value).astimezone(timezone.utc)
         except Exception:
             raise Unsupported("timestamp() of text that is not a timestamp") from None
         return Compiled(sql(f"CAST('{instant.isoformat()}' AS TIMESTAMPTZ)"), None, TIMESTAMP)
 
-    def call_matches(self, node: celfast.Call, text: Compiled, pattern: Compiled) -> Compiled:
+    def call_matches(self, node: syntax.Call, text: Compiled, pattern: Compiled) -> Compiled:
         if text.type.kind != "string" or not isinstance(pattern.value, exp.Literal):
             raise Unsupported("matches() with a pattern that is not a literal")
         regex = exp.Literal.string(translate_pattern(pattern.value.this))
@@ -547,7 +549,7 @@ class Compiler:
             value = exp.Null()
         return Compiled(value, code.error, CelType("int"))
 
-    def _comprehension(self, node: celfast.Comprehension) -> Compiled:
+    def _comprehension(self, node: syntax.Comprehension) -> Compiled:
         source = self.node(node.range)
         if source.type.kind != "list" or node.macro not in ("all", "exists", "filter", "map") or len(node.args) != 1:
             raise Unsupported(f"{node.macro}() over a {source.type.kind}")
@@ -596,25 +598,25 @@ class Definition:
 
 
 def _children(node: Any) -> list[Any]:
-    if isinstance(node, celfast.Access):
+    if isinstance(node, syntax.Access):
         return [node.root] + [step for kind, step in node.steps if kind == "index"]
-    if isinstance(node, celfast.Call):
+    if isinstance(node, syntax.Call):
         return list(node.args) + ([node.target] if node.target is not None else [])
-    if isinstance(node, celfast.ListExpr):
+    if isinstance(node, syntax.ListExpr):
         return list(node.items)
-    if isinstance(node, celfast.MapExpr):
+    if isinstance(node, syntax.MapExpr):
         return [part for entry in node.entries for part in entry]
-    if isinstance(node, celfast.Unary):
+    if isinstance(node, syntax.Unary):
         return [node.operand]
-    if isinstance(node, celfast.Chain):
+    if isinstance(node, syntax.Chain):
         return [node.first] + [term for _, term in node.rest]
-    if isinstance(node, celfast.Logical):
+    if isinstance(node, syntax.Logical):
         return list(node.terms)
-    if isinstance(node, celfast.Conditional):
+    if isinstance(node, syntax.Conditional):
         return [node.test, node.then, node.other]
-    if isinstance(node, celfast.Has):
+    if isinstance(node, syntax.Has):
         return [node.operand]
-    if isinstance(node, celfast.Group):
+    if isinstance(node, syntax.Group):
         return [node.inner]
     return []
 

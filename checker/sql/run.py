@@ -27,10 +27,10 @@ import pyarrow as pa
 import sqlglot
 from sqlglot import exp
 
-from checker import celfast
-from checker.casemodel import TIMESTAMP_FORMAT, case_schema, schema_types
-from checker.cases import CaseRecord
-from checker.engine import (APPLIES_WHEN, EVERY_CLAUSE_FAILED, JUDGED_OUTCOME, NOT_APPLICABLE_OUTCOME, PASS_OUTCOME,
+from checker.cel.errors import CelSyntaxError
+from checker.inputs.casemodel import TIMESTAMP_FORMAT, case_schema, schema_types
+from checker.inputs.records import CaseRecord
+from checker.engine.evaluate import (APPLIES_WHEN, EVERY_CLAUSE_FAILED, JUDGED_OUTCOME, NOT_APPLICABLE_OUTCOME, PASS_OUTCOME,
                             CompiledRule, Evaluator, Outcome)
 from checker.results import ERROR, FAIL, RuleResult
 from checker.sql import calendar as workday_table
@@ -73,13 +73,13 @@ class SqlPlan:
                 if expression is not None:
                     try:
                         compiler.count_groups(expression.expanded)
-                    except celfast.CelSyntaxError:
+                    except CelSyntaxError:
                         pass  # the rule is refused below
         for compiled in evaluator.rules:
             try:
                 code: exp.Expression | None = outcome_code(compiler, compiled)
                 reason = ""
-            except (Unsupported, celfast.CelSyntaxError) as exc:
+            except (Unsupported, CelSyntaxError) as exc:
                 code, reason = None, str(exc)
             plan.rules.append(RulePlan(compiled, code, reason))
         plan.uses_calendar = compiler.uses_calendar
