@@ -138,6 +138,7 @@ class Compiled:
     value: exp.Expression
     error: exp.Expression | None
     type: CelType
+    path: tuple[str, ...] | None = None  # the case-model path it reads ("[]" for a list's items), if a field
 
     def error_or_null(self) -> exp.Expression | None:
         """Error, or a null where CEL needs a value (an operand of `<`, `!`, arithmetic, a condition)."""
@@ -160,10 +161,9 @@ def timestamp_of(text: exp.Expression, zone_name: str) -> exp.Expression:
     zone = exp.Literal.string(zone_name)
     local = sql("CAST(REPLACE(:t, ' ', 'T') AS TIMESTAMP)", t=text)
     later = sql(":n AT TIME ZONE :z", n=local, z=zone)
-    earlier = sql("(:n - INTERVAL 1 HOUR) AT TIME ZONE :z + INTERVAL 1 HOUR", n=local, z=zone)
-    naive = sql(
-        "CASE WHEN :earlier < :later AND CAST(:earlier AT TIME ZONE :z AS TIMESTAMP) = :n THEN :earlier "
-        "ELSE :later END", earlier=earlier, later=later, z=zone, n=local)
+    # the instant an hour before the later reading shows the same wall-clock time only in a repeated hour
+    naive = sql("CASE WHEN CAST((:l - INTERVAL 1 HOUR) AT TIME ZONE :z AS TIMESTAMP) = :n THEN :l - INTERVAL 1 HOUR "
+                "ELSE :l END", l=later, z=zone, n=local)
     return sql(
         "CASE WHEN LENGTH(:t) > 16 AND (SUFFIX(:t, 'Z') OR SUBSTRING(:t, -6, 1) IN ('+', '-') "
         "OR SUBSTRING(:t, -5, 1) IN ('+', '-')) THEN CAST(REPLACE(:t, ' ', 'T') AS TIMESTAMPTZ) "
@@ -222,6 +222,7 @@ class Compiler:
     shared: dict[str, int] = field(default_factory=dict)  # a parenthesised expression's key → times it is read
     definitions: dict[str, "Definition"] = field(default_factory=dict)  # key → its column
     _layers: list[int] = field(default_factory=lambda: [0])  # the latest step each open expression reads
+    paths: set[tuple[str, ...]] = field(default_factory=set)  # the case-model paths the expressions read
 
     def compile(self, text: str) -> Compiled:
         """Compile expanded CEL text; raise Unsupported (or CelSyntaxError)."""
@@ -315,7 +316,7 @@ class Compiler:
             if node.name in scope:
                 return scope[node.name]
         if node.name == "case":
-            return Compiled(exp.to_identifier(RECORDS), None, CelType("struct", case_schema(), nullable=False))
+            return Compiled(exp.to_identifier(RECORDS), None, CelType("struct", case_schema(), nullable=False), ())
         raise Unsupported(f"the name {node.name!r}")
 
     def _access(self, node: syntax.Access) -> Compiled:
@@ -339,7 +340,10 @@ class Compiler:
             value: exp.Expression = exp.column(name, table=parent.value.name)
         else:
             value = exp.Dot(this=parent.value, expression=exp.to_identifier(name))
-        return Compiled(value, error, kind)
+        path = parent.path + (name,) if parent.path is not None else None
+        if path is not None:
+            self.paths.add(path)
+        return Compiled(value, error, kind, path)
 
     def _listexpr(self, node: syntax.ListExpr) -> Compiled:
         items = [self.node(item) for item in node.items]
@@ -556,7 +560,8 @@ class Compiler:
         self._lambda_count += 1
         variable = f"_e{self._lambda_count}"
         item_type = source.type.item or NULL
-        self._scopes.append({node.var: Compiled(exp.to_identifier(variable), None, item_type)})
+        item_path = source.path + ("[]",) if source.path is not None else None
+        self._scopes.append({node.var: Compiled(exp.to_identifier(variable), None, item_type, item_path)})
         try:
             body = self.node(node.args[0])
         finally:
@@ -621,8 +626,12 @@ def _children(node: Any) -> list[Any]:
     return []
 
 
-def typed_value(value: exp.Expression, schema: dict[str, Any], zone_name: str) -> exp.Expression:
-    """A case-model value as rules read it: timestamps (text in the file) as instants, lists never null."""
+def typed_value(value: exp.Expression, schema: dict[str, Any], zone_name: str,
+                used: set[tuple[str, ...]], path: tuple[str, ...]) -> exp.Expression | None:
+    """A case-model value as rules read it (timestamps, text in the file, as instants; lists never null),
+    keeping only the parts rules read (`used` paths); None when rules read none of it."""
+    if path not in used:
+        return None
     kind = type_of_schema(schema)
     if kind.kind == "timestamp":
         return timestamp_of(value, zone_name)
@@ -630,8 +639,10 @@ def typed_value(value: exp.Expression, schema: dict[str, Any], zone_name: str) -
         item = schema["items"]
         if not _has_timestamps(item):
             return sql("COALESCE(:v, [])", v=value)
-        return sql("COALESCE(LIST_TRANSFORM(:v, LAMBDA _item: :t), [])", v=value,
-                   t=typed_value(exp.to_identifier("_item"), item, zone_name))
+        converted = typed_value(exp.to_identifier("_item"), item, zone_name, used, path + ("[]",))
+        if converted is None:  # only the list itself is read (its size)
+            return sql("COALESCE(:v, [])", v=value)
+        return sql("COALESCE(LIST_TRANSFORM(:v, LAMBDA _item: :t), [])", v=value, t=converted)
     if kind.kind == "struct" and _has_timestamps(schema):
         fields = []
         for name, child in schema.get("properties", {}).items():
@@ -639,7 +650,11 @@ def typed_value(value: exp.Expression, schema: dict[str, Any], zone_name: str) -
                 continue  # maps (judgements) are read only by manual rules, outside SQL
             part = exp.column(name, table=value.name) if isinstance(value, exp.Identifier) else \
                 exp.Dot(this=value.copy(), expression=exp.to_identifier(name))
-            fields.append(exp.PropertyEQ(this=exp.to_identifier(name), expression=typed_value(part, child, zone_name)))
+            converted = typed_value(part, child, zone_name, used, path + (name,))
+            if converted is not None:
+                fields.append(exp.PropertyEQ(this=exp.to_identifier(name), expression=converted))
+        if not fields:  # only tested against null
+            fields.append(exp.PropertyEQ(this=exp.to_identifier("recorded"), expression=TRUE.copy()))
         packed = exp.func("STRUCT_PACK", *fields)
         return sql("CASE WHEN :v IS NULL THEN NULL ELSE :p END", v=value, p=packed) if kind.nullable else packed
     return value

@@ -17,6 +17,7 @@ ordinals joined to the query.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,7 +29,7 @@ import sqlglot
 from sqlglot import exp
 
 from checker.cel.errors import CelSyntaxError
-from checker.inputs.casemodel import TIMESTAMP_FORMAT, case_schema, schema_types
+from checker.inputs.casemodel import case_schema, schema_types
 from checker.inputs.records import CaseRecord
 from checker.engine.evaluate import (APPLIES_WHEN, EVERY_CLAUSE_FAILED, JUDGED_OUTCOME, NOT_APPLICABLE_OUTCOME, PASS_OUTCOME,
                             CompiledRule, Evaluator, Outcome)
@@ -99,9 +100,14 @@ class SqlPlan:
         last step decides every rule."""
         assert self.compiler is not None
         schema = case_schema()["properties"]
-        typed = exp.select(exp.column(INDEX_COLUMN, table=records_table), *[
-            exp.alias_(typed_value(exp.column(name, table=records_table), child, self.compiler.zone_name), name)
-            for name, child in schema.items() if arrow_type(child) is not None]).from_(records_table)
+        used = {path[:depth] for path in self.compiler.paths for depth in range(len(path) + 1)}
+        columns = [exp.column(INDEX_COLUMN, table=records_table)]
+        for name, child in schema.items():
+            if arrow_type(child) is not None:
+                value = typed_value(exp.column(name, table=records_table), child, self.compiler.zone_name, used, (name,))
+                if value is not None:
+                    columns.append(exp.alias_(value, name))
+        typed = exp.select(*columns).from_(records_table)
         steps: list[tuple[str, exp.Select]] = [("typed", typed)]
         for number, definitions in enumerate(self.compiler.layers(), start=1):
             columns: list[exp.Expression] = [exp.Star()]
@@ -215,18 +221,8 @@ def json_structure(schema: pa.Schema | pa.DataType) -> Any:
     return {pa.string(): "VARCHAR", pa.int64(): "BIGINT", pa.float64(): "DOUBLE", pa.bool_(): "BOOLEAN"}[schema]
 
 
-def timestamp_years(schema: dict[str, Any], value: Any, years: set[int]) -> None:
-    """Add the years of the timestamps in `value` (a part of a raw record) to `years`."""
-    if value is None:
-        return
-    if schema.get("format") == TIMESTAMP_FORMAT and isinstance(value, str):
-        years.add(int(value[:4]))
-    elif isinstance(value, dict):
-        for name, child in schema.get("properties", {}).items():
-            timestamp_years(child, value.get(name), years)
-    elif isinstance(value, list) and isinstance(schema.get("items"), dict):
-        for item in value:
-            timestamp_years(schema["items"], item, years)
+# The year of every text that starts like a date, e.g. "2022-10-30T01:30": the calendar covers them all.
+_DATE_YEAR = re.compile(r'"(\d{4})-\d\d-\d\d')
 
 
 class SqlBatch:
@@ -257,10 +253,11 @@ class SqlBatch:
         if not records or all(rule.code is None for rule in self.plan.rules):
             return [() for _ in records]
         dumps = orjson.dumps
+        documents = [dumps(record.raw).decode() for record in records]
         table = pa.table({INDEX_COLUMN: pa.array(range(len(records)), pa.int64()),
-                          "document": pa.array([dumps(record.raw).decode() for record in records], pa.string())})
+                          "document": pa.array(documents, pa.string())})
         if self.plan.uses_calendar:
-            self._cover_years(records)
+            self._cover_years({int(year) for year in _DATE_YEAR.findall("".join(documents))})
         self.connection.register("documents", table)
         try:
             result = self.connection.execute(self.query).fetchall()
@@ -271,11 +268,9 @@ class SqlBatch:
             ordered[row[0]] = tuple(row[1:])
         return ordered
 
-    def _cover_years(self, records: Sequence[CaseRecord]) -> None:
-        years: set[int] = set()
-        schema = case_schema()
-        for record in records:
-            timestamp_years(schema, record.raw, years)
+    def _cover_years(self, years: set[int]) -> None:
+        """Make the calendar table cover `years` (the years of every date-like text in the batch, a superset
+        of its timestamps' years)."""
         span = workday_table.year_span(years)
         if self.calendar_years is not None and self.calendar_years[0] <= span[0] and span[1] <= self.calendar_years[1]:
             return
