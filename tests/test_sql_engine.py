@@ -336,3 +336,33 @@ def test_cli_explain_sql_prints_the_query_in_a_dialect() -> None:
     assert sqlglot.parse_one(result.stdout, read="postgres").find(sqlglot.exp.Select) is not None
     refused = check("explain-sql", "--dialect", "oracle")
     assert refused.returncode == 2 and "unknown SQL dialect 'oracle'" in refused.stderr
+
+
+# --- Parquet input ------------------------------------------------------------------------------------
+
+
+def test_a_parquet_file_scores_as_its_json_does(packs: list[Any], tmp_path: Path) -> None:
+    from checker.inputs.parquet import write_parquet
+
+    records = json.loads(SAMPLE.read_text(encoding="utf-8"))
+    parquet_file = tmp_path / "cases.parquet"
+    assert write_parquet(records, parquet_file, batch=30) == 80
+    reports = {engine: run_check(parquet_file, packs, run_settings(packs), engine=engine) for engine in ("records", "sql")}
+    from_json = json.loads(render("json", run_check(SAMPLE, packs, run_settings(packs))))
+    from_parquet = json.loads(render("json", reports["sql"]))
+    assert render("json", reports["records"]) == render("json", reports["sql"])
+    assert from_parquet["input"]["format"] == "parquet"
+    for document in (from_json, from_parquet):
+        document.pop("input")
+        for record in document["records"]:
+            record.pop("line")  # a row number in Parquet, a line of the JSON file
+    assert from_parquet == from_json
+
+
+def test_a_damaged_parquet_file_is_a_located_input_error(tmp_path: Path) -> None:
+    from checker.errors import InputError
+
+    broken = tmp_path / "cases.parquet"
+    broken.write_bytes(b"PAR1 not really")
+    with pytest.raises(InputError, match="cases.parquet.*not a readable Parquet file"):
+        list(runner.open_source(broken).records())

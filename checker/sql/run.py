@@ -29,7 +29,8 @@ import sqlglot
 from sqlglot import exp
 
 from checker.cel.errors import CelSyntaxError
-from checker.inputs.casemodel import case_schema, schema_types
+from checker.inputs.casemodel import case_schema
+from checker.inputs.parquet import arrow_type, case_arrow_schema
 from checker.inputs.records import CaseRecord
 from checker.engine.evaluate import (APPLIES_WHEN, EVERY_CLAUSE_FAILED, JUDGED_OUTCOME, NOT_APPLICABLE_OUTCOME, PASS_OUTCOME,
                             CompiledRule, Evaluator, Outcome)
@@ -103,7 +104,7 @@ class SqlPlan:
         used = {path[:depth] for path in self.compiler.paths for depth in range(len(path) + 1)}
         columns = [exp.column(INDEX_COLUMN, table=records_table)]
         for name, child in schema.items():
-            if arrow_type(child) is not None:
+            if arrow_type(child, maps=False) is not None:
                 value = typed_value(exp.column(name, table=records_table), child, self.compiler.zone_name, used, (name,))
                 if value is not None:
                     columns.append(exp.alias_(value, name))
@@ -187,29 +188,10 @@ def outcome_of(code: int) -> Outcome:
 # --- records as an Arrow table ------------------------------------------------------------------
 
 
-def arrow_type(schema: dict[str, Any]) -> pa.DataType | None:
-    """The Arrow type of a case-model field (timestamps as text); None for maps, which rules read only
-    in manual rules (judgements), decided outside SQL."""
-    kinds = schema_types(schema) - {"null"}
-    if kinds == {"object"}:
-        if isinstance(schema.get("additionalProperties"), dict):
-            return None
-        fields = [(name, arrow_type(child)) for name, child in schema.get("properties", {}).items()]
-        return pa.struct([(name, kind) for name, kind in fields if kind is not None])
-    if kinds == {"array"}:
-        item = arrow_type(schema["items"])
-        return pa.list_(item) if item is not None else None
-    return {"string": pa.string(), "integer": pa.int64(), "number": pa.float64(), "boolean": pa.bool_()}.get(
-        next(iter(kinds)) if len(kinds) == 1 else "", None)
-
-
 def records_schema() -> pa.Schema:
-    fields = [pa.field(INDEX_COLUMN, pa.int64())]
-    for name, child in case_schema()["properties"].items():
-        kind = arrow_type(child)
-        if kind is not None:
-            fields.append(pa.field(name, kind))
-    return pa.schema(fields)
+    """The records as the query reads them: the index, then the case model's columns without its maps (read
+    only by manual rules, which judgements decide outside SQL)."""
+    return pa.schema([pa.field(INDEX_COLUMN, pa.int64())] + list(case_arrow_schema(maps=False)))
 
 
 def json_structure(schema: pa.Schema | pa.DataType) -> Any:
