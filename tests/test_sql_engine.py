@@ -366,3 +366,63 @@ def test_a_damaged_parquet_file_is_a_located_input_error(tmp_path: Path) -> None
     broken.write_bytes(b"PAR1 not really")
     with pytest.raises(InputError, match="cases.parquet.*not a readable Parquet file"):
         list(runner.open_source(broken).records())
+
+
+# --- CEL's three outcomes in SQL, expression by expression -----------------------------------------------
+
+ONE_RULE = """
+rules:
+  - id: t-expression
+    title: One expression
+    family: test
+    severity: low
+    kind: automatic
+    source: {{document: test, paragraph: one, status: assumed}}
+    assert: '{expression}'
+    message: Failed
+"""
+
+NO_OUTCOME = {"outcome": None}
+OUTCOME_16 = {"outcome": {"code": "16", "finalised_at": "2022-10-30T01:30:00"}}
+
+
+@pytest.mark.parametrize(("expression", "fragment", "status"), [
+    ('case.outcome.code == "16" && false', NO_OUTCOME, "fail"),  # false decides &&, whatever errs
+    ('false && case.outcome.code == "16"', NO_OUTCOME, "fail"),
+    ('case.outcome.code == "16" || true', NO_OUTCOME, "pass"),  # true decides ||
+    ('case.outcome.code == "16" && true', NO_OUTCOME, "error"),  # a field of null is an error
+    ('case.outcome.code == "16" || false', NO_OUTCOME, "error"),
+    ("case.outcome == null", NO_OUTCOME, "pass"),
+    ("case.victim.decision_record.signed_by_victim != true", {"victim": {"decision_record": None}}, "error"),
+    ("case.crime.recorded_at < case.crime.reported_at", {"crime": {"recorded_at": None}}, "error"),  # null < x
+    ('case.victim.kind in ["person"]', {"victim": {"kind": None}}, "fail"),  # null in a list is false
+    ("!(case.crime.flags.domestic_abuse)", {"crime": {"flags": {"domestic_abuse": None}}}, "error"),
+    ("case.crime.flags.domestic_abuse ? true : false", {"crime": {"flags": {"domestic_abuse": None}}}, "error"),
+    ("hours_between(case.crime.reported_at, case.outcome.finalised_at) > 0.0", OUTCOME_16, "pass"),
+    ('case.outcome.finalised_at == timestamp("2022-10-30T00:30:00Z")', OUTCOME_16, "pass"),  # the earlier reading
+    ("code_number(case.outcome.code) == 16", OUTCOME_16, "pass"),
+    ("case.key_events.all(e, e.at != null)", {"key_events": [{"type": "suspect_arrested", "at": None}]}, "fail"),
+    ("case.key_events.exists(e, e.at < case.crime.reported_at)",
+     {"key_events": [{"type": "suspect_arrested", "at": None}]}, "error"),
+    ("case.key_events.exists(e, e.at == null || e.at < case.crime.reported_at)",
+     {"key_events": [{"type": "suspect_arrested", "at": None}]}, "pass"),
+    ("size(case.key_events.filter(e, e.at != null)) == 0", {"key_events": [{"type": "suspect_arrested", "at": None}]},
+     "pass"),
+    ("longest_gap_days(case.victim.updates.map(u, u.at)) == 0.0", {"victim": {"updates": []}}, "pass"),
+    ("longest_gap_days([case.crime.reported_at, case.crime.recorded_at]) > 0.0", {"crime": {"recorded_at": None}},
+     "error"),
+    ('case.outcome.rationale.matches("\\\\S")', {"outcome": {"code": "10", "rationale": "\u00a0 "}}, "fail"),
+])
+def test_cel_outcomes_hold_in_sql(tmp_path: Path, expression: str, fragment: dict[str, Any], status: str) -> None:
+    from checker.engine.fixtures import merge
+
+    packs = load_packs([write_pack(tmp_path, ONE_RULE.format(expression=expression))])
+    base = json.loads((ROOT / "rules" / "tests" / "base-case.json").read_text(encoding="utf-8"))
+    records = checked([merge(base, fragment)])
+    assert len(records) == 1
+    evaluator = Evaluator(packs, run_settings(packs))
+    plan = SqlPlan.build(evaluator)
+    assert plan.fallback == {}
+    (codes,) = SqlBatch(plan).codes(records)
+    assert outcome_of(codes[0]).status == status
+    assert evaluator.rules[0].decide(evaluator.context(records[0])).status == status
