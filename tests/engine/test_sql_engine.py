@@ -30,9 +30,9 @@ from checker.sql import calendar as workday_table
 from checker.sql.compile import Compiler, timestamp_of
 from checker.sql.run import INDEX_COLUMN, SqlBatch, SqlPlan, outcome_of
 from synthetic.cases import generate_cases
-from tests.conftest import mutate_once, write_cases, write_pack
+from tests.conftest import mutate_once, run_cli, write_cases, write_pack
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent.parent.parent
 SAMPLE = ROOT / "samples" / "cases.json"
 
 
@@ -315,26 +315,22 @@ def test_explained_query_parses_in_other_dialects(packs: list[Any], dialect: str
 
 
 def test_cli_engine_option_gives_the_same_output(tmp_path: Path) -> None:
-    from tests.test_cli import check
-
     outputs = {}
     for engine in ("records", "sql"):
-        result = check(str(SAMPLE), "--engine", engine, "--format", "csv")
+        result = run_cli(str(SAMPLE), "--engine", engine, "--format", "csv")
         assert result.returncode == 0, result.stderr
         outputs[engine] = result.stdout
     assert outputs["records"] == outputs["sql"] and outputs["sql"].count("\n") > 80
-    refused = check(str(SAMPLE), "--engine", "fast")
+    refused = run_cli(str(SAMPLE), "--engine", "fast")
     assert refused.returncode == 2 and "unknown engine 'fast': expected one of auto, records, sql" in refused.stderr
 
 
 def test_cli_explain_sql_prints_the_query_in_a_dialect() -> None:
-    from tests.test_cli import check
-
-    result = check("explain-sql", "rules", "--dialect", "postgres")
+    result = run_cli("explain-sql", "rules", "--dialect", "postgres")
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("-- Rule packs compiled to SQL (postgres); time zone Europe/London")
     assert sqlglot.parse_one(result.stdout, read="postgres").find(sqlglot.exp.Select) is not None
-    refused = check("explain-sql", "--dialect", "oracle")
+    refused = run_cli("explain-sql", "--dialect", "oracle")
     assert refused.returncode == 2 and "unknown SQL dialect 'oracle'" in refused.stderr
 
 
