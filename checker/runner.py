@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from checker.sql.run import SqlBatch
 
 CHUNK_SIZE = 200  # records per task sent to a worker process
-SQL_CHUNK_SIZE = 10_000  # records per SQL query: large, so the query's fixed cost is shared by many records
+SQL_CHUNK_SIZE = 4_000  # records per SQL query: the query's fixed cost shared by many records; memory holds a batch
 RECORDS_ENGINE, SQL_ENGINE, AUTO_ENGINE = "records", "sql", "auto"
 ENGINES = (AUTO_ENGINE, RECORDS_ENGINE, SQL_ENGINE)
 AUTO_SQL_THRESHOLD = 5_000  # with --engine auto, inputs with more records than this run on SQL

@@ -103,7 +103,7 @@ def run_command(
     judgements: Optional[Path] = typer.Option(None, "--judgements", help="A filled review workbook (check review): its answers decide pending manual rules."),
     evidence: str = typer.Option("all", "--evidence", help="Which results carry their evidence values: all, or findings (fail, error, pending, waived): faster and smaller for very large inputs."),
     jobs: int = typer.Option(1, "--jobs", "-j", min=1, help="Evaluate on this many processes (results are identical to one)."),
-    engine: str = typer.Option("auto", "--engine", help="records (one record at a time), sql (rules compiled to SQL, run on DuckDB over many records at once) or auto (sql above a few thousand records); the results are the same."),
+    engine: str = typer.Option("records", "--engine", help="records (one record at a time, the default), sql (rules compiled to SQL, run on DuckDB over many records at once) or auto (sql above 5,000 records); the results are the same."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar (there is none anyway unless standard error is a terminal)."),
     waivers: Optional[Path] = typer.Option(None, "--waivers", help="Waivers (YAML): documented decisions that a rule does not apply to certain files; their results become 'waived'."),
     as_of: Optional[str] = typer.Option(None, "--as-of", help="Reference date (YYYY-MM-DD) that waivers' expiry dates are compared with; default: today."),
