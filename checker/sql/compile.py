@@ -22,6 +22,7 @@ The expressions are written in DuckDB's dialect (the default) and transpiled by 
 
 from __future__ import annotations
 
+import inspect
 import re
 from dataclasses import dataclass, field
 from datetime import timezone
@@ -460,7 +461,11 @@ class Compiler:
             raise Unsupported(f"the function {name}()")
         if name == "timestamp":
             return handler(node)
-        return handler(*args) if name != "matches" else handler(node, *args)
+        if name == "matches":
+            args = [node] + args
+        if len(inspect.signature(handler).parameters) != len(args):  # e.g. a getter given a time zone
+            raise Unsupported(f"{name}() with {len(node.args)} argument(s)")
+        return handler(*args)
 
     def call_size(self, value: Compiled) -> Compiled:
         if value.type.kind == "list":
@@ -509,8 +514,6 @@ class Compiler:
 
     def call_getDate(self, value: Compiled) -> Compiled:
         return self._getter(value, "DAY")
-
-    call_getDayOfMonth = None  # CEL's getDayOfMonth counts from 0: not used by the rules, left out
 
     def _two_instants(self, start: Compiled, end: Compiled) -> tuple[exp.Expression | None, Compiled, Compiled]:
         for value in (start, end):

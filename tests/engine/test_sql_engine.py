@@ -422,3 +422,17 @@ def test_cel_outcomes_hold_in_sql(tmp_path: Path, expression: str, fragment: dic
     (codes,) = SqlBatch(plan).codes(records)
     assert outcome_of(codes[0]).status == status
     assert evaluator.rules[0].decide(evaluator.context(records[0])).status == status
+
+
+@pytest.mark.parametrize("expression", [
+    'case.crime.reported_at.getFullYear("Europe/London") > 2000',  # a getter with a time zone
+    "case.key_events[0].at != null",  # indexing
+    'case.crime.reference.startsWith("SYN")',
+    'case.outcome.rationale.matches("\\\\d")',  # \\d is Unicode in Python, ASCII in RE2
+    "case.victim.age_at_offence + 1.0 > 2.0",  # int + double: an error in CEL
+])
+def test_cel_the_compiler_cannot_translate_exactly_is_left_to_the_per_record_engine(tmp_path: Path,
+                                                                                      expression: str) -> None:
+    packs = load_packs([write_pack(tmp_path, ONE_RULE.format(expression=expression))])
+    plan = SqlPlan.build(Evaluator(packs, run_settings(packs)))
+    assert list(plan.fallback) == ["t-expression"]
