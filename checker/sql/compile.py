@@ -25,7 +25,8 @@ from __future__ import annotations
 import inspect
 import re
 from dataclasses import dataclass, field
-from datetime import timezone
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 from functools import lru_cache
 from typing import Any
 
@@ -171,6 +172,23 @@ def timestamp_of(text: exp.Expression, zone_name: str) -> exp.Expression:
         "ELSE :naive END", t=text, naive=naive)
 
 
+@lru_cache(maxsize=None)
+def zone_shifts_by_an_hour(zone_name: str) -> bool:
+    """Whether every time the zone's clocks went back (1900 to 2100) they went back exactly one hour, as
+    `timestamp_of` assumes when it finds the earlier reading of a repeated time (Lord Howe Island's
+    30-minute summer time does not)."""
+    zone = ZoneInfo(zone_name)
+    day = datetime(1900, 1, 1, 12, tzinfo=timezone.utc)
+    previous = day.astimezone(zone).utcoffset()
+    while day.year < 2100:
+        day += timedelta(days=1)
+        offset = day.astimezone(zone).utcoffset()
+        if previous is not None and offset is not None and offset < previous and previous - offset != timedelta(hours=1):
+            return False
+        previous = offset
+    return True
+
+
 def local_date(instant: exp.Expression, zone_name: str) -> exp.Expression:
     return sql("CAST(:t AT TIME ZONE :z AS DATE)", t=instant, z=exp.Literal.string(zone_name))
 
@@ -227,6 +245,8 @@ class Compiler:
 
     def compile(self, text: str) -> Compiled:
         """Compile expanded CEL text; raise Unsupported (or CelSyntaxError)."""
+        if not zone_shifts_by_an_hour(self.zone_name):
+            raise Unsupported(f"local times in {self.zone_name}, whose clock changes are not all of one hour")
         return self.node(syntax.parse(text))
 
     def condition(self, text: str) -> tuple[exp.Expression, exp.Expression]:

@@ -27,8 +27,8 @@ from checker.inputs.timestamps import parse_timestamp
 from checker.runner import run_check
 from checker.settings import RunSettings, pack_settings
 from checker.sql import calendar as workday_table
-from checker.sql.compile import Compiler, timestamp_of
-from checker.sql.run import INDEX_COLUMN, SqlBatch, SqlPlan, outcome_of
+from checker.sql.compile import timestamp_of
+from checker.sql.run import SqlBatch, SqlPlan, outcome_of
 from synthetic.cases import generate_cases
 from tests.conftest import mutate_once, run_cli, write_cases, write_pack
 
@@ -436,3 +436,35 @@ def test_cel_the_compiler_cannot_translate_exactly_is_left_to_the_per_record_eng
     packs = load_packs([write_pack(tmp_path, ONE_RULE.format(expression=expression))])
     plan = SqlPlan.build(Evaluator(packs, run_settings(packs)))
     assert list(plan.fallback) == ["t-expression"]
+
+
+@hypothesis_settings(max_examples=30, deadline=None)
+@given(zone_name=st.sampled_from(["Europe/London", "America/New_York", "Australia/Sydney", "America/Sao_Paulo"]),
+       moments=st.lists(st.datetimes(min_value=datetime(1950, 1, 1), max_value=datetime(2060, 12, 31)),
+                        min_size=1, max_size=40),
+       layout=st.sampled_from(["%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d", "%Y-%m-%dT%H:%M:%S.%f"]))
+def test_local_times_read_as_the_checker_reads_them(zone_name: str, moments: list[datetime], layout: str) -> None:
+    """Random wall-clock times (many near no clock change, some in repeated or missing hours by chance, and the
+    hours around each change added explicitly) are the same instants in SQL and in the checker."""
+    from zoneinfo import ZoneInfo
+
+    zone = ZoneInfo(zone_name)
+    texts = [moment.strftime(layout) for moment in moments]
+    for moment in moments:  # the hours either side of the year's clock changes
+        for month, day in ((3, 27), (10, 30), (4, 3), (10, 2), (11, 6), (2, 19)):
+            for hour in (0, 1, 2, 3):
+                texts.append(f"{moment.year}-{month:02d}-{day:02d}T{hour:02d}:30:00")
+    assert zone is not None
+    connection = duckdb.connect()
+    connection.execute("SET TimeZone = 'UTC'")
+    connection.register("texts", pa.table({"t": pa.array(texts, pa.string())}))
+    instant = timestamp_of(sqlglot.exp.column("t"), zone_name).sql("duckdb")
+    for text, microseconds in connection.execute(f"SELECT t, EPOCH_US({instant}) FROM texts").fetchall():
+        expected = parse_timestamp(text, zone_name) - datetime(1970, 1, 1, tzinfo=timezone.utc)
+        assert microseconds == (expected.days * 86_400 + expected.seconds) * 1_000_000 + expected.microseconds, text
+
+
+def test_a_zone_whose_clocks_go_back_other_than_an_hour_runs_on_the_per_record_engine(packs: list[Any]) -> None:
+    plan = SqlPlan.build(Evaluator(packs, run_settings(packs, timezone="Australia/Lord_Howe")))
+    assert len(plan.fallback) == len(plan.rules)
+    assert all("Australia/Lord_Howe" in reason for reason in plan.fallback.values())
