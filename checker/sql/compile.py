@@ -451,10 +451,15 @@ class Compiler:
                             CelType("list", item=item, nullable=False))
         if op == "+" and kinds == ("string", "string"):
             return Compiled(sql("(:a || :b)", a=left.value, b=right.value), errors, STRING)
-        if op in ("+", "-", "*") and kinds[0] == kinds[1] and kinds[0] in NUMBERS:
-            # 64-bit overflow is an error in CEL and stops a SQL query: refused (the rules' ints are small)
-            return Compiled(exp.Paren(this=sql(f":a {op} :b", a=left.value, b=right.value)), errors,
-                            CelType(kinds[0], nullable=False))
+        if op in ("+", "-", "*") and kinds == ("int", "int"):
+            # CEL ints are 64-bit and overflow is an error; SQL engines widen or stop the query instead, so the
+            # result is computed wide and checked
+            wide = sql(f"(CAST(:a AS HUGEINT) {op} CAST(:b AS HUGEINT))", a=left.value, b=right.value)
+            overflow = sql(f":w NOT BETWEEN {-(1 << 63)} AND {(1 << 63) - 1}", w=wide)
+            value = sql(f"CAST(CASE WHEN :w BETWEEN {-(1 << 63)} AND {(1 << 63) - 1} THEN :w END AS BIGINT)", w=wide)
+            return Compiled(value, any_of([errors, overflow]), INT)
+        if op in ("+", "-", "*") and kinds == ("double", "double"):
+            return Compiled(exp.Paren(this=sql(f":a {op} :b", a=left.value, b=right.value)), errors, DOUBLE)
         if op == "/" and kinds == ("double", "double"):
             return Compiled(exp.Paren(this=sql(":a / :b", a=left.value, b=right.value)), errors, DOUBLE)
         raise Unsupported(f"{left.type.kind} {op} {right.type.kind}")

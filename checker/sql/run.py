@@ -269,7 +269,12 @@ class SqlBatch:
     def outcomes(self, records: Sequence[CaseRecord], contexts: Sequence[Any]) -> list[list[Outcome]]:
         """Every rule's Outcome on each record: from SQL, or from the per-record engine for the rules
         that could not be compiled and (for its reason) for errors."""
-        codes = self.codes(records)
+        try:
+            codes = self.codes(records)
+        except duckdb.Error:
+            # A value the query cannot compute (e.g. a 64-bit overflow, an error in CEL but a stopped query in
+            # SQL): this batch is decided record by record, so the run still gives CEL's outcome for each.
+            return [[rule.compiled.decide(context) for rule in self.plan.rules] for context in contexts]
         result = []
         for record_codes, context in zip(codes, contexts):
             outcomes: list[Outcome] = []

@@ -468,3 +468,26 @@ def test_a_zone_whose_clocks_go_back_other_than_an_hour_runs_on_the_per_record_e
     plan = SqlPlan.build(Evaluator(packs, run_settings(packs, timezone="Australia/Lord_Howe")))
     assert len(plan.fallback) == len(plan.rules)
     assert all("Australia/Lord_Howe" in reason for reason in plan.fallback.values())
+
+
+def test_integer_overflow_is_an_error_as_in_cel(tmp_path: Path) -> None:
+    """CEL ints are 64-bit and overflow is an error; DuckDB would widen the result silently."""
+    packs = load_packs([write_pack(tmp_path, ONE_RULE.format(expression="case.victim.age_at_offence * 4000000000000000000 > 0"))])
+    base = json.loads((ROOT / "rules" / "tests" / "base-case.json").read_text(encoding="utf-8"))
+    huge, small = copy.deepcopy(base), copy.deepcopy(base)
+    huge["victim"]["age_at_offence"], huge["case_id"] = 30, "HUGE"
+    small["victim"]["age_at_offence"], small["case_id"] = 1, "SMALL"
+    cases = write_cases(tmp_path / "cases.json", [huge, small])
+    reports = [run_check(cases, packs, run_settings(packs), engine=engine) for engine in ("records", "sql")]
+    assert [record.results[0].status for record in reports[1].records] == ["error", "pass"]
+    assert render("json", reports[0]) == render("json", reports[1])
+
+
+def test_a_batch_the_query_cannot_compute_is_decided_record_by_record(packs: list[Any],
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    def stopped(self: SqlBatch, records: Any) -> Any:
+        raise duckdb.OutOfRangeException("a value out of range")
+
+    expected = render("json", run_check(SAMPLE, packs, run_settings(packs), engine="records"))
+    monkeypatch.setattr(SqlBatch, "codes", stopped)
+    assert render("json", run_check(SAMPLE, packs, run_settings(packs), engine="sql")) == expected
