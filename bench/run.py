@@ -316,8 +316,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
                         help="comma-separated record counts (default 10000,100000,1000000); 0 measures start-up alone")
     parser.add_argument("--repeat", type=int, default=3, help="runs of each program per size; the median is reported")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"seed of the synthetic input (default {DEFAULT_SEED})")
-    parser.add_argument("--input-format", choices=("json", "jsonl"), default="jsonl",
-                        help="input the checker is given: jsonl (one record per line) or json (one array)")
+    parser.add_argument("--input-format", choices=("json", "jsonl", "parquet"), default="jsonl",
+                        help="input the checker is given: jsonl (one record per line), json (one array) or parquet")
     parser.add_argument("--check-args", type=shlex.split, default=[],
                         help='extra arguments for check, as one string, e.g. "--jobs 2 --quiet"')
     parser.add_argument("--sql-args", type=shlex.split, default=None,
