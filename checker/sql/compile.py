@@ -201,32 +201,16 @@ def working_day_ordinal(day: exp.Expression) -> exp.Expression:
 # --- the compiler -------------------------------------------------------------------------------
 
 
-_PYTHON_WHITESPACE = "".join(chr(c) for c in range(0x110000) if chr(c).isspace())
-
-
-def _re2_class(characters: str, negate: bool) -> str:
-    ranges: list[tuple[int, int]] = []
-    for code in sorted(map(ord, characters)):
-        if ranges and ranges[-1][1] == code - 1:
-            ranges[-1] = (ranges[-1][0], code)
-        else:
-            ranges.append((code, code))
-    body = "".join(f"\\x{{{a:x}}}" if a == b else f"\\x{{{a:x}}}-\\x{{{b:x}}}" for a, b in ranges)
-    return f"[{'^' if negate else ''}{body}]"
-
-
-_SAFE_PATTERN = re.compile(r"^(?:[A-Za-z0-9 _\-,;:'\"]|\\[sS]|\\[.^$*+?()\[\]{}|\\/])*$")
+_SAFE_PATTERN = re.compile(r"^(?:[A-Za-z0-9 _\-,;:'\"]|\\[sSdDwW]|\\[.^$*+?()\[\]{}|\\/])*$")
 
 
 def translate_pattern(pattern: str) -> str:
-    """A `matches()` pattern in RE2 (DuckDB's regex engine) with the per-record engine's meaning.
-
-    Only patterns whose meaning is the same in both are translated: literal text and `\\s`/`\\S`
-    (Python's whitespace is Unicode whitespace; RE2's `\\s` is ASCII, so the class is spelled out)."""
+    """A `matches()` pattern for DuckDB, which runs RE2 as the per-record engine does (with RE2's default
+    options there). Only patterns whose meaning does not depend on options that may differ between the
+    two (how `.` and `$` treat line breaks) are taken: literal text, escapes and the classes `\\s`, `\\d`, `\\w`."""
     if not _SAFE_PATTERN.match(pattern):
         raise Unsupported(f"regular expression {pattern!r}")
-    return (pattern.replace("\\s", _re2_class(_PYTHON_WHITESPACE, False))
-            .replace("\\S", _re2_class(_PYTHON_WHITESPACE, True)))
+    return pattern
 
 
 @dataclass
@@ -242,17 +226,20 @@ class Compiler:
     definitions: dict[str, "Definition"] = field(default_factory=dict)  # key → its column
     _layers: list[int] = field(default_factory=lambda: [0])  # the latest step each open expression reads
     paths: set[tuple[str, ...]] = field(default_factory=set)  # the case-model paths the expressions read
+    pack: str = ""  # the pack whose expressions are being compiled
+    scope: Any = None  # its checker.packs.expressions.PackScope: settings' values and compiled variables
 
-    def compile(self, text: str) -> Compiled:
-        """Compile expanded CEL text; raise Unsupported (or CelSyntaxError)."""
+    def compile(self, expression: str | Any) -> Compiled:
+        """Compile CEL text or a syntax tree (pack settings and variables read from `scope`); raise Unsupported
+        (or CelSyntaxError)."""
         if not zone_shifts_by_an_hour(self.zone_name):
             raise Unsupported(f"local times in {self.zone_name}, whose clock changes are not all of one hour")
-        return self.node(syntax.parse(text))
+        return self.node(syntax.parse(expression) if isinstance(expression, str) else expression)
 
-    def condition(self, text: str) -> tuple[exp.Expression, exp.Expression]:
+    def condition(self, expression: str | Any) -> tuple[exp.Expression, exp.Expression]:
         """A boolean expression as (true, error): `true` is TRUE only when it gives true; `error` when it
         cannot be evaluated or gives something other than a bool (never NULL, both)."""
-        compiled = self.compile(text)
+        compiled = self.compile(expression)
         if compiled.type.kind not in ("bool", "dyn"):
             raise Unsupported(f"an expression of type {compiled.type.kind} where a condition is expected")
         error = compiled.error_or_null()
@@ -266,6 +253,39 @@ class Compiler:
         if method is None:
             raise Unsupported(type(node).__name__)
         return method(node)
+
+    def pack_name(self, namespace: str, name: str) -> Compiled:
+        """`settings.NAME` (the run's value, a literal) or `variables.NAME` (the pack's compiled variable,
+        computed once per record as a column of an earlier step of the query) in the current pack."""
+        if namespace == "settings":
+            if name not in self.scope.settings:
+                raise Unsupported(f"the setting {name!r}")
+            return self._literal(syntax.Literal(0, self.scope.settings[name]))
+        if name not in self.scope.variables:
+            raise Unsupported(f"the variable {name!r}")
+        return self.shared_column(f"{self.pack}\0variables.{name}",
+                                  lambda: self.node(self.scope.variables[name].tree))
+
+    def shared_column(self, key: str, build: Any) -> Compiled:
+        """The column holding the value `build()` compiles, computed once per record whichever expressions
+        read it (`key` names it)."""
+        if key in self.definitions:
+            definition = self.definitions[key]
+            self._layers[-1] = max(self._layers[-1], definition.layer)
+            return definition.reference
+        saved_scopes, self._scopes = self._scopes, []  # a shared value reads no comprehension variable
+        self._layers.append(0)
+        try:
+            inner = build()
+        finally:
+            layer = self._layers.pop() + 1
+            self._scopes = saved_scopes
+        name = f"v{len(self.definitions) + 1}"
+        reference = Compiled(exp.column(f"{name}_value", table=RECORDS),
+                             exp.column(f"{name}_error", table=RECORDS) if inner.error is not None else None, inner.type)
+        self.definitions[key] = Definition(name, inner, layer, reference)
+        self._layers[-1] = max(self._layers[-1], layer)
+        return reference
 
     def _group(self, node: syntax.Group) -> Compiled:
         """A parenthesised expression (a pack variable): read by several rules, and free of comprehension
@@ -290,7 +310,7 @@ class Compiler:
         self._layers[-1] = max(self._layers[-1], layer)
         return reference
 
-    def count_groups(self, text: str) -> None:
+    def count_groups(self, text: str | Any) -> None:
         """First pass: count the parenthesised expressions outside comprehensions (see `_group`)."""
         def visit(node: Any, in_scope: bool) -> None:
             if isinstance(node, syntax.Group) and not in_scope:
@@ -302,7 +322,7 @@ class Compiler:
                 return
             for child in _children(node):
                 visit(child, in_scope)
-        visit(syntax.parse(text), False)
+        visit(syntax.parse(text) if isinstance(text, str) else text, False)
 
     def layers(self) -> list[list["Definition"]]:
         """The shared expressions by the step of the query that computes them (each reads earlier steps)."""
@@ -341,8 +361,14 @@ class Compiler:
         raise Unsupported(f"the name {node.name!r}")
 
     def _access(self, node: syntax.Access) -> Compiled:
-        current = self.node(node.root)
-        for kind, step in node.steps:
+        root, steps = node.root, node.steps
+        if (isinstance(root, syntax.Ident) and root.name in ("settings", "variables") and self.scope is not None
+                and not any(root.name in scope for scope in self._scopes) and steps and steps[0][0] == "field"):
+            current = self.pack_name(root.name, steps[0][1])
+            steps = steps[1:]
+        else:
+            current = self.node(root)
+        for kind, step in steps:
             if kind != "field":
                 raise Unsupported("indexing")
             current = self.field(current, step)
@@ -510,10 +536,11 @@ class Compiler:
         return Compiled(value.value, value.error_or_null(), INT)
 
     def call_timestamp(self, node: syntax.Call) -> Compiled:
-        if len(node.args) != 1 or not isinstance(node.args[0], syntax.Literal) or not isinstance(node.args[0].value, str):
+        text = self.node(node.args[0]).value if len(node.args) == 1 else None  # a literal or a setting
+        if not (isinstance(text, exp.Literal) and text.is_string):
             raise Unsupported("timestamp() of a non-literal")
         try:
-            instant = parse_timestamp(node.args[0].value).astimezone(timezone.utc)
+            instant = parse_timestamp(text.this).astimezone(timezone.utc)
         except Exception:
             raise Unsupported("timestamp() of text that is not a timestamp") from None
         return Compiled(sql(f"CAST('{instant.isoformat()}' AS TIMESTAMPTZ)"), None, TIMESTAMP)

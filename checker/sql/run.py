@@ -1,7 +1,7 @@
 """Rule packs as one SQL query, run on DuckDB over many records at once.
 
-`SqlPlan` compiles every rule of an `Evaluator` (the rules with settings and variables already
-expanded) into one SELECT that gives, per record and rule, an outcome code: not applicable,
+`SqlPlan` compiles every rule of an `Evaluator` (settings as literals, each pack variable once, as a
+column of its own) into one SELECT that gives, per record and rule, an outcome code: not applicable,
 pass, pending (a manual rule that applies: judgements decide), fail at clause k, or an error at
 `applies_when` or clause k. The codes become the per-record engine's `Outcome`s, and the results
 (message, deciding clause, explanation, evidence) are built by the same code that builds them
@@ -73,11 +73,9 @@ class SqlPlan:
         for compiled in evaluator.rules:
             for expression in [compiled.applies_when] + [expression for _, expression in compiled.clauses]:
                 if expression is not None:
-                    try:
-                        compiler.count_groups(expression.expanded)
-                    except CelSyntaxError:
-                        pass  # the rule is refused below
+                    compiler.count_groups(expression.tree)
         for compiled in evaluator.rules:
+            compiler.pack, compiler.scope = compiled.rule.pack, evaluator.scopes[compiled.rule.pack]
             try:
                 code: exp.Expression | None = outcome_code(compiler, compiled)
                 reason = ""
@@ -141,11 +139,11 @@ def outcome_code(compiler: Compiler, compiled: CompiledRule) -> exp.Expression:
     """A rule's outcome code on a record, as the per-record engine decides it (`checker.engine.decider`)."""
     whens: list[tuple[exp.Expression, int]] = []
     if compiled.applies_when is not None:
-        holds, error = compiler.condition(compiled.applies_when.expanded)
+        holds, error = compiler.condition(compiled.applies_when.tree)
         whens += [(error, ERROR_BASE), (exp.Not(this=holds), NOT_APPLICABLE_CODE)]
     if compiled.rule.kind == "manual":
         return _case(whens, PENDING_CODE)
-    clauses = [compiler.condition(expression.expanded) for _, expression in compiled.clauses]
+    clauses = [compiler.condition(expression.tree) for _, expression in compiled.clauses]
     if compiled.rule.combine == "all":
         for index, (holds, error) in enumerate(clauses):
             whens += [(error, ERROR_BASE + 1 + index), (exp.Not(this=holds), index)]
