@@ -41,7 +41,7 @@ from checker.report import EXTENSIONS, FORMATS, NEEDS_RECORDS, WRITERS, format_f
 from checker.report.comparison import render_comparison_table
 from checker.report.explain import CaseNotFound, render_case
 from checker.results import RecordResult, RunReport
-from checker.runner import Progress, ResultSink, run_check, run_rulesets
+from checker.runner import ENGINES, Progress, ResultSink, run_check, run_rulesets
 from checker.scoring.statements import GradeBands, load_grade_bands
 from checker.settings import RunSettings, pack_settings, parse_as_of, parse_overrides
 
@@ -66,6 +66,8 @@ __all__ = [
     "required_sample_size", "margin_table", "COMPARISON_SIZES", "draw_sample", "read_population", "write_sample",
     "compare_results", "read_figures", "render_comparison_table", "COMPARISON_METHODS", "DEFAULT_METHOD",
     "review_rows", "write_review_workbook", "read_case_facts", "case_ids",
+    # the SQL engine: the compiled query
+    "compiled_sql", "SQL_DIALECTS", "ENGINES",
     # constants
     "INPUT_FORMATS", "DEFAULT_TIMEZONE", "TOOL_NAME", "__version__",
 ]
@@ -93,6 +95,18 @@ def run(source: CaseSource | Path | str, packs: list[RulePack], settings: RunSet
     """Score an input: every record read, checked, evaluated and counted (see `checker.runner.run_check`
     for the options: manifest, judgements, waivers, sinks, keep, jobs, progress)."""
     return run_check(source, packs, settings or RunSettings(), **options)
+
+
+SQL_DIALECTS = ("duckdb", "postgres", "spark", "bigquery")
+
+
+def compiled_sql(packs: list[RulePack], settings: RunSettings | None = None, dialect: str = "duckdb") -> str:
+    """The packs compiled to one SQL query in `dialect` (see `checker.sql`), with comments saying what it
+    reads and which rules are left to the per-record engine (DuckDB and sqlglot are loaded only now)."""
+    from checker.engine.evaluate import Evaluator
+    from checker.sql.run import SqlPlan, explain_sql
+    settings = settings or RunSettings(packs=pack_settings(packs, {}))
+    return explain_sql(SqlPlan.build(Evaluator(packs, settings)), dialect)
 
 
 def score(records: Iterable[dict[str, Any]], packs: list[RulePack], settings: RunSettings | None = None,
