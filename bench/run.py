@@ -148,7 +148,7 @@ def _read(path: str) -> str:
         return ""
 
 
-def measure(command: list[str], log_prefix: Path) -> Measurement:
+def measure(command: list[str], log_prefix: Path, allowed: tuple[int, ...] = (0,)) -> Measurement:
     """Run `command` to completion; its wall time and peak memory. Raise BenchError if it fails.
 
     Peak memory (Linux) is the process's VmHWM from /proc, sampled until it exits: its own high-water
@@ -170,7 +170,7 @@ def measure(command: list[str], log_prefix: Path) -> Measurement:
         sampler.stopped.set()
         sampler.join()
     process.returncode = os.waitstatus_to_exitcode(status)  # reaped by wait4: tell Popen
-    if process.returncode != 0:
+    if process.returncode not in allowed:
         tail = Path(f"{log_prefix}.stderr").read_text(encoding="utf-8", errors="replace")[-2000:]
         raise BenchError(f"{shlex.join(command)} exited with {process.returncode}:\n{tail}")
     own_peak = sampler.root_peak_mib if sampler else None
@@ -210,7 +210,10 @@ def ensure_input(data_dir: Path, size: int, seed: int, input_format: str) -> Pat
 
 
 def counts_agree(checker_report: Path, baseline_stdout: Path) -> bool | None:
-    """Whether the checker's per-rule status counts equal the baseline's; None if the report has none."""
+    """Whether the checker's per-rule status counts equal the baseline's; None if the report has none (an
+    empty input writes no report)."""
+    if not checker_report.exists():
+        return None
     report = json.loads(checker_report.read_text(encoding="utf-8"))
     baseline = json.loads(baseline_stdout.read_text(encoding="utf-8"))["rules"]
     rules = report.get("rules") if isinstance(report, dict) else None
@@ -233,9 +236,12 @@ def bench_size(size: int, args: argparse.Namespace, check: str) -> dict[str, Any
     sql = Side() if args.sql_args is not None else None  # check with the SQL engine, in the same run
     for attempt in range(1, args.repeat + 1):
         print(f"size {size}: run {attempt}/{args.repeat} ...", file=sys.stderr, flush=True)
-        checker.runs.append(measure(checker_command(check, cases, checker_out, args.check_args), out / "checker"))
+        # An empty input (size 0: start-up alone) is refused by check with exit 2, "no case files".
+        empty_ok = (0, 2) if size == 0 else (0,)
+        checker.runs.append(measure(checker_command(check, cases, checker_out, args.check_args), out / "checker",
+                                    empty_ok))
         if sql is not None:
-            sql.runs.append(measure(checker_command(check, cases, sql_out, args.sql_args), out / "sql"))
+            sql.runs.append(measure(checker_command(check, cases, sql_out, args.sql_args), out / "sql", empty_ok))
         baseline.runs.append(measure(baseline_command(cases, baseline_out, args.input_format), out / "baseline"))
     records = json.loads((out / "baseline.stdout").read_text(encoding="utf-8"))["records"]
     verify = size <= args.verify_max

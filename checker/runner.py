@@ -160,7 +160,18 @@ def run_check(cases: Path | str | CaseSource, packs: list[RulePack], settings: R
 
 def run_rulesets(packs: list[RulePack]) -> list[dict[str, str]]:
     """The packs a run used, as every report states them (known before the first record)."""
-    return [{"name": p.name, "version": p.version, "code_version": p.code_version, "path": p.path} for p in packs]
+    return [{"name": p.name, "version": p.version, "code_version": p.code_version, "path": p.path,
+             "sha256": _file_sha256(p.path)} for p in packs]
+
+
+def _file_sha256(path: str) -> str | None:
+    """The pack file's SHA-256: two results that say the same version but differ in rule text are told apart."""
+    from checker.inputs.records import file_sha256
+
+    try:
+        return file_sha256(Path(path))
+    except OSError:
+        return None
 
 
 class Evaluated(NamedTuple):

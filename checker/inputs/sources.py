@@ -141,6 +141,22 @@ class MemorySource(CaseSource):
             yield RawRecord(index, None, data)
 
 
+def keep_raw_records(source: CaseSource) -> list[RawRecord]:
+    """Make `source` keep every raw record it yields, in a list returned now and filled as it is read: for
+    commands that need the records again after a run (a review's key facts, a sample), without reading the
+    input twice (standard input cannot be). Samples only: the records are held in memory."""
+    kept: list[RawRecord] = []
+    read = source.records
+
+    def records() -> Iterator[RawRecord]:
+        for raw in read():
+            kept.append(raw)
+            yield raw
+
+    source.records = records  # type: ignore[method-assign]
+    return kept
+
+
 def open_source(path: str | Path, input_format: str | None = None, mapping_path: Path | None = None) -> CaseSource:
     """The input at `path` ("-" for standard input); its format is `input_format`, else the name's, else the
     mapping's, else (standard input) sniffed from the first character.
@@ -319,7 +335,9 @@ def _json_array_records(stream: IO[str], name: str) -> Iterator[RawRecord]:
     window = _TextWindow(stream)
     decoder = json.JSONDecoder()
     position = window.skip_space(0)
-    if position >= len(window.text) or window.text[position] != "[":
+    if position >= len(window.text):
+        return  # an empty (or blank) file holds no case files, as an empty array does
+    if window.text[position] != "[":
         raise InputError(name, "expected a JSON array of case files ('[' … ']')", *window.line_at(position))
     position = window.skip_space(position + 1)
     if position < len(window.text) and window.text[position] == "]":
