@@ -34,7 +34,6 @@ import sqlglot
 from sqlglot import exp
 
 from checker.cel import syntax
-from checker.cel.errors import CelSyntaxError
 from checker.cel.runtime import parse_timestamp
 from checker.inputs.casemodel import TIMESTAMP_FORMAT, case_schema, schema_types
 
