@@ -47,7 +47,7 @@ from checker.report.explain import CaseNotFound, render_case
 from checker.report.plan import render_plan
 from checker.outputs import AtomicFile, OutputError, check_outputs, write_output
 from checker.results import RecordResult, RunReport
-from checker.runner import Progress, ResultSink, run_check, run_rulesets
+from checker.runner import ENGINES, Progress, ResultSink, run_check, run_rulesets
 from checker.scoring.statements import GradeBands, load_grade_bands
 from checker.settings import RunSettings, pack_settings, parse_as_of, parse_overrides
 
@@ -76,6 +76,8 @@ __all__ = [
     "PairedRule", "comparison_dict", "render_paired_table", "render_comparison_table", "COMPARISON_METHODS", "DEFAULT_METHOD",
     "review_rows", "write_review_workbook", "check_judgement_case_ids",
     "given_answers", "carry_forward", "facts_of", "keep_raw_records", "run_case_ids",
+    # the SQL engine: the compiled query
+    "compiled_sql", "SQL_DIALECTS", "ENGINES",
     # constants
     "INPUT_FORMATS", "DEFAULT_TIMEZONE", "TOOL_NAME", "__version__",
 ]
@@ -121,6 +123,18 @@ def run(source: CaseSource | Path | str, packs: list[RulePack], settings: RunSet
     if report.summary["records_read"] == 0:
         raise EmptyInputError(report.input["path"])
     return report
+
+
+SQL_DIALECTS = ("duckdb", "postgres", "spark", "bigquery")
+
+
+def compiled_sql(packs: list[RulePack], settings: RunSettings | None = None, dialect: str = "duckdb") -> str:
+    """The packs compiled to one SQL query in `dialect` (see `checker.sql`), with comments saying what it
+    reads and which rules are left to the per-record engine (DuckDB and sqlglot are loaded only now)."""
+    from checker.engine.evaluate import Evaluator
+    from checker.sql.run import SqlPlan, explain_sql
+    settings = settings or RunSettings(packs=pack_settings(packs, {}))
+    return explain_sql(SqlPlan.build(Evaluator(packs, settings)), dialect)
 
 
 def score(records: Iterable[dict[str, Any]], packs: list[RulePack], settings: RunSettings | None = None,

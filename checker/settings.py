@@ -38,6 +38,9 @@ class RunSettings:
     grade_bands: GradeBands | None = None
     # The date a waiver's `expires` is compared with; a run with waivers and no date uses today (`with_as_of`).
     as_of: date | None = None
+    # True when `as_of` is today because waivers needed a date and none was given: rules then do not
+    # see it (an open file's update gap is measured to its own latest entry, not to the day of the run).
+    as_of_defaulted: bool = False
     evidence: str = "all"  # "all" results carry their evidence, or only the "findings"
 
     def __post_init__(self) -> None:
@@ -54,6 +57,17 @@ class RunSettings:
     def working_days(self) -> WorkingDayCalendar:
         return WorkingDayCalendar(calendar=self.calendar, timezone=self.timezone)
 
+    @property
+    def rules_as_of(self) -> date | None:
+        """The reference date rules see (`as_of()`): the `--as-of` given, never a defaulted today."""
+        return None if self.as_of_defaulted else self.as_of
+
+    def open_files_measured_to(self) -> str:
+        """How far the update gaps of an open file are measured, in words (printed with the settings)."""
+        if self.rules_as_of is None:
+            return "the latest dated entry on each file (no --as-of given)"
+        return f"the later of {self.rules_as_of.isoformat()} (--as-of) and the latest dated entry on each file"
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "interval": self.interval,
@@ -64,6 +78,7 @@ class RunSettings:
             "packs": {name: dict(values) for name, values in self.packs.items()},
             "grade_bands": self.grade_bands.as_dict() if self.grade_bands else None,
             "as_of": self.as_of.isoformat() if self.as_of else None,
+            "open_files_measured_to": self.open_files_measured_to(),
             "evidence": self.evidence,
         }
 
@@ -71,7 +86,7 @@ class RunSettings:
         """These settings with a reference date: the given one, else today in the run's zone."""
         if self.as_of is not None:
             return self
-        return replace(self, as_of=datetime.now(zone(self.timezone)).date())
+        return replace(self, as_of=datetime.now(zone(self.timezone)).date(), as_of_defaulted=True)
 
 
 def parse_as_of(text: str) -> date:

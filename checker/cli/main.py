@@ -35,7 +35,7 @@ import typer
 
 from checker import api
 from checker.api import (
-    AtomicFile, default_rules_path, render_table,
+    AtomicFile, default_rules_path, render_table, ENGINES, SQL_DIALECTS,
     EXTENSIONS, FORMATS, NEEDS_RECORDS, TOOL_NAME, WRITERS, __version__, case_schema, CaseNotFound,
     FileErrors, find_fixture_files, format_for_extension, InputError, load_manifest, load_packs, load_waivers,
     RecordResult, render_case, RulePack, rules_schema, run_fixtures, run_rulesets, RunReport, SourceError, Waiver,
@@ -114,11 +114,14 @@ def run_command(
     judgements: Optional[Path] = typer.Option(None, "--judgements", help="A filled review workbook (check review): its answers decide pending manual rules."),
     evidence: str = typer.Option("all", "--evidence", help="Which results carry their evidence values: all, or findings (fail, error, pending, waived): faster and smaller for very large inputs."),
     jobs: int = typer.Option(1, "--jobs", "-j", min=1, help="Evaluate on this many processes (results are identical to one)."),
+    engine: str = typer.Option("records", "--engine", help="records (one record at a time, the default), sql (rules compiled to SQL, run on DuckDB over many records at once) or auto (sql above 5,000 records); the results are the same."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar (there is none anyway unless standard error is a terminal)."),
     waivers: Optional[Path] = typer.Option(None, "--waivers", help="Waivers (YAML): documented decisions that a rule does not apply to certain files; their results become 'waived'."),
-    as_of: Optional[str] = typer.Option(None, "--as-of", help="Reference date (YYYY-MM-DD) that waivers' expiry dates are compared with; default: today."),
+    as_of: Optional[str] = typer.Option(None, "--as-of", help="Reference date (YYYY-MM-DD): waivers' expiry dates are compared with it (default: today), and open files' update gaps are measured up to it or their latest entry, whichever is later (default: the latest entry)."),
 ) -> None:
     """Score a sample of case files against the rule packs (`check CASES` is short for `check run CASES`)."""
+    if engine not in ENGINES:
+        raise fail(f"error: unknown engine {engine!r}: expected one of {', '.join(ENGINES)}")
     if case_id is not None and outputs:
         raise fail("error: --case prints one case file's explanation to the terminal and writes no file: "
                    "leave out --output (or redirect it: check CASES --case ID > case.txt), or leave out --case "
@@ -153,7 +156,7 @@ def run_command(
         with terminal_progress(not quiet) as progress:
             report = api.run(source, packs, settings, manifest=load_manifest(manifest) if manifest else None,
                              judgements=given, waivers=waiver_list, sinks=[stream.writer for stream in streams],
-                             keep=keep, jobs=jobs, progress=progress)
+                             keep=keep, jobs=jobs, progress=progress, engine=engine)
     except (ValueError, InputError) as exc:  # a manifest that does not fit the sample; an unreadable input
         for stream in streams:
             stream.abandon()
@@ -233,6 +236,22 @@ class StreamingOutput:
         """The run failed: leave no half-written file behind (the previous one, if any, is unchanged)."""
         if self.file is not None:
             self.file.abandon()
+
+
+@app.command("explain-sql")
+def explain_sql_command(
+    paths: Optional[list[Path]] = typer.Argument(None, help="Rule pack files or folders (default: rules/)."),
+    dialect: str = typer.Option("duckdb", "--dialect", help=f"SQL dialect: {', '.join(SQL_DIALECTS)}."),
+    timezone: str = typer.Option("Europe/London", "--timezone", help="Zone of timestamps written without an offset."),
+    calendar: str = typer.Option("england-and-wales", "--calendar", help="Working-day calendar: england-and-wales or weekdays-only."),
+    set_values: Optional[list[str]] = typer.Option(None, "--set", help="Override a pack setting: NAME=VALUE (repeatable)."),
+) -> None:
+    """Print the rule packs compiled to one SQL query (what --engine sql runs), for a data team's warehouse."""
+    if dialect not in SQL_DIALECTS:
+        raise fail(f"error: unknown SQL dialect {dialect!r}: expected one of {', '.join(SQL_DIALECTS)}")
+    packs = load_rule_packs(paths)
+    settings = build_settings(packs, "wilson", 0.95, timezone, calendar, set_values or [])
+    typer.echo(api.compiled_sql(packs, settings, dialect), nl=False)
 
 
 @app.command("validate")
@@ -325,7 +344,7 @@ register_audit_commands(app)
 register_review_commands(app)
 register_mapping_commands(app)
 
-COMMANDS = {"run", "init", "validate", "test", "schema", "plan", "sample", "compare", "review", "mapping"}
+COMMANDS = {"run", "init", "explain-sql", "validate", "test", "schema", "plan", "sample", "compare", "review", "mapping"}
 
 
 def mistyped_command(word: str) -> str | None:

@@ -492,7 +492,8 @@ def _run(report: RunReport) -> Markup:
 
 
 def _value(value: Any, path: str) -> Markup:
-    """A settings value in full: mappings as tables (nested), lists as lists, scalars as JSON text."""
+    """A settings value in full: mappings as tables (nested), lists as lists, scalars and lists of
+    scalars (a list setting such as outcome types) as JSON text."""
     if isinstance(value, dict):
         if not value:
             return element("span", "(none)", class_="muted")
@@ -500,7 +501,7 @@ def _value(value: Any, path: str) -> Markup:
                         data_setting=f"{path}.{key}")
                 for key, item in value.items()]
         return element("table", element("tbody", rows), class_="settings")
-    if isinstance(value, list):
+    if isinstance(value, list) and any(isinstance(item, (dict, list)) for item in value):
         return element("ol", [element("li", _value(item, f"{path}[{index}]")) for index, item in enumerate(value)])
     if value is None:  # a setting left unset (no grade bands, no as-of date): words, not JSON's null
         return element("span", "none", class_="muted")

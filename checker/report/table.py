@@ -107,10 +107,19 @@ def settings_line(report: RunReport) -> str:
         parts.append(f"grade bands from {settings['grade_bands']['source']}")
     if settings.get("as_of"):
         parts.append(f"as-of={settings['as_of']}")
+    if settings.get("open_files_measured_to"):
+        parts.append(f"open files measured to {settings['open_files_measured_to']}")
     parts.append(f"evidence for {'every result' if settings.get('evidence', 'all') == 'all' else 'findings only'}")
     for pack, values in settings["packs"].items():
-        parts += [f"{pack}.{name}={value}" for name, value in values.items()]
+        parts += [f"{pack}.{name}={_setting_text(value)}" for name, value in values.items()]
     return "Settings: " + ", ".join(parts)
+
+
+def _setting_text(value: Any) -> str:
+    """A pack setting as `--set` takes it back: a list as comma-separated items."""
+    if isinstance(value, list):
+        return ",".join(str(item) for item in value)
+    return str(value)
 
 
 def _clip(text: str, width: int) -> str:

@@ -241,7 +241,7 @@ def test_a_new_review_over_an_answered_workbook_carries_its_answers_forward(case
     assert result.returncode == 0, result.stderr
     assert f"carried forward 16 answer(s) already written in {workbook}" in result.stderr
     assert answers_in(workbook) == answered
-    assert result.stdout.startswith("17 judgement(s) pending")
+    assert result.stdout.startswith(f"{pending_judgements(cases) - 16} judgement(s) pending")
     scored = check(cases, "--judgements", workbook, "-f", "json")
     assert json.loads(scored.stdout)["input"]["judgements"]["answers"] == 16
 
@@ -317,11 +317,17 @@ def test_sample_refuses_a_name_it_cannot_write_as_said(cases: Path, tmp_path: Pa
     assert not (tmp_path / name).exists()
 
 
+def pending_judgements(cases: Path) -> int:
+    """How many manual judgements the sample leaves pending, as the run itself counts them."""
+    report = json.loads(check(cases, "-f", "json").stdout)
+    return sum(rule["counts"]["manual"] for rule in report["rules"])
+
+
 def test_review_and_judgements_read_standard_input(cases: Path, tmp_path: Path) -> None:
     workbook = tmp_path / "review.xlsx"
     result = check("review", "-", "-o", workbook, stdin=cases.read_bytes())
     assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith("33 judgement(s) pending")
+    assert result.stdout.startswith(f"{pending_judgements(cases)} judgement(s) pending")
     sheet = load_workbook(workbook)["Review"]
     sheet["D2"] = "yes"
     sheet.parent.save(workbook)
@@ -386,7 +392,7 @@ def test_answers_also_in_the_judgements_workbook_are_not_lost_nor_refused(cases:
     result = check("review", cases, "--output", again, "--judgements", done)
     assert result.returncode == 0, result.stderr
     assert f"2 more are answered in {done} (--judgements), which keeps them" in result.stderr
-    assert result.stdout.startswith("31 judgement(s) pending")
+    assert result.stdout.startswith(f"{pending_judgements(cases) - 2} judgement(s) pending")
     assert answers_in(done) and answers_in(again) == []
 
 

@@ -327,7 +327,7 @@ def _leaves(value: Any, path: str) -> Iterator[tuple[str, Any]]:
     if isinstance(value, dict):
         for key, item in value.items():
             yield from _leaves(item, f"{path}.{key}")
-    elif isinstance(value, list):
+    elif isinstance(value, list) and any(isinstance(item, (dict, list)) for item in value):
         for index, item in enumerate(value):
             yield from _leaves(item, f"{path}[{index}]")
     else:
@@ -341,9 +341,10 @@ def test_the_run_settings_and_rule_packs(report: RunReport, tree: Node) -> None:
     packs = [[cell.text() for cell in row.find_all("td")] for row in run.find("table", class_="rulesets").find_all("tr")
              if row.find_all("td")]
     assert packs == [[p["name"], p["version"], p["code_version"], p["path"]] for p in report.rulesets]
-    assert ["victims-code", "1.1.0", "VC-2020"] in [row[:3] for row in packs]
+    assert ["victims-code", "1.2.0", "VC-2020"] in [row[:3] for row in packs]
     leaves = dict(_leaves(report.settings, "settings"))
     assert "settings.packs.victims-code.referral_working_days" in leaves and "settings.grade_bands.bands[1].grade" in leaves
+    assert leaves["settings.packs.outcomes.outcome_codes_with_suffix"] == ["1A", "2A", "3A"]  # a list setting: one cell
     for path, value in leaves.items():
         cell = run.find("tr", data_setting=path).find("td")
         assert cell.text() == (value if isinstance(value, str) else "none" if value is None
