@@ -44,6 +44,7 @@ from checker.results import RecordResult, RunReport
 from checker.runner import Progress, ResultSink, run_check, run_rulesets
 from checker.scoring.statements import GradeBands, load_grade_bands
 from checker.settings import RunSettings, pack_settings, parse_as_of, parse_overrides
+from checker.sidefiles import MAX_RESULT_BYTES, SideFileError, load_json_side_file
 
 __all__ = [
     # the four calls
@@ -53,6 +54,7 @@ __all__ = [
     "ResultSink", "Progress", "FieldMapping", "FixtureReport", "Comparison",
     # errors
     "CheckerError", "SourceError", "FileErrors", "InputError", "Location", "SampleError", "CaseNotFound",
+    "SideFileError", "load_json_side_file", "MAX_RESULT_BYTES",
     # settings, waivers, judgements, grade bands
     "pack_settings", "parse_as_of", "parse_overrides", "load_waivers", "load_grade_bands", "load_manifest",
     "read_judgements", "manual_rule_ids",

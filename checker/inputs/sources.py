@@ -509,7 +509,8 @@ def _json_lines_records(stream: IO[str], name: str) -> Iterator[RawRecord]:
             while line and not line.endswith("\n"):  # skip the rest of the oversized line
                 line = stream.readline(MAX_RECORD_CHARS)
             yield RawRecord(index, line_number, None,
-                            (("", f"the line is longer than {MAX_RECORD_CHARS >> 20} MB: not a case file"),))
+                            (("", f"the record is larger than {MAX_RECORD_CHARS >> 20} MB (the line is longer than "
+                                  f"{MAX_RECORD_CHARS:,} characters): not a case file"),))
             index += 1
             continue
         if not line.strip():

@@ -32,6 +32,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from checker import __version__
 from checker.errors import REVIEW_WORKBOOK, FileErrors
+from checker.sidefiles import SideFileError, check_workbook, workbook_problem
 from checker.inputs.casemodel import value_at
 from checker.inputs.records import CaseRecord, file_sha256
 from checker.inputs.sources import read_cases
@@ -216,10 +217,12 @@ def read_judgements(path: Path, known_case_ids: Iterable[str], manual_rule_ids: 
     """The answers of a filled review workbook; FileErrors listing every problem found."""
     file = str(path)
     try:
+        check_workbook(path)  # bounded: a small file must not unzip to gigabytes
         workbook = load_workbook(path, data_only=True)
-    except (OSError, zipfile.BadZipFile, InvalidFileException, KeyError, ValueError) as exc:
+    except (OSError, zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, SyntaxError,
+            SideFileError) as exc:  # SyntaxError: malformed XML; ValueError: defusedxml refusing entities
         raise FileErrors(REVIEW_WORKBOOK, [ReviewError(file, None, None, None, "an .xlsx workbook written by check review",
-                                                f"cannot read the workbook: {exc}")]) from None
+                                                f"cannot read the workbook: {workbook_problem(exc)}")]) from None
     if SHEET not in workbook.sheetnames:
         raise FileErrors(REVIEW_WORKBOOK, [ReviewError(
             file, None, None, workbook.sheetnames, f"a sheet named {SHEET!r}",
