@@ -30,7 +30,7 @@ from checker.audit.sampling import SampleError, draw_sample, load_manifest, read
 from checker.engine.fixtures import FixtureReport, find_fixture_files, run_fixtures, write_junit
 from checker.engine.judgements import Judgements
 from checker.engine.waivers import Waiver, load_waivers
-from checker.errors import CheckerError, FileErrors, InputError, Location, SourceError
+from checker.errors import CheckerError, FileErrors, InputError, Location, RunFailed, SourceError
 from checker.inputs.casemodel import case_schema
 from checker.inputs.exports.mapping import FieldMapping, load_mapping
 from checker.inputs.sources import INPUT_FORMATS, CaseSource, MemorySource, open_source
@@ -54,7 +54,7 @@ __all__ = [
     "ResultSink", "Progress", "FieldMapping", "FixtureReport", "Comparison",
     # errors
     "CheckerError", "SourceError", "FileErrors", "InputError", "Location", "SampleError", "CaseNotFound",
-    "SideFileError", "load_json_side_file", "MAX_RESULT_BYTES",
+    "SideFileError", "load_json_side_file", "MAX_RESULT_BYTES", "RunFailed",
     # settings, waivers, judgements, grade bands
     "pack_settings", "parse_as_of", "parse_overrides", "load_waivers", "load_grade_bands", "load_manifest",
     "read_judgements", "manual_rule_ids",

@@ -17,10 +17,12 @@ import multiprocessing
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol
 
 from checker import TOOL_NAME, __version__
+from checker.errors import RunFailed
 from checker.inputs.records import CaseIds, CaseRecord, RawRecord, Rejection, check_record
 from checker.engine.evaluate import Evaluator
 from checker.inputs.casemodel import value_at
@@ -260,14 +262,26 @@ def _checked_chunks(source: CaseSource, checker: RecordChecker, jobs: int) -> It
     # concurrent.futures rather than multiprocessing.Pool: the Pool's worker-handler thread wakes for
     # every result waiting in its queue and polls the workers, a busy loop that cost the main process
     # ~20 µs a record; the executor's one manager thread reads the results itself.
-    with ProcessPoolExecutor(jobs, mp_context=context, initializer=initializer, initargs=initargs) as pool:
-        pending: deque[Future[CheckedChunk]] = deque()
-        for chunk in _chunks(source.records(), CHUNK_SIZE):
-            pending.append(pool.submit(_check_chunk, chunk))
-            while len(pending) > 2 * jobs:  # bounded: memory stays flat however large the input
-                yield pending.popleft().result()
-        while pending:
-            yield pending.popleft().result()
+    pending: deque[tuple[Future[CheckedChunk], int]] = deque()  # each chunk's future and first record index
+    try:
+        with ProcessPoolExecutor(jobs, mp_context=context, initializer=initializer, initargs=initargs) as pool:
+            for chunk in _chunks(source.records(), CHUNK_SIZE):
+                pending.append((pool.submit(_check_chunk, chunk), chunk[0].index))
+                while len(pending) > 2 * jobs:  # bounded: memory stays flat however large the input
+                    yield _next_result(pending)
+            while pending:
+                yield _next_result(pending)
+    except BrokenProcessPool:  # a worker died (killed, out of memory) before giving its chunk back
+        where = f" while evaluating records from {pending[0][1] + 1}" if pending else ""
+        raise RunFailed(f"a worker process ended unexpectedly (killed, or out of memory?){where}: the run was "
+                        "stopped and nothing was scored; run again, with fewer --jobs if memory is short") from None
+
+
+def _next_result(pending: deque[tuple[Future[CheckedChunk], int]]) -> CheckedChunk:
+    """The oldest chunk's results, taken off `pending` only once they came (so a failure names its records)."""
+    result = pending[0][0].result()
+    pending.popleft()
+    return result
 
 
 _WORKER_CHECKER: RecordChecker | None = None

@@ -30,7 +30,7 @@ from checker.api import (
     default_rules_path,
     EXTENSIONS, FORMATS, INPUT_FORMATS, NEEDS_RECORDS, TOOL_NAME, WRITERS, __version__, case_schema, CaseNotFound,
     FileErrors, find_fixture_files, format_for_extension, InputError, load_manifest, load_packs, load_waivers,
-    RecordResult, render_case, RulePack, rules_schema, run_fixtures, run_rulesets, RunReport, SourceError, Waiver,
+    RecordResult, render_case, RulePack, rules_schema, run_fixtures, run_rulesets, RunFailed, RunReport, SourceError, Waiver,
     write_junit,
 )
 from checker.cli.audit import register as register_audit_commands
@@ -139,7 +139,7 @@ def run_command(
             report = api.run(source, packs, settings, manifest=load_manifest(manifest) if manifest else None,
                                judgements=given, waivers=waiver_list, sinks=[stream.writer for stream in streams], keep=keep,
                                jobs=jobs, progress=progress)
-    except (ValueError, InputError) as exc:  # a manifest that does not fit the sample; an unreadable input
+    except (ValueError, InputError, RunFailed) as exc:  # a manifest that does not fit; an unreadable input; a worker died
         for stream in streams:
             stream.abandon()
         if isinstance(exc, InputError):

@@ -37,7 +37,7 @@ from checker.inputs.casemodel import value_at
 from checker.inputs.records import CaseRecord, file_sha256
 from checker.inputs.sources import read_cases
 from checker.engine.judgements import ANSWERS, Judgement, Judgements, parse_answer
-from checker.report.csv_report import neutralise
+from checker.report.safetext import read_workbook_text, workbook_value
 from checker.report.table import settings_line
 from checker.results import MANUAL, Evidence, RunReport
 from checker.packs.rules import RulePack
@@ -162,7 +162,7 @@ def write_review_workbook(rows: list[ReviewRow], report: RunReport) -> bytes:
         sheet.cell(row=1, column=column, value=name).font = Font(bold=True)
         sheet.column_dimensions[get_column_letter(column)].width = _WIDTHS.get(name, 16)
     for row in rows:
-        sheet.append([neutralise(value) for value in row.values()])  # case text must not become a formula
+        sheet.append([workbook_value(value) for value in row.values()])  # case text must not become a formula
     last = max(sheet.max_row, 2)
     wrap = Alignment(wrap_text=True, vertical="top")
     for name in ("question", "evidence", "notes"):
@@ -205,7 +205,7 @@ def _about(sheet: Any, rows: list[ReviewRow], report: RunReport) -> None:
     lines += [["Settings", settings_line(report).removeprefix("Settings: ")],
               ["Made by", f"{report.tool['name']} {__version__}"]]
     for line in lines:
-        sheet.append([neutralise(value) for value in line])
+        sheet.append([workbook_value(value) for value in line])
     sheet["A1"].font = Font(bold=True)
     sheet.column_dimensions["A"].width = 20
     sheet.column_dimensions["B"].width = 100
@@ -305,7 +305,4 @@ def _text(value: Any) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)  # a case id typed as a number
-    text = str(value).strip()
-    if text.startswith("'") and neutralise(text[1:]) != text[1:]:
-        text = text[1:]
-    return text
+    return read_workbook_text(str(value).strip())
