@@ -37,7 +37,7 @@ from checker.inputs.casemodel import value_at
 from checker.inputs.records import CaseRecord, file_sha256
 from checker.inputs.sources import read_cases
 from checker.engine.judgements import ANSWERS, Judgement, Judgements, parse_answer
-from checker.report.safetext import read_workbook_text, workbook_value
+from checker.report.safetext import read_workbook_text, restore_controls, workbook_value
 from checker.report.table import settings_line
 from checker.results import MANUAL, Evidence, RunReport
 from checker.packs.rules import RulePack
@@ -264,6 +264,8 @@ class _RowReader:
             return  # an empty row
         number = row[0].row
         case_id, rule_id, typed = values["case_id"], values["rule_id"], values["answer"]
+        if case_id not in self.known_case_ids and restore_controls(case_id) in self.known_case_ids:
+            case_id = restore_controls(case_id)  # written with its control characters shown as pictures
         before = len(self.errors)
         if not case_id:
             self._error("case_id", number, case_id, "a case id of the case file", "case id is blank")

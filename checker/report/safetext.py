@@ -59,3 +59,12 @@ def read_workbook_text(text: str) -> str:
     if text.startswith("'") and (rest.startswith("'") or neutralise(rest) != rest):
         return rest
     return text
+
+
+_CONTROL_PICTURES = re.compile("[\u2400-\u2408\u240b\u240c\u240e-\u241f]")
+
+
+def restore_controls(text: str) -> str:
+    """`text` with the control pictures `workbook_value` wrote turned back into control characters (for
+    matching a case id read from a workbook against the case file's)."""
+    return _CONTROL_PICTURES.sub(lambda found: chr(ord(found.group()) - 0x2400), text)
