@@ -28,7 +28,7 @@ def invoke(*args: object) -> object:
 
 @pytest.mark.parametrize("separator", ["\r", "\r\n", "\x0b", "\x0c", "\x1c", "\x85", "\u2028", "\u2029"])
 def test_a_csv_value_holding_any_line_break_is_quoted(separator: str) -> None:
-    case_id = f"C-1{separator}=HYPERLINK(\"http://example.invalid\")"
+    case_id = f"C-1{separator}=1+1"  # no quote in it: the csv module quotes those anyway
     report = api.score([make_case(case_id)], PACKS)
     text = api.render("csv", report)
     rows = list(csv.reader(io.StringIO(text, newline="")))
