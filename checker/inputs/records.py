@@ -77,6 +77,13 @@ def file_sha256(path: Path) -> str:
 
 def check_record(raw: RawRecord, zone_name: str) -> CaseRecord | Rejection:
     """Decode (if need be), validate and normalise one record. Duplicate ids are `CaseIds`' business."""
+    try:
+        return _check_record(raw, zone_name)
+    except RecursionError:  # decoded (orjson reads 1,024 levels), but too deep to validate or to word
+        return Rejection(raw.index, raw.line, None, "", NESTED_TOO_DEEPLY)
+
+
+def _check_record(raw: RawRecord, zone_name: str) -> CaseRecord | Rejection:
     problems, data = raw.problems, raw.data
     if raw.text is not None and not problems:
         data, problem = _decode(raw.text)
@@ -148,7 +155,7 @@ def _decode(text: str) -> tuple[Any, tuple[str, str] | None]:
     return value, unpaired_surrogate(value) or duplicate_key(text, value)
 
 
-NESTED_TOO_DEEPLY = "the record is nested too deeply to be a case file (the reader allows 1,000 levels)"
+NESTED_TOO_DEEPLY = "the record is nested too deeply to be a case file (the reader allows about 1,000 levels)"
 _LONG_NUMBER = re.compile(r"[0-9]{1000,}")
 
 
