@@ -176,7 +176,7 @@ def duplicate_key(text: str, value: Any) -> tuple[str, str] | None:
     (~6 µs a record). Only then, or when the text escapes a colon (which could hide one), is the
     record decoded again keeping every pair, to name the object and key."""
     try:
-        if text.count(":") == orjson.dumps(value).count(b":") and "\\u003" not in text:
+        if text.count(":") == orjson.dumps(value).count(b":") and not ("\\" in text and "\\u003" in text):
             return None
     except orjson.JSONEncodeError:  # beyond what orjson writes (64-bit integers, 255 levels): decide below
         pass
