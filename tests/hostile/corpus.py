@@ -40,6 +40,8 @@ class Invocation:
     args: list[str]  # after `check`; {dir} is the folder
     stdin: bytes | None = None
     report: str | None = "report.json"  # the JSON output the run is asked to write (checked for partial files)
+    other_outputs: tuple[str, ...] = ()  # further files a finished run writes
+    check_outputs: Callable[[Path, str], None] | None = None  # more assertions: (folder, standard output)
 
 
 @dataclass(frozen=True)
@@ -254,6 +256,55 @@ def _workbook_case(use: str, fault: str) -> HostileInput:
     return HostileInput(f"{use}-workbook-{fault}", build, Expected(2, ("{dir}/book.xlsx", message)), ("workbooks",))
 
 
+# --- outputs: hostile case text in every format --------------------------------------------------------
+
+HOSTILE_TEXT = {
+    "escape": "T-\x1b[31m-red\x9b2J",
+    "html": "<script>alert(1)</script>",
+    "formula": "=HYPERLINK(1)",
+    "apostrophe-formula": "'=HYPERLINK(1)",
+    "line-break": "T-5\r=1+1",
+    "control": "T-6\x01\x02",
+}
+OUTPUT_FILES = ("report.csv", "report.md", "report.xlsx", "report.txt", "report.html")
+
+
+def _hostile_text_cases(folder: Path) -> Invocation:
+    records = [make_case(case_id, victim={"kind": "person", "note": case_id}) for case_id in HOSTILE_TEXT.values()]
+    records.append(make_case("<img src=x>\x1b[2J", crime={"reported_at": "<b>\x07"}))  # rejected: a bad date
+    (folder / "cases.jsonl").write_text("".join(json.dumps(record) + "\n" for record in records), encoding="utf-8")
+    args = ["{dir}/cases.jsonl", "--output", "{dir}/report.json"]
+    for name in OUTPUT_FILES:
+        args += ["--output", f"{{dir}}/{name}"]
+    return Invocation(args, other_outputs=OUTPUT_FILES, check_outputs=_outputs_are_safe)
+
+
+def _outputs_are_safe(folder: Path, _: str) -> None:
+    import csv
+
+    from openpyxl import load_workbook
+
+    with (folder / "report.csv").open(encoding="utf-8", newline="") as handle:  # line breaks as written
+        rows = list(csv.reader(handle))
+    assert {row[0] for row in rows[1:]} == set(HOSTILE_TEXT.values()) - {HOSTILE_TEXT["formula"],
+                                                                       HOSTILE_TEXT["apostrophe-formula"]} | {
+        "'" + HOSTILE_TEXT["formula"], HOSTILE_TEXT["apostrophe-formula"]}  # one row per record and rule, ids whole
+    markdown = (folder / "report.md").read_text(encoding="utf-8")
+    assert "<script" not in markdown and "<img" not in markdown and "<b>" not in markdown
+    text = (folder / "report.txt").read_text(encoding="utf-8")
+    assert not any(char in text for char in "\x1b\x9b\x07\x01")
+    findings = load_workbook(folder / "report.xlsx")["Findings"]
+    ids = {row[0] for row in findings.iter_rows(min_row=2, values_only=True)}
+    assert "'=HYPERLINK(1)" in ids and "''=HYPERLINK(1)" in ids and "T-6\u2401\u2402" in ids
+    html = (folder / "report.html").read_text(encoding="utf-8")
+    assert "<script>alert" not in html
+
+
+def _set_non_finite(spelling: str) -> Callable[[Path], Invocation]:
+    return lambda folder: Invocation([str(SAMPLE), "--set", f"update_tolerance_days={spelling}",
+                                      "--output", "{dir}/report.json"])
+
+
 def corpus() -> list[HostileInput]:
     items = [_record_case(fault, form) for fault in RECORD_FAULTS for form in FORMS
              if fault not in ("oversize", "deep-within-decoder")
@@ -273,4 +324,10 @@ def corpus() -> list[HostileInput]:
         for encoding in ("rot13", "hex", "undefined")
     ]
     items += [_workbook_case(use, fault) for use in ("judgements", "export") for fault in WORKBOOK_FAULTS]
+    items += [HostileInput("outputs-hostile-case-text", _hostile_text_cases, Expected(
+        3, ("is not a valid timestamp",), (len(HOSTILE_TEXT) + 1, len(HOSTILE_TEXT), 1), (len(HOSTILE_TEXT), 7)),
+        ("outputs",))]
+    items += [HostileInput(f"set-non-finite-{spelling[:8]}", _set_non_finite(spelling), Expected(
+        2, (f"setting 'update_tolerance_days' must be a finite number, found '{spelling[:60]}",)), ("settings",))
+        for spelling in ("1e400", "-1e400", "NaN", "Infinity", "1" + "0" * 400)]
     return items

@@ -48,7 +48,10 @@ def test_hostile_input(item: HostileInput, tmp_path: Path) -> None:
         if expected.rejected is not None:
             (rejection,) = report["rejected"]
             assert (rejection["index"], rejection["line"]) == expected.rejected
-        assert left == {report_path}  # the report alone: nothing temporary left beside it
+        # the reports asked for, and nothing temporary beside them
+        assert left == {report_path} | {tmp_path / name for name in invocation.other_outputs}
+        if invocation.check_outputs is not None:
+            invocation.check_outputs(tmp_path, result.stdout.decode("utf-8"))
     else:
         for text in texts:
             assert text in stderr, (text, stderr)
