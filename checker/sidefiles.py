@@ -23,7 +23,8 @@ from checker.errors import CheckerError
 MAX_MANIFEST_BYTES = 64 << 20  # a manifest lists the sampled case ids: a few MB for the largest samples
 MAX_RESULT_BYTES = 1 << 30  # a `check --format json` result holds every record's results
 MAX_WORKBOOK_BYTES = 100 << 20  # an .xlsx file as stored (zipped)
-MAX_WORKBOOK_EXPANDED_BYTES = 1 << 30  # all its parts unzipped
+MAX_WORKBOOK_EXPANDED_BYTES = 1 << 30  # all its parts unzipped, for an export (read a row at a time)
+MAX_REVIEW_WORKBOOK_EXPANDED_BYTES = 100 << 20  # a review workbook is read whole: ~100,000 judgements
 MAX_WORKBOOK_RATIO = 100  # unzipped ÷ zipped size of any one part (cell XML compresses ~10-20×)
 MAX_WORKBOOK_PARTS = 10_000
 
@@ -43,9 +44,13 @@ def read_side_file(path: Path | str, limit: int, kind: str = "files") -> bytes:
         descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except OSError as exc:
         raise SideFileError(f"cannot read the file: {exc.strerror or exc}") from None
-    with os.fdopen(descriptor, "rb") as handle:
-        info = os.fstat(handle.fileno())
+    try:
+        info = os.fstat(descriptor)
         _require_regular(info)
+    except BaseException:
+        os.close(descriptor)
+        raise
+    with os.fdopen(descriptor, "rb") as handle:
         if info.st_size > limit:
             raise SideFileError(f"file is {info.st_size} bytes; {kind} above {limit} bytes are refused")
         try:
@@ -94,7 +99,7 @@ def load_json_side_file(path: Path | str, limit: int, kind: str) -> Any:
                             f"{sys.get_int_max_str_digits():,} digits)") from None
 
 
-def check_workbook(path: Path | str) -> None:
+def check_workbook(path: Path | str, expanded_limit: int = MAX_WORKBOOK_EXPANDED_BYTES) -> None:
     """SideFileError unless `path` is an .xlsx (zip) file within the size, part-count and expansion limits:
     a small workbook can unzip to gigabytes (a "zip bomb"), which would exhaust memory while it is read.
     A file that is not a zip archive passes: the workbook reader says what is wrong with it."""
@@ -114,9 +119,9 @@ def check_workbook(path: Path | str) -> None:
         raise SideFileError(f"the workbook has {len(parts)} parts; workbooks of more than {MAX_WORKBOOK_PARTS} "
                             "parts are refused")
     expanded = sum(part.file_size for part in parts)
-    if expanded > MAX_WORKBOOK_EXPANDED_BYTES:
+    if expanded > expanded_limit:
         raise SideFileError(f"the workbook unzips to {expanded} bytes; workbooks that unzip to more than "
-                            f"{MAX_WORKBOOK_EXPANDED_BYTES} bytes are refused")
+                            f"{expanded_limit} bytes are refused")
     for part in parts:
         if part.file_size > 1 << 20 and part.file_size > MAX_WORKBOOK_RATIO * max(part.compress_size, 1):
             raise SideFileError(f"the workbook part {part.filename!r} unzips from {part.compress_size} to "

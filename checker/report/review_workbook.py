@@ -32,7 +32,9 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from checker import __version__
 from checker.errors import REVIEW_WORKBOOK, FileErrors
-from checker.sidefiles import SideFileError, check_workbook, workbook_problem
+from checker.sidefiles import (
+    MAX_REVIEW_WORKBOOK_EXPANDED_BYTES, SideFileError, check_workbook, workbook_problem,
+)
 from checker.inputs.casemodel import value_at
 from checker.inputs.records import CaseRecord, file_sha256
 from checker.inputs.sources import read_cases
@@ -217,7 +219,7 @@ def read_judgements(path: Path, known_case_ids: Iterable[str], manual_rule_ids: 
     """The answers of a filled review workbook; FileErrors listing every problem found."""
     file = str(path)
     try:
-        check_workbook(path)  # bounded: a small file must not unzip to gigabytes
+        check_workbook(path, MAX_REVIEW_WORKBOOK_EXPANDED_BYTES)  # read whole: a small file must not unzip to gigabytes
         workbook = load_workbook(path, data_only=True)
     except (OSError, zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, SyntaxError,
             SideFileError) as exc:  # SyntaxError: malformed XML; ValueError: defusedxml refusing entities
