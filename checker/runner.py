@@ -263,18 +263,24 @@ def _checked_chunks(source: CaseSource, checker: RecordChecker, jobs: int) -> It
     # every result waiting in its queue and polls the workers, a busy loop that cost the main process
     # ~20 µs a record; the executor's one manager thread reads the results itself.
     pending: deque[tuple[Future[CheckedChunk], int]] = deque()  # each chunk's future and first record index
+    pool = ProcessPoolExecutor(jobs, mp_context=context, initializer=initializer, initargs=initargs)
     try:
-        with ProcessPoolExecutor(jobs, mp_context=context, initializer=initializer, initargs=initargs) as pool:
-            for chunk in _chunks(source.records(), CHUNK_SIZE):
-                pending.append((pool.submit(_check_chunk, chunk), chunk[0].index))
-                while len(pending) > 2 * jobs:  # bounded: memory stays flat however large the input
-                    yield _next_result(pending)
-            while pending:
+        for chunk in _chunks(source.records(), CHUNK_SIZE):
+            pending.append((pool.submit(_check_chunk, chunk), chunk[0].index))
+            while len(pending) > 2 * jobs:  # bounded: memory stays flat however large the input
                 yield _next_result(pending)
+        while pending:
+            yield _next_result(pending)
     except BrokenProcessPool:  # a worker died (killed, out of memory) before giving its chunk back
+        # Not waiting: the pool's threads may be stuck sending to the dead worker (see checker.cli.main).
+        pool.shutdown(wait=False, cancel_futures=True)
         where = f" while evaluating records from {pending[0][1] + 1}" if pending else ""
         raise RunFailed(f"a worker process ended unexpectedly (killed, or out of memory?){where}: the run was "
                         "stopped and nothing was scored; run again, with fewer --jobs if memory is short") from None
+    except BaseException:
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
 
 
 def _next_result(pending: deque[tuple[Future[CheckedChunk], int]]) -> CheckedChunk:

@@ -17,6 +17,7 @@ file, unreadable input); 3 ran, but some records were rejected (output still wri
 from __future__ import annotations
 
 import json
+import os
 import sys
 from enum import Enum
 from collections.abc import Callable
@@ -35,7 +36,7 @@ from checker.api import (
 )
 from checker.cli.audit import register as register_audit_commands
 from checker.cli.common import (
-    EXIT_FAILED, EXIT_REJECTED, build_settings, fail, load_judgements, load_rule_packs, write_output,
+    EXIT_CANNOT_RUN, EXIT_FAILED, EXIT_REJECTED, build_settings, fail, load_judgements, load_rule_packs, write_output,
 )
 from checker.cli.mapping import register as register_mapping_commands
 from checker.cli.review import register as register_review_commands
@@ -144,6 +145,13 @@ def run_command(
             stream.abandon()
         if isinstance(exc, InputError):
             raise fail(f"{exc}\nThe case file could not be read: nothing was scored.") from None
+        if isinstance(exc, RunFailed):
+            fail(f"error: {exc}")
+            sys.stdout.flush()
+            sys.stderr.flush()
+            # A dead worker can leave the process pool's threads blocked on its pipe, and the interpreter
+            # would wait for them at exit: end at once (the outputs are already removed).
+            os._exit(EXIT_CANNOT_RUN)
         raise fail(f"error: {exc}") from None
     for stream in streams:
         stream.finish(report)

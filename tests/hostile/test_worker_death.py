@@ -15,15 +15,15 @@ from tests.conftest import ROOT, make_case
 
 
 def children_of(pid: int) -> list[int]:
-    found = []
+    found = []  # forked workers run the parent's command line; multiprocessing's resource tracker does not
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
                 fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                if int(fields[1]) == pid and b"checker.cli.main" in (entry / "cmdline").read_bytes():
+                    found.append(int(entry.name))
             except OSError:
                 continue
-            if int(fields[1]) == pid:
-                found.append(int(entry.name))
     return found
 
 
