@@ -330,8 +330,11 @@ class _RowReader:
             return  # an empty row
         number = row[0].row
         case_id, rule_id, typed = values["case_id"], values["rule_id"], values["answer"]
-        if case_id not in self.known_case_ids and restore_controls(case_id) in self.known_case_ids:
-            case_id = restore_controls(case_id)  # written with its control characters shown as pictures
+        if self.known_case_ids is None or (case_id not in self.known_case_ids
+                                           and restore_controls(case_id) in self.known_case_ids):
+            # Written with its control characters shown as pictures. Without the run's ids (checked later,
+            # against the records read) a control picture in a case id is always read as the character.
+            case_id = restore_controls(case_id)
         before = len(self.errors)
         if not case_id:
             self._error("case_id", number, case_id, "a case id of the case file", "case id is blank")
