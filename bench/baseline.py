@@ -516,9 +516,10 @@ def evaluate(case: Record, env: Env) -> dict[str, str]:
 
 
 def read_records(path: Path, input_format: str) -> Iterator[Record]:
-    """The raw records of a JSON Lines file (one at a time) or of a JSON array (the checker's reader)."""
-    if input_format == "json":
-        for raw in open_source(path, "json").records():
+    """The raw records of a JSON Lines file (one at a time), of a JSON array or a Parquet file (the checker's
+    readers)."""
+    if input_format in ("json", "parquet"):
+        for raw in open_source(path, input_format).records():
             yield raw.value()
         return
     with path.open(encoding="utf-8") as stream:
@@ -543,8 +544,8 @@ def run(path: Path, output: Path, input_format: str, env: Env) -> dict[str, Any]
 
 
 def input_format_of(path: Path) -> str:
-    """json for a `.json` file, jsonl otherwise (`.jsonl`, `.ndjson`)."""
-    return "json" if path.suffix == ".json" else "jsonl"
+    """json for a `.json` file, parquet for `.parquet`, jsonl otherwise (`.jsonl`, `.ndjson`)."""
+    return {".json": "json", ".parquet": "parquet"}.get(path.suffix, "jsonl")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -554,7 +555,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     "Writes one JSON line of statuses per record and prints the counts as JSON.")
     parser.add_argument("cases", type=Path, help="case files: JSON Lines, or a JSON array (.json)")
     parser.add_argument("--output", "-o", type=Path, required=True, help="where to write the statuses (JSON Lines)")
-    parser.add_argument("--input-format", choices=("json", "jsonl"),
+    parser.add_argument("--input-format", choices=("json", "jsonl", "parquet"),
                         help="format of CASES (default: json for a .json file, else jsonl)")
     args = parser.parse_args(argv)
     summary = run(args.cases, args.output, args.input_format or input_format_of(args.cases), default_env())

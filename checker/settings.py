@@ -108,14 +108,43 @@ def parse_overrides(pairs: list[str]) -> dict[str, str]:
     return result
 
 
+# How people write yes/no on a command line, and how the run prints booleans (Python's True/False).
+_BOOLEAN_WORDS = {"true": "true", "yes": "true", "false": "false", "no": "false"}
+
+
 def pack_settings(packs: list[RulePack], overrides: dict[str, str]) -> dict[str, dict[str, Any]]:
-    """Each pack's settings: defaults, with overrides applied to every pack that declares the name."""
+    """Each pack's settings: defaults, with overrides applied to every pack that declares the name.
+
+    A name may be qualified by its pack, as the run prints it (`victims-code.count_automated_updates`):
+    then only that pack's setting is set."""
     values = {pack.name: pack.default_settings() for pack in packs}
-    for name, text in overrides.items():
-        declaring = [pack for pack in packs if name in pack.settings]
-        if not declaring:
-            known = sorted({n for pack in packs for n in pack.settings})
-            raise ValueError(f"--set {name}: no loaded pack declares this setting; known settings: {', '.join(known)}")
+    for given, text in overrides.items():
+        declaring, name = _declaring(packs, given)
         for pack in declaring:
-            values[pack.name][name] = pack.settings[name].parse(text)
+            setting = pack.settings[name]
+            if setting.type == "boolean":
+                word = _BOOLEAN_WORDS.get(text.strip().lower())
+                if word is None:
+                    raise ValueError(f"--set {given}={text}: {name} is a yes/no setting: give true or false "
+                                     "(True/False and yes/no are accepted too)")
+                text = word
+            values[pack.name][name] = setting.parse(text)
     return values
+
+
+def _declaring(packs: list[RulePack], given: str) -> tuple[list[RulePack], str]:
+    """The packs a `--set` name applies to, and the setting's own name."""
+    declaring = [pack for pack in packs if given in pack.settings]
+    if declaring:
+        return declaring, given
+    pack_name, dot, name = given.partition(".")
+    named = [pack for pack in packs if pack.name == pack_name]
+    if dot and named and name in named[0].settings:
+        return named, name
+    known = sorted({n for pack in packs for n in pack.settings})
+    qualified = sorted(f"{pack.name}.{n}" for pack in packs for n in pack.settings)
+    if dot and named:
+        raise ValueError(f"--set {given}: pack {pack_name!r} declares no setting {name!r}; its settings: "
+                         f"{', '.join(sorted(named[0].settings)) or 'none'}")
+    raise ValueError(f"--set {given}: no loaded pack declares this setting; known settings: {', '.join(known)} "
+                     f"(or qualified by pack, as printed: {', '.join(qualified[:3])}, …)")

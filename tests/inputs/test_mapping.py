@@ -405,7 +405,7 @@ def test_missing_columns_of_the_joined_file_and_a_duplicated_column(small: tuple
     with pytest.raises(InputError, match=r"column 'Age' appears 2 times in the header \(columns 6 and 16\)"):
         list(read_mapped(cases, mapping))
     (cases.parent / "empty.csv").write_text("")
-    with pytest.raises(InputError, match="the file is empty: expected a header row"):
+    with pytest.raises(InputError, match="no case files in .*empty.csv"):  # as an empty array is
         list(read_mapped(cases.parent / "empty.csv", mapping))
 
 
