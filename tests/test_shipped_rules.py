@@ -36,7 +36,7 @@ def packs():
 def test_every_required_rule_id_is_shipped(packs) -> None:
     shipped = {rule.id for pack in packs for rule in pack.rules}
     assert REQUIRED_IDS <= shipped
-    assert {pack.name for pack in packs} == {"victims-code", "outcomes", "crime-recording"}
+    assert {pack.name for pack in packs} == {"victims-code", "outcomes", "crime-recording", "investigation"}
 
 
 def test_every_rule_cites_a_source_with_a_status(packs) -> None:
