@@ -3,9 +3,9 @@
 The checker reads rules from YAML packs and runs them as CEL, so a force can change a rule
 without touching code. This module answers "what would a hand-written checker cost?": the
 same rules as ordinary Python functions over the same normalised record
-(`checker.casemodel.normalise`), with the same pack settings (each pack's `settings:`
+(`checker.inputs.casemodel.normalise`), with the same pack settings (each pack's `settings:`
 defaults, read from `rules/` so the two never drift apart) and the same working-day calendar
-(`checker.workdays.WorkingDayCalendar`). Each function returns the status the engine gives:
+(`checker.engine.workdays.WorkingDayCalendar`). Each function returns the status the engine gives:
 pass, fail, not_applicable, error or manual. `tests/test_bench_baseline.py` keeps the two in
 step, rule by rule, on the shipped sample, synthetic files and every rule fixture.
 
@@ -39,13 +39,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from checker.casemodel import normalise, value_at
-from checker.inputs import open_source
-from checker.engine import JUDGEMENT_STATUS, code_number
+from checker.inputs.casemodel import normalise, value_at
+from checker.inputs.sources import open_source
+from checker.engine.evaluate import JUDGEMENT_STATUS, code_number
 from checker.results import ERROR, FAIL, MANUAL, NOT_APPLICABLE, PASS, STATUSES
-from checker.rules import load_packs
-from checker.timestamps import parse_timestamp
-from checker.workdays import WorkingDayCalendar
+from checker.packs.rules import load_packs
+from checker.inputs.timestamps import parse_timestamp
+from checker.engine.workdays import WorkingDayCalendar
 
 Record = dict[str, Any]
 RULES_DIR = Path(__file__).resolve().parent.parent / "rules"

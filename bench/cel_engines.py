@@ -1,6 +1,6 @@
 """Time the fast CEL engine against the reference binding on the shipped rules, in one process.
 
-    .venv/bin/python bench/cel_engines.py [--records N] [--seed S] [--repeat R]
+    .venv/bin/python -m bench.cel_engines [--records N] [--seed S] [--repeat R]
 
 Records: the synthetic generator's (normalised once, before timing), plus samples/cases.json.
 Two measures, per record, for all 28 shipped rules:
@@ -19,12 +19,12 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
-from checker.cases import CaseRecord, RawRecord, check_record
-from checker.engine import EvaluationError, Evaluator, new_context
-from checker.expressions import FAST, REFERENCE
-from checker.rules import load_packs
+from checker.inputs.records import CaseRecord, RawRecord, check_record
+from checker.engine.evaluate import EvaluationError, Evaluator, new_context
+from checker.packs.expressions import FAST, REFERENCE
+from checker.packs.rules import load_packs
 from checker.settings import RunSettings
-from checker.synthetic import generate_cases
+from synthetic.cases import generate_cases  # run from the repository root: `python -m bench.cel_engines`
 
 ROOT = Path(__file__).resolve().parent.parent
 

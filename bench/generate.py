@@ -1,6 +1,6 @@
 """Write the benchmark's input: N synthetic case files, seeded, streamed to disk.
 
-The records come from `checker.synthetic.iter_cases` (realistic files, a mix of compliant and
+The records come from `synthetic.cases.iter_cases` (realistic files, a mix of compliant and
 faulty ones; the same seed gives the same files on any machine) and are written with its own
 writers, one record at a time, so a million records take no more memory than ten. This module
 adds only what a benchmark needs on top: the format taken from the file name (`.jsonl` one
@@ -23,7 +23,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TextIO
 
-from checker.synthetic import iter_cases, write_json_array, write_jsonl
+# Run as a script (`python bench/generate.py`): the test-data generators live at the repository's top
+# level, beside bench/, and are not part of the installed package.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from synthetic.cases import iter_cases, write_json_array, write_jsonl  # noqa: E402
 
 DEFAULT_SEED = 7
 FORMATS = ("json", "jsonl")

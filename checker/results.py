@@ -8,7 +8,7 @@ from functools import partial
 from typing import Any, NamedTuple
 
 PASS, FAIL, NOT_APPLICABLE, ERROR, MANUAL = "pass", "fail", "not_applicable", "error", "manual"
-# `waived`: an audit team's documented waiver took the file out of the rule (see checker.waivers).
+# `waived`: an audit team's documented waiver took the file out of the rule (see checker.engine.waivers).
 # A rule never gives it itself, so fixtures cannot expect it (RULE_STATUSES).
 WAIVED = "waived"
 RULE_STATUSES = (PASS, FAIL, NOT_APPLICABLE, ERROR, MANUAL)
@@ -34,7 +34,7 @@ new_evidence: Callable[[tuple[str, Any]], Evidence] = partial(tuple.__new__, Evi
 class RuleResult(NamedTuple):
     """One rule's result on one record. A named tuple, like Evidence: a run makes one for every rule and
     record that shows anything, and a named tuple is built several times faster than a frozen dataclass.
-    Immutable, so results that carry nothing per record are shared (see checker.engine); change one with
+    Immutable, so results that carry nothing per record are shared (see checker.engine.evaluate); change one with
     `_replace`, which makes a new result."""
 
     rule_id: str

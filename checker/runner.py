@@ -21,17 +21,17 @@ from pathlib import Path
 from typing import Any, NamedTuple, Protocol
 
 from checker import TOOL_NAME, __version__
-from checker.cases import CaseIds, CaseRecord, RawRecord, Rejection, check_record
-from checker.engine import Evaluator
-from checker.casemodel import value_at
-from checker.inputs import CaseSource, open_source
-from checker.judgements import Judgements, Reconciliation
+from checker.inputs.records import CaseIds, CaseRecord, RawRecord, Rejection, check_record
+from checker.engine.evaluate import Evaluator
+from checker.inputs.casemodel import value_at
+from checker.inputs.sources import CaseSource, open_source
+from checker.engine.judgements import Judgements, Reconciliation
 from checker.results import RecordResult, RunReport
-from checker.rules import RulePack
-from checker.scoring import finish_score, new_score
+from checker.packs.rules import RulePack
+from checker.scoring.counts import finish_score, new_score
 from checker.settings import RunSettings
-from checker.strata import estimate_result
-from checker.waivers import Waiver, WaiverApplier, WaiverEvent
+from checker.audit.strata import estimate_result
+from checker.engine.waivers import Waiver, WaiverApplier, WaiverEvent
 
 CHUNK_SIZE = 200  # records per task sent to a worker process
 
@@ -62,7 +62,7 @@ def run_check(cases: Path | str | CaseSource, packs: list[RulePack], settings: R
 
     `judgements` (a filled review workbook) fill manual rules the case files leave pending; where a case
     file already has a different answer, its own is counted and the conflict is reported.
-    With `waivers` (`checker.waivers.load_waivers`), those not expired at `settings.as_of` (default today)
+    With `waivers` (`checker.engine.waivers.load_waivers`), those not expired at `settings.as_of` (default today)
     turn matching results into `waived`.
     `keep`: which evaluated records the report holds (all by default; the sinks see every one).
     """

@@ -14,7 +14,9 @@ from typing import Any
 
 from jsonschema.exceptions import ValidationError, best_match
 
-from checker.yamlsource import Location, Locations
+from checker.yamlsource import Locations
+
+from checker.errors import Location
 
 _TYPE_WORDS = {
     "object": "an object", "array": "a list", "string": "a string", "integer": "a whole number",

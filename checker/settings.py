@@ -16,11 +16,11 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
-from checker.intervals import check_level, check_method
-from checker.rules import RulePack
-from checker.statements import GradeBands
-from checker.timestamps import DEFAULT_TIMEZONE, parse_date, zone
-from checker.workdays import DEFAULT_CALENDAR, WorkingDayCalendar, check_calendar
+from checker.scoring.intervals import check_level, check_method
+from checker.packs.rules import RulePack
+from checker.scoring.statements import GradeBands
+from checker.inputs.timestamps import DEFAULT_TIMEZONE, parse_date, zone
+from checker.engine.workdays import DEFAULT_CALENDAR, WorkingDayCalendar, check_calendar
 
 
 EVIDENCE_CHOICES = ("all", "findings")

@@ -12,34 +12,16 @@ laughs" expansion), and files above `MAX_YAML_BYTES` are refused before parsing.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from checker.errors import Location, SourceError
+
 MAX_YAML_BYTES = 2 * 1024 * 1024
 
 PathKey = tuple[str | int, ...]
-
-
-@dataclass(frozen=True)
-class Location:
-    file: str
-    line: int  # 1-based
-    column: int  # 1-based
-
-    def __str__(self) -> str:
-        return f"{self.file}:{self.line}:{self.column}"
-
-
-class SourceError(Exception):
-    """An error located in a source file; str() is `file:line:column: message`."""
-
-    def __init__(self, location: Location, message: str) -> None:
-        super().__init__(f"{location}: {message}")
-        self.location = location
-        self.message = message
 
 
 class Locations:

@@ -63,7 +63,7 @@ def write_pack(directory: Path, body: str, name: str = "test-pack", file: str | 
 @pytest.fixture
 def outcome16_sample(tmp_path: Path) -> Path:
     """The published outcome-16 audit (20 files), as built by the synthetic generator."""
-    from checker.synthetic import outcome16_audit_sample
+    from synthetic.cases import outcome16_audit_sample
 
     return write_cases(tmp_path / "outcome16.json", outcome16_audit_sample())
 

@@ -16,14 +16,14 @@ from typing import Any
 import pytest
 
 from bench.baseline import RULES, default_env, evaluate
-from checker.casemodel import normalise
-from checker.cases import CaseRecord, RawRecord, check_record
-from checker.engine import Evaluator
-from checker.fixtures import find_fixture_files, load_fixtures
+from checker.inputs.casemodel import normalise
+from checker.inputs.records import CaseRecord, RawRecord, check_record
+from checker.engine.evaluate import Evaluator
+from checker.engine.fixtures import find_fixture_files, load_fixtures
 from checker.results import ERROR
-from checker.rules import load_packs
+from checker.packs.rules import load_packs
 from checker.settings import RunSettings, pack_settings
-from checker.synthetic import generate_cases
+from synthetic.cases import generate_cases
 from tests.conftest import RULES as RULES_DIR
 from tests.conftest import SAMPLES
 

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from bench.generate import main as generate
-from checker.cases import CaseRecord, RawRecord, check_record
-from checker.synthetic import generate_cases
+from checker.inputs.records import CaseRecord, RawRecord, check_record
+from synthetic.cases import generate_cases
 from tests.conftest import ROOT
 
 COUNT = 25

@@ -11,9 +11,9 @@ from typing import Any
 
 from hypothesis import given, settings, strategies as st
 
-from checker.casemodel import TIMESTAMP_FORMAT, case_schema, normalise, schema_types
-from checker.synthetic import generate_cases
-from checker.timestamps import parse_timestamp
+from checker.inputs.casemodel import TIMESTAMP_FORMAT, case_schema, normalise, schema_types
+from synthetic.cases import generate_cases
+from checker.inputs.timestamps import parse_timestamp
 from tests.conftest import ROOT, SAMPLES, make_case
 
 SCHEMA = case_schema()

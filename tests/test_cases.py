@@ -6,8 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from checker.cases import CaseRecord, InputError, Rejection
-from checker.inputs import read_cases
+from checker.inputs.records import CaseRecord, Rejection
+
+from checker.errors import InputError
+from checker.inputs.sources import read_cases
 from tests.conftest import make_case, write_cases
 
 

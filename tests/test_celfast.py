@@ -26,15 +26,16 @@ import cel
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from checker import celfast
-from checker.cases import CaseRecord, RawRecord, check_record
-from checker.celfast import CelError, CelSyntaxError, NoSuchKeyError
-from checker.engine import EvaluationError, Evaluator, new_context
-from checker.expressions import FAST, REFERENCE, ExpressionError, compile_expression
-from checker.fixtures import find_fixture_files, load_fixtures
-from checker.rules import RuleFileErrors, load_packs
+from checker import cel as celfast
+from checker.inputs.records import CaseRecord, RawRecord, check_record
+from checker.cel import CelError, CelSyntaxError, NoSuchKeyError
+from checker.engine.evaluate import EvaluationError, Evaluator, new_context
+from checker.packs.expressions import FAST, REFERENCE, ExpressionError, compile_expression
+from checker.engine.fixtures import find_fixture_files, load_fixtures
+from checker.packs.rules import load_packs
+from checker.errors import FileErrors
 from checker.settings import RunSettings
-from checker.synthetic import generate_cases
+from synthetic.cases import generate_cases
 from tests.conftest import RULES, SAMPLES, write_pack
 
 UTC = timezone.utc
@@ -288,7 +289,7 @@ def test_errors_are_cel_errors_with_readable_reasons() -> None:
 
 
 def test_engine_maps_a_missing_key_to_no_field_in_the_record() -> None:
-    from checker.engine import _error_reason
+    from checker.engine.evaluate import _error_reason
 
     with pytest.raises(NoSuchKeyError) as caught:
         run_fast("case.nothing")
@@ -419,7 +420,7 @@ rules:
     assert: size(case.key_events) > 0u
     message: m
 """)
-    with pytest.raises(RuleFileErrors) as caught:
+    with pytest.raises(FileErrors) as caught:
         load_packs([tmp_path])
     (error,) = [str(e) for e in caught.value.errors]
     assert error.startswith(f"{path}:12:13: rule 't-rule': expression does not compile (column 25 of the "

@@ -11,7 +11,7 @@ import pytest
 
 from tests.conftest import ROOT, make_case, write_cases, write_pack
 
-CHECK = [sys.executable, "-m", "checker.cli"]
+CHECK = [sys.executable, "-m", "checker.cli.main"]
 
 
 def check(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
@@ -213,9 +213,9 @@ def test_force_grade_bands_give_each_rule_a_grade_and_are_reported(tmp_path: Pat
 
 def test_a_run_does_not_load_the_modules_it_does_not_use() -> None:
     """Start-up is most of a run on an audit sample. statsmodels and scipy.stats (about a second:
-    the interval formulas are written out, see checker.intervals), openpyxl (workbooks only) and the
+    the interval formulas are written out, see checker.scoring.intervals), openpyxl (workbooks only) and the
     CEL binding's interactive shell (prompt_toolkit, see checker.celbinding) stay unloaded."""
-    script = ("import sys; from checker.cli import main\n"
+    script = ("import sys; from checker.cli.main import main\n"
               "sys.argv = ['check', 'samples/cases.json', '--quiet']\n"
               "try:\n    main()\nexcept SystemExit:\n    pass\n"
               "print(sorted(m for m in ('statsmodels', 'scipy.stats', 'pandas', 'openpyxl', 'prompt_toolkit')"

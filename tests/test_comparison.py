@@ -7,11 +7,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import typer
 from typer.testing import CliRunner
 
-from checker.cli import app
-from checker.comparison import Figure, compare_figures, compare_results, render_comparison_table
+from checker.cli.main import app
+from checker.audit.comparison import Figure, compare_figures, compare_results, render_comparison_table
 
 
 def rule(rule_id: str, passed: int, failed: int, errors: int = 0) -> dict[str, Any]:

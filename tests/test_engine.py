@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from checker.rules import load_packs
+from checker.packs.rules import load_packs
 from checker.runner import run_check
 from checker.settings import RunSettings, pack_settings
-from checker.cases import CaseRecord
-from checker.engine import Evaluator
+from checker.inputs.records import CaseRecord
+from checker.engine.evaluate import Evaluator
 from tests.conftest import RULES, SAMPLES, make_case, write_cases, write_pack
 
 PACK = """\
@@ -158,7 +158,7 @@ def test_every_record_lists_every_rule(tmp_path: Path) -> None:
 
 
 def test_evidence_for_findings_only_keeps_statuses_and_drops_pass_evidence() -> None:
-    from checker.inputs import read_cases
+    from checker.inputs.sources import read_cases
 
     packs = load_packs([RULES])
     records = [item for item in read_cases(SAMPLES / "cases.json") if isinstance(item, CaseRecord)]
@@ -224,7 +224,7 @@ def outcome_results(tmp_path: Path, records: list[dict], evidence: str = "all") 
     rules_dir.mkdir(exist_ok=True)
     write_pack(rules_dir, OUTCOME_PACK)
     evaluator = Evaluator(load_packs([rules_dir]), RunSettings(evidence=evidence))
-    from checker.cases import RawRecord, check_record
+    from checker.inputs.records import RawRecord, check_record
     import json as json_module
     checked = [check_record(RawRecord(index, index + 1, None, (), json_module.dumps(record)), "Europe/London")
                for index, record in enumerate(records)]
@@ -257,7 +257,7 @@ def test_all_stops_at_a_clause_that_is_not_boolean_and_applies_when_errors(tmp_p
 
 def test_results_that_carry_nothing_per_record_are_shared_and_immutable(tmp_path: Path) -> None:
     from checker.results import RuleResult
-    from checker.waivers import waive
+    from checker.engine.waivers import waive
 
     records = [make_case("A", victim={"kind": "business"}), make_case("B", victim={"kind": "business"})]
     first, second = outcome_results(tmp_path, records, evidence="findings")

@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 from xml.etree import ElementTree
 
-from checker.fixtures import find_fixture_files, load_fixtures, merge, run_fixtures, write_junit
-from checker.rules import load_packs
+from checker.engine.fixtures import find_fixture_files, load_fixtures, merge, run_fixtures, write_junit
+from checker.packs.rules import load_packs
 from tests.conftest import write_pack
 
 PACK = """\

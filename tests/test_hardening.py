@@ -11,9 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from checker.expressions import MAX_EXPRESSION_LENGTH
-from checker.rules import RuleFileErrors, load_packs
-from checker.yamlsource import MAX_YAML_BYTES, SourceError
+from checker.packs.expressions import MAX_EXPRESSION_LENGTH
+from checker.packs.rules import load_packs
+from checker.errors import FileErrors
+from checker.yamlsource import MAX_YAML_BYTES
+from checker.errors import SourceError
 from tests.conftest import RULE_TEMPLATE, ROOT, make_case, write_cases, write_pack
 
 BILLION_LAUGHS = """\
@@ -28,10 +30,10 @@ rules: [*f, *f, *f, *f, *f, *f, *f, *f, *f]
 
 
 def load_errors(directory: Path) -> list[str]:
-    with pytest.raises((RuleFileErrors, SourceError)) as caught:
+    with pytest.raises((FileErrors, SourceError)) as caught:
         load_packs([directory])
     error = caught.value
-    return [str(item) for item in error.errors] if isinstance(error, RuleFileErrors) else [str(error)]
+    return [str(item) for item in error.errors] if isinstance(error, FileErrors) else [str(error)]
 
 
 def test_an_alias_bomb_is_refused_at_once_with_its_location(tmp_path: Path) -> None:
@@ -83,7 +85,7 @@ def test_rule_text_is_never_evaluated_as_python(tmp_path: Path) -> None:
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "checker.cli", *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "checker.cli.main", *args], capture_output=True, text=True,
                           cwd=ROOT, timeout=300)
 
 

@@ -11,8 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from checker.cases import CaseRecord, InputError, Rejection
-from checker.inputs import CaseSource, format_from_name, open_source, read_cases
+from checker.inputs.records import CaseRecord, Rejection
+
+from checker.errors import InputError
+from checker.inputs.sources import CaseSource, format_from_name, open_source, read_cases
 from tests.conftest import ROOT, make_case, write_cases
 
 
@@ -68,7 +70,7 @@ def test_a_bad_json_line_is_one_rejected_record_and_reading_goes_on(tmp_path: Pa
 
 
 def test_a_json_array_is_read_in_chunks_with_lines_right_across_chunk_edges(tmp_path: Path, monkeypatch) -> None:
-    monkeypatch.setattr("checker.inputs._CHUNK", 64)  # many chunk edges inside records
+    monkeypatch.setattr("checker.inputs.sources._CHUNK", 64)  # many chunk edges inside records
     records = [make_case(f"T-{n}", victim={"kind": "person", "age_at_offence": 20 + n}) for n in range(30)]
     path = write_cases(tmp_path / "a.json", records)
     expected_lines = [number for number, text in enumerate(path.read_text().splitlines(), 1) if text == " {"]
@@ -96,7 +98,7 @@ def test_a_json_array_in_any_layout_reads_as_its_json_lines(tmp_path: Path, monk
                                                              chunk: int) -> None:
     """Records of an array are found by their layout and decoded in the workers (as JSON Lines are),
     or decoded whole where the layout does not tell: the records, their lines and rejections are the same."""
-    monkeypatch.setattr("checker.inputs._CHUNK", chunk)
+    monkeypatch.setattr("checker.inputs.sources._CHUNK", chunk)
     records = [make_case(f"T-{n}", victim={"kind": "person", "age_at_offence": 20 + n, "note": "} {\n }"})
                for n in range(12)]
     records[3]["victim"]["age_at_offence"] = 10**30  # a number orjson reads otherwise: rejected alike
@@ -124,7 +126,7 @@ def test_a_json_array_in_any_layout_reads_as_its_json_lines(tmp_path: Path, monk
 
 
 def test_a_number_split_at_a_chunk_edge_is_read_whole(tmp_path: Path, monkeypatch) -> None:
-    monkeypatch.setattr("checker.inputs._CHUNK", 4)
+    monkeypatch.setattr("checker.inputs.sources._CHUNK", 4)
     path = tmp_path / "n.json"
     path.write_text("[12345678, 9]", encoding="utf-8")
     assert [raw.data for raw in open_source(path).records()] == [12345678, 9]
@@ -163,7 +165,7 @@ def test_a_byte_order_mark_is_tolerated(tmp_path: Path) -> None:
 
 
 def test_an_oversized_line_is_rejected_without_reading_it_whole(tmp_path: Path, monkeypatch) -> None:
-    monkeypatch.setattr("checker.inputs.MAX_RECORD_CHARS", 1000)
+    monkeypatch.setattr("checker.inputs.sources.MAX_RECORD_CHARS", 1000)
     path = tmp_path / "big.jsonl"
     huge = make_case("T-2", crime={"reported_at": "2022-03-01", "recorded_at": "2022-03-01", "summary": "x" * 5000})
     path.write_text("\n".join(json.dumps(r) for r in (make_case("T-1"), huge, make_case("T-3"))) + "\n",
@@ -187,7 +189,7 @@ def test_an_unknown_input_format_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def run_cli(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
-    return subprocess.run([sys.executable, "-m", "checker.cli", *args], input=stdin, capture_output=True,
+    return subprocess.run([sys.executable, "-m", "checker.cli.main", *args], input=stdin, capture_output=True,
                           cwd=ROOT, timeout=300)
 
 
@@ -246,7 +248,7 @@ def test_no_progress_bar_when_standard_error_is_not_a_terminal(tmp_path: Path) -
 
 
 def test_the_progress_callback_counts_records_and_bytes(tmp_path: Path) -> None:
-    from checker.rules import load_packs
+    from checker.packs.rules import load_packs
     from checker.runner import run_check
     from checker.settings import RunSettings, pack_settings
 
@@ -306,7 +308,7 @@ def test_damaged_gzip_is_a_located_error(tmp_path: Path) -> None:
 
 
 def test_duplicate_ids_are_found_across_the_move_of_the_id_index_to_disk(tmp_path: Path, monkeypatch) -> None:
-    from checker.cases import CaseIds
+    from checker.inputs.records import CaseIds
 
     monkeypatch.setattr(CaseIds, "IN_MEMORY", 3)
     ids = [f"T-{n}" for n in range(8)] + ["T-1", "T-6", "T-8", "T-8"]
@@ -326,9 +328,9 @@ def test_a_run_drops_duplicates_from_counts_and_output_within_and_across_chunks(
     """Workers count and render whole chunks; the main process finds duplicate ids (batched, also after the
     index has moved to disk) and takes those records back out of the counts and the JSON output."""
     from checker import runner
-    from checker.cases import CaseIds
+    from checker.inputs.records import CaseIds
     from checker.report.json_report import JsonReportWriter
-    from checker.rules import load_packs
+    from checker.packs.rules import load_packs
     from checker.settings import RunSettings, pack_settings
 
     monkeypatch.setattr(runner, "CHUNK_SIZE", 4)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from checker.intervals import proportion_interval, z_value
+from checker.scoring.intervals import proportion_interval, z_value
 from checker.report.wording import count_of, interval_text, percent
 
 
@@ -64,7 +64,7 @@ def test_unknown_method_and_bad_level_are_refused_with_the_choices() -> None:
 def test_the_written_out_formulas_agree_with_statsmodels(method: str, level: float) -> None:
     from statsmodels.stats.proportion import proportion_confint
 
-    from checker.intervals import METHODS
+    from checker.scoring.intervals import METHODS
 
     for trials in (1, 2, 5, 17, 60, 183, 1000, 250_000):
         for successes in sorted({0, 1, trials // 3, trials // 2, trials - 1, trials} - {-1}):

@@ -103,10 +103,10 @@ def test_records_of_bare_results_only(pairs: list[tuple[str, str]]) -> None:
 
 
 def test_shipped_rules_on_the_samples_in_both_evidence_modes() -> None:
-    from checker.cases import CaseRecord
-    from checker.engine import Evaluator
-    from checker.inputs import read_cases
-    from checker.rules import load_packs
+    from checker.inputs.records import CaseRecord
+    from checker.engine.evaluate import Evaluator
+    from checker.inputs.sources import read_cases
+    from checker.packs.rules import load_packs
     from checker.settings import RunSettings
     from tests.conftest import RULES, SAMPLES
 

@@ -11,18 +11,21 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from checker.cases import CaseIds, CaseRecord, InputError, RawRecord, Rejection, check_record
-from checker.inputs import read_cases
-from checker.cli import app
-from checker.engine import Evaluator
-from checker.mapping import FieldMapping, MappedRecords, MappingErrors, UnmatchedRow, load_mapping, read_mapped
+from checker.inputs.records import CaseIds, CaseRecord, RawRecord, Rejection, check_record
+
+from checker.errors import InputError
+from checker.inputs.sources import read_cases
+from checker.cli.main import app
+from checker.engine.evaluate import Evaluator
+from checker.inputs.exports.mapping import FieldMapping, MappedRecords, UnmatchedRow, load_mapping, read_mapped
+from checker.errors import FileErrors
 from checker.results import RecordResult
-from checker.rules import load_packs
-from checker.scoring import finish_score, new_score, tally
+from checker.packs.rules import load_packs
+from checker.scoring.counts import finish_score, new_score, tally
 from checker.settings import RunSettings, pack_settings
-from checker.synthetic import generate_cases
-from checker.synthetic_export import export_tables, write_export
-from checker.timestamps import parse_timestamp
+from synthetic.cases import generate_cases
+from synthetic.export import export_tables, write_export
+from checker.inputs.timestamps import parse_timestamp
 from tests.conftest import RULES, SAMPLES
 
 EXPORT = SAMPLES / "export"
@@ -35,7 +38,7 @@ def write(path: Path, text: str) -> Path:
 
 
 def mapping_errors(path: Path) -> list[str]:
-    with pytest.raises(MappingErrors) as caught:
+    with pytest.raises(FileErrors) as caught:
         load_mapping(path)
     return [str(error) for error in caught.value.errors]
 
@@ -480,7 +483,7 @@ def test_shipped_export_is_what_the_generator_writes(tmp_path: Path) -> None:
     for path in written:
         assert (EXPORT / path.name).read_text(encoding="utf-8") == path.read_text(encoding="utf-8"), (
             f"samples/export/{path.name} drifted: regenerate with "
-            "python -m checker.synthetic_export --count 80 --seed 2022 --output-dir samples/export")
+            "python -m synthetic.export --count 80 --seed 2022 --output-dir samples/export")
 
 
 def test_the_export_is_a_realistic_force_export() -> None:

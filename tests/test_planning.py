@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from typer.testing import CliRunner
 
-from checker.cli import app
-from checker.planning import margin_for_sample_size, margin_table, required_sample_size
+from checker.cli.main import app
+from checker.audit.planning import margin_for_sample_size, margin_table, required_sample_size
 
 
 @pytest.mark.parametrize(("rate", "margin", "population", "expected"), [

@@ -11,12 +11,12 @@ from typing import Any
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from checker.casemodel import schema_at, schema_types
+from checker.inputs.casemodel import schema_at, schema_types
 from checker.results import STATUSES
-from checker.rules import load_packs
+from checker.packs.rules import load_packs
 from checker.runner import run_check
 from checker.settings import RunSettings, pack_settings
-from checker.synthetic import generate_cases
+from synthetic.cases import generate_cases
 from tests.conftest import ROOT, RULES, mutate_once, paths_of
 
 PACKS = load_packs([RULES])
@@ -131,8 +131,8 @@ def exportable_records(draw: st.DrawFn) -> list[dict[str, Any]]:
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture, HealthCheck.data_too_large])
 @given(records=exportable_records())
 def test_a_mapped_csv_export_scores_as_its_json(tmp_path_factory: Any, records: list[dict[str, Any]]) -> None:
-    from checker.inputs import open_source
-    from checker.synthetic_export import write_export
+    from checker.inputs.sources import open_source
+    from synthetic.export import write_export
 
     folder = Path(tmp_path_factory.mktemp("export"))
     array = folder / "cases.json"

@@ -11,7 +11,7 @@ import pytest
 from openpyxl import load_workbook
 
 from checker.report import EXTENSIONS, FORMATS, csv_report, markdown, xlsx
-from checker.rules import load_packs
+from checker.packs.rules import load_packs
 from checker.runner import run_check
 from checker.settings import RunSettings, pack_settings
 from tests.conftest import ROOT, make_case, write_cases, write_pack

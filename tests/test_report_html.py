@@ -18,10 +18,10 @@ from checker.report import EXTENSIONS, FORMATS, html
 from checker.report.explain import evidence_line
 from checker.report.wording import SMALL_SAMPLE_NOTE, count_of, interval_text, percent
 from checker.results import ERROR, FAIL, MANUAL, PASS, RunReport
-from checker.rules import load_packs
+from checker.packs.rules import load_packs
 from checker.runner import run_check
 from checker.settings import RunSettings, pack_settings
-from checker.statements import GradeBand, GradeBands
+from checker.scoring.statements import GradeBand, GradeBands
 from tests.conftest import ROOT, RULES, SAMPLES, make_case, write_cases, write_pack
 from tests.test_cli import check
 

@@ -12,8 +12,9 @@ import pytest
 from openpyxl import Workbook, load_workbook
 from typer.testing import CliRunner
 
-from checker.cli import app
-from checker.review import COLUMNS, ReviewWorkbookErrors, read_judgements
+from checker.cli.main import app
+from checker.report.review_workbook import COLUMNS, read_judgements
+from checker.errors import FileErrors
 from tests.conftest import ROOT, RULES, SAMPLES, make_case, write_cases, write_pack
 
 MANUAL_PACK = """\
@@ -300,7 +301,7 @@ def test_read_judgements_errors_are_objects_with_location(tmp_path: Path) -> Non
     sheet.append([None, None, None])  # blank rows are skipped
     sheet.append(["B", "t-engagement", None])  # blank answer: still pending
     workbook.save(path)
-    with pytest.raises(ReviewWorkbookErrors) as caught:
+    with pytest.raises(FileErrors) as caught:
         read_judgements(path, {"A", "B"}, {"t-justifiable", "t-engagement"})
     (error,) = caught.value.errors
     assert (error.sheet, error.cell, error.found, error.expected) == ("Review", "Review!C2", "perhaps",
@@ -317,32 +318,32 @@ def test_missing_sheet_or_header_is_an_error(tmp_path: Path) -> None:
     workbook = Workbook()
     workbook.active.title = "Sheet1"
     workbook.save(path)
-    with pytest.raises(ReviewWorkbookErrors) as caught:
+    with pytest.raises(FileErrors) as caught:
         read_judgements(path, set(), set())
     assert str(caught.value) == f"{path}: no sheet 'Review' (found Sheet1): expected the workbook of check review"
     workbook.active.title = "Review"
     workbook.active.append(["case_id", "rule", "verdict"])
     workbook.save(path)
-    with pytest.raises(ReviewWorkbookErrors) as caught:
+    with pytest.raises(FileErrors) as caught:
         read_judgements(path, set(), set())
     assert str(caught.value) == (f"{path}: Review!1:1: the header row has no 'rule_id', 'answer' column "
                                  "(expected case_id, rule_id, answer)")
     not_a_workbook = tmp_path / "r2.xlsx"
     not_a_workbook.write_text("hello")
-    with pytest.raises(ReviewWorkbookErrors) as caught:
+    with pytest.raises(FileErrors) as caught:
         read_judgements(not_a_workbook, set(), set())
     assert str(caught.value).startswith(f"{not_a_workbook}: cannot read the workbook")
 
 
 def test_command_line_entry_point_reads_a_workbook(cases: Path, rules_dir: Path, tmp_path: Path) -> None:
-    """`check CASES --judgements F` through `python -m checker.cli` (main inserts `run`)."""
+    """`check CASES --judgements F` through `python -m checker.cli.main` (main inserts `run`)."""
     workbook = fill(make_workbook(cases, rules_dir, tmp_path / "review.xlsx"), {"D2": "maybe"})
-    result = subprocess.run([sys.executable, "-m", "checker.cli", str(cases), "--rules", str(rules_dir),
+    result = subprocess.run([sys.executable, "-m", "checker.cli.main", str(cases), "--rules", str(rules_dir),
                              "--judgements", str(workbook)], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert result.returncode == 2
     assert f"{workbook}: Review!D2: answer 'maybe' is not one of yes, no, not_applicable" in result.stderr
     fill(workbook, {"D2": "yes"})
-    result = subprocess.run([sys.executable, "-m", "checker.cli", "review", str(cases), "--rules", str(rules_dir),
+    result = subprocess.run([sys.executable, "-m", "checker.cli.main", "review", str(cases), "--rules", str(rules_dir),
                              "--judgements", str(workbook), "-o", str(tmp_path / "next.xlsx")],
                             cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr

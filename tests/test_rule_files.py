@@ -6,12 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from checker.rules import RuleFileErrors, load_packs
+from checker.packs.rules import load_packs
+
+from checker.errors import FileErrors
 from tests.conftest import RULE_TEMPLATE, write_pack
 
 
 def errors_for(directory: Path) -> list[str]:
-    with pytest.raises(RuleFileErrors) as caught:
+    with pytest.raises(FileErrors) as caught:
         load_packs([directory])
     return [str(error) for error in caught.value.errors]
 

@@ -14,12 +14,13 @@ from typing import Any
 import yaml
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from checker.expressions import ExpressionError, compile_expression
+from checker.packs.expressions import ExpressionError, compile_expression
 from checker.results import STATUSES
-from checker.rules import RuleFileErrors, load_packs
+from checker.packs.rules import load_packs
+from checker.errors import FileErrors
 from checker.runner import run_check
 from checker.settings import RunSettings, pack_settings
-from checker.synthetic import generate_cases
+from synthetic.cases import generate_cases
 from tests.conftest import RULES, mutate_once, write_cases
 
 PACK_TEXTS = {path.name: path.read_text(encoding="utf-8") for path in sorted(RULES.glob("*.yaml"))}
@@ -65,7 +66,7 @@ def test_a_damaged_pack_loads_and_scores_or_is_refused_with_located_errors(tmp_p
     pack_file.write_text(text, encoding="utf-8")
     try:
         packs = load_packs([pack_file])
-    except RuleFileErrors as refused:
+    except FileErrors as refused:
         assert refused.errors
         for error in refused.errors:
             assert error.location.file == str(pack_file) and error.location.line >= 1 and error.location.column >= 1

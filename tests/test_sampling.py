@@ -8,11 +8,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import typer
 from typer.testing import CliRunner
 
-from checker.cli import app
-from checker.sampling import (
+from checker.cli.main import app
+from checker.audit.sampling import (
     ALGORITHM, NOT_RECORDED, SEED_LIMIT, SampleError, draw_sample, load_manifest, manifest_path_for, read_population,
     verify_manifest, write_sample,
 )

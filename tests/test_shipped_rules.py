@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from checker.fixtures import find_fixture_files, run_fixtures
-from checker.rules import find_pack_files, load_packs, rules_schema
+from checker.engine.fixtures import find_fixture_files, run_fixtures
+from checker.packs.rules import find_pack_files, load_packs, rules_schema
 from checker.runner import run_check
 from checker.settings import RunSettings, pack_settings
 from tests.conftest import RULES, SAMPLES

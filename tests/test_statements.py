@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from checker.intervals import proportion_interval
-from checker.statements import grade_for, inspectorate_sentence, load_grade_bands, reliability
-from checker.yamlsource import SourceError
+from checker.scoring.intervals import proportion_interval
+from checker.scoring.statements import grade_for, inspectorate_sentence, load_grade_bands, reliability
+from checker.errors import SourceError
 
 
 def test_published_wald_figure_2023() -> None:

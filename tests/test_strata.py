@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from checker.strata import estimate_result, render_estimates_table, strata_from_manifest, stratified_estimate, \
+from checker.audit.strata import estimate_result, render_estimates_table, strata_from_manifest, stratified_estimate, \
     tally_by_stratum
 
 Z95 = 1.959963984540054

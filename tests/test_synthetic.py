@@ -18,8 +18,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from jsonschema import Draft202012Validator
 
-from checker import synthetic
-from checker.synthetic import (
+from synthetic import cases as synthetic
+from synthetic.cases import (
     generate_cases,
     iter_cases,
     iter_labelled_cases,
@@ -34,7 +34,7 @@ SCHEMA = ROOT / "checker" / "schemas" / "case.schema.json"
 LONDON = ZoneInfo("Europe/London")
 UTC = timezone.utc
 
-# The shipped sample's command: python -m checker.synthetic --count 80 --seed 2022 --output samples/cases.json
+# The shipped sample's command: python -m synthetic.cases --count 80 --seed 2022 --output samples/cases.json
 SAMPLE_COUNT, SAMPLE_SEED = 80, 2022
 
 # Field names and nesting of the case model (version 1), /work/shared/case-model.md.
@@ -155,7 +155,7 @@ def test_different_seed_gives_different_output() -> None:
 
 def test_output_does_not_depend_on_string_hashing() -> None:
     """Same bytes under different PYTHONHASHSEED values: no hash() or set order leaks in."""
-    code = ("import hashlib, json; from checker.synthetic import generate_cases, outcome16_audit_sample; "
+    code = ("import hashlib, json; from synthetic.cases import generate_cases, outcome16_audit_sample; "
             "print(hashlib.sha256(json.dumps([generate_cases(40, 5), outcome16_audit_sample()]).encode()).hexdigest())")
     digests = set()
     for hash_seed in ("0", "1", "12345"):
@@ -438,7 +438,7 @@ def test_sample_file_is_what_the_generator_writes() -> None:
     write_json_array(iter_cases(SAMPLE_COUNT, SAMPLE_SEED), expected)
     assert SAMPLE.read_text(encoding="utf-8") == expected.getvalue(), (
         "samples/cases.json drifted: regenerate with "
-        "python -m checker.synthetic --count 80 --seed 2022 --output samples/cases.json")
+        "python -m synthetic.cases --count 80 --seed 2022 --output samples/cases.json")
 
 
 def test_sample_covers_outcomes_flags_and_compliance(sample: list[dict[str, Any]]) -> None:
@@ -468,7 +468,7 @@ def test_json_writer_streams_the_same_text_as_json_dumps() -> None:
 
 def test_command_line_writes_json_and_jsonl(tmp_path: Path) -> None:
     target = tmp_path / "cases.jsonl"
-    subprocess.run([sys.executable, "-m", "checker.synthetic", "--count", "5", "--seed", "3", "--format", "jsonl",
+    subprocess.run([sys.executable, "-m", "synthetic.cases", "--count", "5", "--seed", "3", "--format", "jsonl",
                     "--output", str(target)], cwd=ROOT, check=True)
     lines = target.read_text(encoding="utf-8").splitlines()
     assert [json.loads(line) for line in lines] == generate_cases(5, 3)

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from checker.timestamps import TimestampError, _parse_slowly, local_date, parse_timestamp
+from checker.inputs.timestamps import TimestampError, _parse_slowly, local_date, parse_timestamp
 
 ZONES = ["Europe/London", "UTC", "America/New_York", "Australia/Lord_Howe", "Asia/Kolkata", "Pacific/Chatham",
          "Africa/Casablanca", "America/St_Johns"]

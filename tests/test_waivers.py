@@ -14,13 +14,14 @@ import pytest
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
-from checker.cli import app
+from checker.cli.main import app
 from checker.report import csv_report, markdown, table, xlsx
 from checker.results import RULE_STATUSES, STATUSES, WAIVED, RunReport
-from checker.rules import RulePack, load_packs
+from checker.packs.rules import RulePack, load_packs
 from checker.runner import run_check
 from checker.settings import RunSettings, pack_settings
-from checker.waivers import Waiver, WaiverFileErrors, load_waivers
+from checker.engine.waivers import Waiver, load_waivers
+from checker.errors import FileErrors
 from tests.conftest import ROOT, RULES, make_case, write_cases, write_pack
 from tests.test_cli import SIGNED_RULE, check
 
@@ -94,7 +95,7 @@ def result(report: RunReport, case_id: str, rule_id: str = "t-signed"):
 
 
 def load_errors(path: Path, packs: list[RulePack]) -> list[str]:
-    with pytest.raises(WaiverFileErrors) as caught:
+    with pytest.raises(FileErrors) as caught:
         load_waivers(path, packs)
     return [str(error) for error in caught.value.errors]
 

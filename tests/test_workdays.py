@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
-from checker.timestamps import TimestampError, local_date, parse_timestamp
-from checker.workdays import WorkingDayCalendar, holiday_name, working_days_between_dates
+from checker.inputs.timestamps import TimestampError, local_date, parse_timestamp
+from checker.engine.workdays import WorkingDayCalendar, holiday_name, working_days_between_dates
 
 CAL = WorkingDayCalendar()
 
@@ -83,7 +83,7 @@ def _walked(start: date, end: date, calendar: str) -> int:
     """Working days counted the slow, obvious way: day by day."""
     from datetime import timedelta
 
-    from checker.workdays import is_working_day
+    from checker.engine.workdays import is_working_day
 
     if end < start:
         return -_walked(end, start, calendar)

@@ -1,0 +1,131 @@
+"""Working days and clock hours between two timestamps.
+
+The Victims' Code sets deadlines in working days but does not define the term.
+The default here (a setting, printed in every report) is:
+
+- a working day is Monday to Friday, excluding bank holidays of the chosen
+  calendar (default: England and Wales, from the `holidays` package, which
+  includes Christmas Day and Good Friday);
+- counting starts on the day after the event: the first working day after the
+  event is day 1. So an event on a Friday with the follow-up on the Monday is
+  1 working day; a follow-up on the same day is 0.
+- days are calendar days in the configured time zone, so a report at 23:30 on
+  the evening of a clock change falls on the right day.
+
+Clock hours (`hours_between`) are exact elapsed time between two instants, so a
+24-hour limit is measured correctly across the change to and from summer time.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from functools import lru_cache
+
+import holidays
+
+from checker.inputs.timestamps import local_date
+
+# Calendars a user can choose: name → (country, subdivision) in the `holidays` package.
+CALENDARS: dict[str, tuple[str, str | None]] = {
+    "england-and-wales": ("GB", "ENG"),
+    "weekdays-only": ("", None),
+}
+DEFAULT_CALENDAR = "england-and-wales"
+
+
+def bank_holidays(year: int, calendar: str = DEFAULT_CALENDAR) -> dict[date, str]:
+    """The bank holidays of `year` in the calendar: date → name."""
+    return dict(_holiday_table(calendar, year))
+
+
+@lru_cache(maxsize=None)
+def _holiday_table(calendar: str, year: int) -> dict[date, str]:
+    country, subdivision = CALENDARS[calendar]
+    if not country:
+        return {}
+    return dict(holidays.country_holidays(country, subdiv=subdivision, years=year))
+
+
+def holiday_name(day: date, calendar: str = DEFAULT_CALENDAR) -> str | None:
+    """The bank holiday on `day`, or None."""
+    return _holiday_table(calendar, day.year).get(day)
+
+
+def is_working_day(day: date, calendar: str = DEFAULT_CALENDAR) -> bool:
+    return day.weekday() < 5 and holiday_name(day, calendar) is None
+
+
+def check_calendar(calendar: str) -> str:
+    if calendar not in CALENDARS:
+        raise ValueError(f"unknown calendar {calendar!r}: expected one of {', '.join(CALENDARS)}")
+    return calendar
+
+
+@lru_cache(maxsize=65536)
+def working_days_between_dates(start: date, end: date, calendar: str = DEFAULT_CALENDAR) -> int:
+    """Working days d with start < d <= end; negative when `end` is before `start`.
+
+    Counted, not walked day by day: the weekdays in the interval, less the bank holidays that fall
+    on a weekday in it (most calls are for new pairs of dates, so the cache alone does not help)."""
+    if end < start:
+        return -working_days_between_dates(end, start, calendar)
+    first, last = start.toordinal(), end.toordinal()
+    holidays_in = 0
+    for year in range(start.year, end.year + 1):
+        days = _weekday_holidays(calendar, year)
+        holidays_in += bisect_right(days, last) - bisect_right(days, first)
+    return _weekdays_before(last + 1) - _weekdays_before(first + 1) - holidays_in
+
+
+def _weekdays_before(ordinal: int) -> int:
+    """Mondays to Fridays among the days before `ordinal` (day 1, 1 January of year 1, was a Monday)."""
+    weeks, days = divmod(ordinal - 1, 7)
+    return 5 * weeks + min(days, 5)
+
+
+@lru_cache(maxsize=None)
+def _weekday_holidays(calendar: str, year: int) -> tuple[int, ...]:
+    """The ordinals of the year's bank holidays that fall on a weekday, sorted."""
+    return tuple(sorted(day.toordinal() for day in _holiday_table(calendar, year) if day.weekday() < 5))
+
+
+@lru_cache(maxsize=4096)
+def _working_days_between_instants(start: datetime, end: datetime, calendar: str, zone_name: str) -> int:
+    """`working_days_between_dates` of two instants' local dates. Cached on the instants: a rule's
+    clause and its evidence ask for the same pair (equal instants have equal local dates)."""
+    return working_days_between_dates(local_date(start, zone_name), local_date(end, zone_name), calendar)
+
+
+@dataclass(frozen=True)
+class WorkingDayCalendar:
+    """The calendar and zone a run counts in; its methods become CEL functions."""
+
+    calendar: str = DEFAULT_CALENDAR
+    timezone: str = "Europe/London"
+    convention: str = field(default="day after the event is day 1", init=False)
+
+    # The helpers give null when a date is not recorded, as SQL does: a comparison with null then
+    # fails to evaluate and the rule reports `error` naming the missing field, rather than a
+    # Python exception inside the CEL call.
+
+    def working_days_between(self, start: datetime | None, end: datetime | None) -> int | None:
+        if start is None or end is None:
+            return None
+        return _working_days_between_instants(start, end, self.calendar, self.timezone)
+
+    @staticmethod
+    def hours_between(start: datetime | None, end: datetime | None) -> float | None:
+        if start is None or end is None:
+            return None
+        return (end - start).total_seconds() / 3600
+
+    @staticmethod
+    def longest_gap_days(instants: list[datetime | None]) -> float | None:
+        """The longest interval, in days, between consecutive instants (sorted first); null if any is null."""
+        if None in instants:
+            return None
+        ordered = sorted(instants)  # type: ignore[type-var]
+        gaps = [(b - a).total_seconds() / 86400 for a, b in zip(ordered, ordered[1:])]
+        return max(gaps, default=0.0)

@@ -1,0 +1,230 @@
+"""Checking case-file records: decode, validate, normalise, account for every one.
+
+`check_record` turns each `RawRecord` of an input (see `checker.inputs.sources`) into
+either a `CaseRecord` (valid: it will be evaluated) or a `Rejection` (invalid:
+reported with its position, its case_id when it has one, the path of the bad
+field and what was expected); `CaseIds` rejects a second record with the same
+case_id. Nothing is dropped: read = evaluated + rejected.
+
+An input that cannot be read at all (missing, not JSON, not a list of records)
+raises `InputError`, located by file, line and column.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from checker.inputs.casemodel import fast_validator, normalise, validator
+from checker.schemaerrors import describe, dotted, error_path, sorted_errors
+from checker.inputs.timestamps import TimestampError
+
+
+@dataclass(frozen=True)
+class RawRecord:
+    index: int  # position in the input, from 0
+    line: int | None  # line (or spreadsheet row) where the record starts, from 1
+    data: Any
+    # Problems found before validation, e.g. a mapped CSV cell that is not a date: (case path, message).
+    # A record with problems is rejected with all of them.
+    problems: tuple[tuple[str, str], ...] = ()
+    text: str | None = None  # undecoded JSON (a JSON Lines line, an array's record), decoded by `check_record`
+
+    def value(self) -> Any:
+        """The record as decoded: `data`, or `text` decoded (None if it is not JSON)."""
+        return self.data if self.text is None else _decode(self.text)[0]
+
+
+@dataclass(frozen=True)
+class CaseRecord:
+    index: int
+    line: int | None
+    case_id: str
+    raw: dict[str, Any]  # as written, for evidence
+    normalised: dict[str, Any]  # as rules read it (see casemodel.normalise)
+    unknown_fields: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Rejection:
+    index: int
+    line: int | None
+    case_id: str | None
+    path: str
+    message: str
+    errors: tuple[str, ...] = field(default=())  # every problem found, "path: message"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"index": self.index, "line": self.line, "case_id": self.case_id, "path": self.path,
+                "message": self.message, "errors": list(self.errors)}
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def check_record(raw: RawRecord, zone_name: str) -> CaseRecord | Rejection:
+    """Decode (if need be), validate and normalise one record. Duplicate ids are `CaseIds`' business."""
+    problems, data = raw.problems, raw.data
+    if raw.text is not None and not problems:
+        data, problem = _decode(raw.text)
+        problems = (problem,) if problem else ()
+    case_id = data.get("case_id") if isinstance(data, dict) else None
+    case_id = case_id if isinstance(case_id, str) else None
+    if problems:
+        if case_id is not None and unpaired_surrogate(case_id):
+            case_id = None  # not text: the rejection could not be written with it
+        path, message = problems[0]
+        return Rejection(raw.index, raw.line, case_id, path, message,
+                         tuple(f"{where or '(record)'}: {problem}" for where, problem in problems))
+    if not isinstance(data, dict):
+        return Rejection(raw.index, raw.line, None, "", "expected a case file (a JSON object), "
+                         f"found {type(_as_written(raw, data)).__name__}")
+    normalised: dict[str, Any] | None = None
+    unknown: set[str] = set()
+    if fast_validator().is_valid(data):
+        try:
+            normalised = normalise(data, zone_name, unknown)
+        except TimestampError:
+            pass  # a pattern-valid but impossible date: let the full validator word it
+    if normalised is None:
+        errors = sorted_errors(validator(zone_name).iter_errors(_as_written(raw, data)))
+        if not errors:  # the two validators disagree: should not happen, but never drop the record
+            return Rejection(raw.index, raw.line, case_id, "", "the record could not be read as a case file")
+        problems_found = tuple(f"{dotted(error_path(e)) or '(record)'}: {describe(e)}" for e in errors)
+        first = errors[0]
+        return Rejection(raw.index, raw.line, case_id, dotted(error_path(first)), describe(first), problems_found)
+    assert case_id is not None  # required by the schema
+    return CaseRecord(raw.index, raw.line, case_id, data, normalised, tuple(sorted(unknown)) if unknown else ())
+
+
+def _as_written(raw: RawRecord, data: Any) -> Any:
+    """The record as the standard library reads it, to word a rejection.
+
+    orjson reads integers beyond 64 bits as floats (10**30 as 1e+30): a rejected JSON Lines record is
+    decoded again so that its errors name the number as written, as the JSON array reader's do."""
+    return json.loads(raw.text) if raw.text is not None else data
+
+
+def _decode(text: str) -> tuple[Any, tuple[str, str] | None]:
+    """A JSON Lines record's value, or the problem that stops it being decoded.
+
+    orjson decodes the well-formed majority fast; anything it refuses goes to the standard library,
+    which decides (it accepts a little more, e.g. integers beyond 64 bits) and words the problem."""
+    try:
+        return orjson.loads(text), None
+    except orjson.JSONDecodeError:
+        pass
+    try:
+        value = json.loads(text)
+        return value, unpaired_surrogate(value)  # orjson refuses these; the standard library lets them through
+    except json.JSONDecodeError as exc:
+        if not text.endswith("\n") or exc.pos >= len(text.rstrip()):  # the file's last line, cut short
+            return None, ("", "the line ends in the middle of a record (is it truncated?)")
+        return None, ("", f"invalid JSON at column {exc.colno}: {exc.msg}")
+    except RecursionError:
+        return None, ("", "the record is nested too deeply to be a case file")
+
+
+def unpaired_surrogate(value: Any, path: tuple[str | int, ...] = ()) -> tuple[str, str] | None:
+    """(path, problem) where a decoded record holds an unpaired UTF-16 surrogate, or None.
+
+    JSON allows the escape ("\\ud800") but it is not text: no report could write it, so the record
+    is rejected at its field. Called only when a record's text has such an escape (rare), so it walks."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            return dotted(path), (f"an unpaired surrogate escape (\\u{ord(value[exc.start]):04x}) is not text: "
+                                  "expected characters encoded as UTF-8, or a surrogate pair")
+        return None
+    items: Any = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, item in items:
+        if isinstance(key, str) and unpaired_surrogate(key):
+            return dotted(path), "a field name holds an unpaired surrogate escape: it is not text"
+        problem = unpaired_surrogate(item, path + (key,))
+        if problem:
+            return problem
+    return None
+
+
+class CaseIds:
+    """Where each case id was first seen: a second record with the same id is rejected.
+
+    The one thing a run keeps per record. Up to `IN_MEMORY` ids are held in a dict (about 140
+    bytes each, so at most ~30 MB); beyond that they move to a temporary SQLite file, so memory
+    stays flat however large the input (a national extract of millions of crimes), at about 12 µs
+    a record in the main process, which is otherwise mostly waiting for the workers."""
+
+    IN_MEMORY = 200_000
+
+    def __init__(self) -> None:
+        self.first_seen: dict[str, int] = {}  # id → index << 32 | line (0: no line)
+        self.spilled: _IdFile | None = None
+
+    def duplicate(self, case_id: str, index: int, line: int | None) -> Rejection | None:
+        """The rejection of record `index` when an earlier record has the same case id, else None."""
+        return self.duplicates([(case_id, index, line)]).get(index)
+
+    def duplicates(self, records: list[tuple[str, int, int | None]]) -> dict[int, Rejection]:
+        """Record index → rejection, for each of `records` (case id, index, line; in input order) whose
+        case id an earlier record has. Taken a chunk at a time: one database round trip once spilled."""
+        positions = [(case_id, index << 32 | (line or 0)) for case_id, index, line in records]
+        if self.spilled is not None:
+            first = self.spilled.first_positions(positions)
+        else:
+            setdefault = self.first_seen.setdefault
+            first = [setdefault(case_id, position) for case_id, position in positions]
+            if len(self.first_seen) > self.IN_MEMORY:
+                self.spilled = _IdFile(self.first_seen)
+                self.first_seen = {}
+        found: dict[int, Rejection] = {}
+        for (case_id, index, line), (_, position), packed in zip(records, positions, first):
+            if packed != position:
+                earlier_index, earlier_line = packed >> 32, packed & 0xFFFFFFFF
+                where = f"record {earlier_index + 1}" + (f" (line {earlier_line})" if earlier_line else "")
+                found[index] = Rejection(index, line, case_id, "case_id", f"duplicate case_id {case_id!r}: "
+                                         f"first seen at {where}; case ids must be unique")
+        return found
+
+    def check(self, record: CaseRecord) -> CaseRecord | Rejection:
+        return self.duplicate(record.case_id, record.index, record.line) or record
+
+
+class _IdFile:
+    """Case ids and where each was first seen, in a temporary SQLite database (deleted when closed)."""
+
+    def __init__(self, first_seen: dict[str, int]) -> None:
+        self.folder = tempfile.TemporaryDirectory(prefix="case-ids-")
+        self.db = sqlite3.connect(Path(self.folder.name) / "ids.sqlite")
+        self.db.execute("PRAGMA journal_mode = OFF")  # a scratch index: nothing to recover after a crash
+        self.db.execute("PRAGMA synchronous = OFF")
+        self.db.execute("CREATE TABLE ids (case_id TEXT PRIMARY KEY, position INTEGER) WITHOUT ROWID")
+        self.db.executemany("INSERT INTO ids VALUES (?, ?)", first_seen.items())
+
+    def first_positions(self, positions: list[tuple[str, int]]) -> list[int]:
+        """The position stored for each (case id, position), storing those whose id is new (the first
+        of several in the list wins)."""
+        self.db.executemany("INSERT OR IGNORE INTO ids VALUES (?, ?)", positions)
+        stored: dict[str, int] = {}
+        ids = list({case_id: None for case_id, _ in positions})
+        for start in range(0, len(ids), 500):  # below SQLite's oldest limit of 999 parameters
+            batch = ids[start:start + 500]
+            stored.update(self.db.execute(
+                f"SELECT case_id, position FROM ids WHERE case_id IN ({','.join('?' * len(batch))})", batch))
+        return [stored[case_id] for case_id, _ in positions]
+
+    def __del__(self) -> None:
+        self.db.close()
+        self.folder.cleanup()

@@ -1,0 +1,336 @@
+"""Rule packs: load YAML files into plain rule objects, or say exactly what is wrong.
+
+A pack file has `pack` (name, version, the Code edition it encodes), optional
+typed `settings` with defaults, optional named `variables` (CEL), and `rules`.
+The shape is checked against `schemas/rules.schema.json` (unknown keys are
+errors); then `check_packs` checks what a schema cannot: unique ids across
+packs, settings typed and declared, expressions that compile, and `case.…`
+paths that exist in the case model (with a did-you-mean suggestion).
+
+Every problem is a `SourceError` located by file, line and column.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator
+
+from checker.inputs import casemodel
+from checker.packs.expressions import (
+    ExpressionError, case_paths, compile_expression, expand, referenced_settings, referenced_variables,
+)
+from checker.schemaerrors import (
+    describe, dotted, error_location, error_path, sorted_errors, suggestion, without_misspelling_echoes,
+)
+from checker.yamlsource import Locations, load_yaml
+from checker.errors import FileErrors, Location, RULE_FILES, SourceError
+
+FIXTURE_SUFFIXES = (".test.yaml", ".test.yml")
+SETTING_TYPES: dict[str, tuple[type, ...]] = {
+    "integer": (int,), "number": (int, float), "string": (str,), "boolean": (bool,),
+}
+
+
+@dataclass(frozen=True)
+class Expression:
+    text: str
+    location: Location
+
+
+@dataclass(frozen=True)
+class Clause:
+    name: str  # "assert" for a single-expression assertion
+    expression: Expression
+
+
+@dataclass(frozen=True)
+class EvidenceItem:
+    label: str  # a case path, or the label of a computed value
+    path: str | None  # case path without "case."
+    expression: Expression | None  # computed evidence
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    type: str
+    default: Any
+    description: str
+    minimum: float | None
+    maximum: float | None
+    source: dict[str, str] | None
+    location: Location
+
+    def check_value(self, value: Any) -> Any:
+        """`value` if it suits this setting, else ValueError saying what is expected."""
+        allowed = SETTING_TYPES[self.type]
+        if isinstance(value, bool) and bool not in allowed or not isinstance(value, allowed):
+            raise ValueError(f"setting {self.name!r} must be {self.type}, found {value!r}")
+        if self.minimum is not None and value < self.minimum:
+            raise ValueError(f"setting {self.name!r} must be at least {self.minimum}, found {value!r}")
+        if self.maximum is not None and value > self.maximum:
+            raise ValueError(f"setting {self.name!r} must be at most {self.maximum}, found {value!r}")
+        return value
+
+    def parse(self, text: str) -> Any:
+        """A value given on the command line (`--set name=value`), typed."""
+        try:
+            value = json.loads(text) if self.type != "string" else text
+        except json.JSONDecodeError:
+            raise ValueError(f"setting {self.name!r} must be {self.type}, found {text!r}") from None
+        if self.type == "number" and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        return self.check_value(value)
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    title: str
+    family: str
+    severity: str
+    kind: str  # "automatic" or "manual"
+    description: str
+    source: dict[str, str]
+    applies_when: Expression | None
+    combine: str  # "all" or "any"
+    clauses: tuple[Clause, ...]
+    question: str | None
+    message: str
+    evidence: tuple[EvidenceItem, ...]
+    tags: tuple[str, ...]
+    pack: str
+    location: Location
+
+    def expressions(self) -> list[Expression]:
+        found = [self.applies_when] if self.applies_when else []
+        found += [clause.expression for clause in self.clauses]
+        found += [item.expression for item in self.evidence if item.expression]
+        return found
+
+
+@dataclass(frozen=True)
+class RulePack:
+    name: str
+    title: str
+    version: str
+    code_version: str
+    description: str
+    settings: dict[str, Setting]
+    variables: dict[str, Expression]
+    rules: tuple[Rule, ...]
+    path: str
+
+    def default_settings(self) -> dict[str, Any]:
+        return {name: setting.default for name, setting in self.settings.items()}
+
+
+@lru_cache(maxsize=1)
+def rules_schema() -> dict[str, Any]:
+    text = resources.files("checker").joinpath("schemas/rules.schema.json").read_text(encoding="utf-8")
+    return json.loads(text)
+
+
+def find_pack_files(paths: Iterable[Path | str]) -> list[Path]:
+    """Pack files under `paths`: `*.yaml`/`*.yml`, recursively, excluding fixtures (`*.test.yaml`)."""
+    found: list[Path] = []
+    for path in map(Path, paths):
+        if path.is_dir():
+            candidates = sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
+            found += [p for p in candidates if not p.name.endswith(FIXTURE_SUFFIXES)]
+        else:
+            found.append(path)
+    return found
+
+
+def load_packs(paths: Iterable[Path | str]) -> list[RulePack]:
+    """Load and check every pack under `paths`; raise FileErrors listing every problem."""
+    files = find_pack_files(paths)
+    if not files:
+        raise FileErrors(RULE_FILES, [SourceError(Location(", ".join(map(str, paths)), 1, 1), "no rule pack files found")])
+    packs: list[RulePack] = []
+    errors: list[SourceError] = []
+    for file in files:
+        try:
+            packs.append(load_pack(file))
+        except SourceError as exc:
+            errors.append(exc)
+        except FileErrors as exc:
+            errors += exc.errors
+    if not errors:
+        errors = check_packs(packs)
+    if errors:
+        raise FileErrors(RULE_FILES, errors)
+    return packs
+
+
+def load_pack(file: Path) -> RulePack:
+    """Parse one pack file and check its shape against the rules schema."""
+    data, locations = load_yaml(file)
+    if not isinstance(data, dict):
+        raise SourceError(Location(str(file), 1, 1), "a rule pack is a mapping with 'pack' and 'rules'")
+    errors = without_misspelling_echoes(sorted_errors(Draft202012Validator(rules_schema()).iter_errors(data)))
+    schema_errors = [_locate(error, locations) for error in errors]
+    if schema_errors:
+        raise FileErrors(RULE_FILES, schema_errors)
+    return _build_pack(data, locations, str(file))
+
+
+def _locate(error: Any, locations: Locations) -> SourceError:
+    return SourceError(error_location(error, locations), f"{_describe_path(error_path(error))}{_rule_wording(error)}")
+
+
+def _describe_path(path: tuple[str | int, ...]) -> str:
+    """`rules[0].evidence[1]: `, as case-file paths are written (list positions in brackets)."""
+    return f"{dotted(path)}: " if path else ""
+
+
+def _rule_wording(error: Any) -> str:
+    """Schema errors about rule shape, in a rule author's words."""
+    if error.validator in ("if", "not") and isinstance(error.instance, dict) and "kind" in error.instance:
+        kind = error.instance.get("kind") if isinstance(error.instance, dict) else None
+        if kind == "manual":
+            return "a manual rule has a 'question' for the reviewer and no 'assert'"
+        return "an automatic rule has an 'assert' and no 'question'"
+    if error.validator == "pattern" and str(error.validator_value).startswith("^[a-z0-9]+(?:-"):
+        return f"found {error.instance!r}, expected lower-case kebab case such as 'vc-needs-assessment'"
+    if error.validator == "anyOf" and isinstance(error.instance, dict) and "document" in error.instance:
+        return "a source needs a 'paragraph' or a 'quote' as well as the document"
+    return describe(error)
+
+
+def _expression(data: dict[str, Any], key: str, path: tuple[str | int, ...], locations: Locations) -> Expression | None:
+    text = data.get(key)
+    return Expression(text, locations.at(path + (key,))) if text is not None else None
+
+
+def _build_pack(data: dict[str, Any], locations: Locations, file: str) -> RulePack:
+    meta = data["pack"]
+    settings = {
+        name: Setting(name=name, type=spec["type"], default=_typed_default(spec), description=spec["description"],
+                      minimum=spec.get("minimum"), maximum=spec.get("maximum"), source=spec.get("source"),
+                      location=locations.key_at(("settings", name)))
+        for name, spec in (data.get("settings") or {}).items()
+    }
+    variables = {name: Expression(text, locations.at(("variables", name)))
+                 for name, text in (data.get("variables") or {}).items()}
+    rules = tuple(_build_rule(spec, ("rules", index), locations, meta["name"])
+                  for index, spec in enumerate(data["rules"]))
+    return RulePack(name=meta["name"], title=meta.get("title", meta["name"]), version=meta["version"],
+                    code_version=meta["code_version"], description=meta.get("description", ""),
+                    settings=settings, variables=variables, rules=rules, path=file)
+
+
+def _typed_default(spec: dict[str, Any]) -> Any:
+    """A `number` setting is a CEL double even when its default is written as a whole number."""
+    default = spec["default"]
+    if spec["type"] == "number" and isinstance(default, int) and not isinstance(default, bool):
+        return float(default)
+    return default
+
+
+def _build_rule(spec: dict[str, Any], path: tuple[str | int, ...], locations: Locations, pack: str) -> Rule:
+    assertion = spec.get("assert")
+    combine, clauses = "all", ()
+    if isinstance(assertion, str):
+        clauses = (Clause("assert", Expression(assertion, locations.at(path + ("assert",)))),)
+    elif isinstance(assertion, dict):
+        combine = "all" if "all" in assertion else "any"
+        clauses = tuple(Clause(name, Expression(text, locations.at(path + ("assert", combine, name))))
+                        for name, text in assertion[combine].items())
+    evidence: list[EvidenceItem] = []
+    for index, item in enumerate(spec.get("evidence", [])):
+        if isinstance(item, str):
+            evidence.append(EvidenceItem(label=item, path=item, expression=None))
+        else:
+            where = locations.at(path + ("evidence", index, "expr"))
+            evidence.append(EvidenceItem(label=item["label"], path=None, expression=Expression(item["expr"], where)))
+    return Rule(
+        id=spec["id"], title=spec["title"], family=spec["family"], severity=spec["severity"], kind=spec["kind"],
+        description=spec.get("description", ""), source=dict(spec["source"]),
+        applies_when=_expression(spec, "applies_when", path, locations), combine=combine, clauses=clauses,
+        question=spec.get("question"), message=spec["message"], evidence=tuple(evidence),
+        tags=tuple(spec.get("tags", [])), pack=pack, location=locations.key_at(path + ("id",)),
+    )
+
+
+def check_packs(packs: Sequence[RulePack]) -> list[SourceError]:
+    """What the schema cannot check: ids, settings, variables, expressions and case paths."""
+    errors: list[SourceError] = []
+    seen_ids: dict[str, Rule] = {}
+    seen_packs: dict[str, RulePack] = {}
+    for pack in packs:
+        if pack.name in seen_packs:
+            errors.append(SourceError(Location(pack.path, 1, 1),
+                                      f"duplicate pack name {pack.name!r}: also in {seen_packs[pack.name].path}"))
+        seen_packs.setdefault(pack.name, pack)
+        for setting in pack.settings.values():
+            try:
+                setting.check_value(setting.default)
+            except ValueError as exc:
+                errors.append(SourceError(setting.location, f"default of {exc}"))
+        for name, expression in pack.variables.items():
+            errors += check_expression(expression, pack, what=f"variable {name!r}")
+        for rule in pack.rules:
+            if rule.id in seen_ids:
+                other = seen_ids[rule.id]
+                errors.append(SourceError(rule.location, f"duplicate rule id {rule.id!r}: first defined at {other.location}"))
+            seen_ids.setdefault(rule.id, rule)
+            for expression in rule.expressions():
+                errors += check_expression(expression, pack, what=f"rule {rule.id!r}")
+            for item in rule.evidence:
+                if item.path is not None:
+                    errors += check_case_path(item.path, rule.location, f"rule {rule.id!r} evidence")
+    return errors
+
+
+def check_expression(expression: Expression, pack: RulePack, what: str) -> list[SourceError]:
+    errors: list[SourceError] = []
+    for name in referenced_settings(expression.text):
+        if name not in pack.settings:
+            hint = suggestion(name, pack.settings)
+            errors.append(SourceError(expression.location,
+                                      f"{what}: undeclared setting 'settings.{name}'{hint}; declare it under 'settings:'"))
+    for name in referenced_variables(expression.text):
+        if name not in pack.variables:
+            hint = suggestion(name, pack.variables)
+            errors.append(SourceError(expression.location,
+                                      f"{what}: undeclared variable 'variables.{name}'{hint}; declare it under 'variables:'"))
+    if errors:
+        return errors
+    try:
+        variables = {name: var.text for name, var in pack.variables.items()}
+        compile_expression(expand(expression.text, pack.default_settings(), variables))
+    except ExpressionError as exc:
+        errors.append(SourceError(expression.location, f"{what}: expression {exc}"))
+        return errors
+    for path in case_paths(expression.text):
+        errors += check_case_path(path, expression.location, what)
+    return errors
+
+
+def check_case_path(path: str, location: Location, what: str) -> list[SourceError]:
+    """An error when `case.<path>` is not a field of the case model."""
+    parts = path.split(".")
+    for depth in range(1, len(parts) + 1):
+        prefix = ".".join(parts[:depth])
+        schema = casemodel.schema_at(prefix)
+        if schema is None:
+            parent = ".".join(parts[: depth - 1])
+            parent_schema = casemodel.schema_at(parent) if parent else casemodel.case_schema()
+            if parent_schema is not None and "properties" not in parent_schema:
+                return []  # free-form map such as audit.judgements
+            choices = [p for p in casemodel.known_paths() if "[]" not in p]
+            hint = suggestion(prefix, choices)
+            return [SourceError(location, f"{what}: 'case.{path}' is not a field of the case model{hint}")]
+        if casemodel.is_list_field(schema) and depth < len(parts):
+            return [SourceError(location, f"{what}: 'case.{prefix}' is a list; read its items with "
+                                          f".all(), .exists(), .map() or .filter()")]
+    return []
