@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from checker.cases import CaseRecord, RawRecord, check_record
-from checker.engine import Evaluator
-from checker.rules import load_packs
+from checker.inputs.records import CaseRecord, RawRecord, check_record
+from checker.engine.evaluate import Evaluator
+from checker.packs.rules import load_packs
 from checker.settings import RunSettings, pack_settings
 from tests.conftest import ROOT, RULES
 
@@ -96,7 +96,7 @@ def test_the_new_settings_are_printed_with_the_run(tmp_path) -> None:
     """Every run prints the settings it used: the table and the JSON name the new ones and their values."""
     path = tmp_path / "cases.json"
     path.write_text(json.dumps([BASE]), encoding="utf-8")
-    command = [sys.executable, "-m", "checker.cli", str(path), "--set", "supervision_interval_days=21"]
+    command = [sys.executable, "-m", "checker.cli.main", str(path), "--set", "supervision_interval_days=21"]
     table = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert table.returncode == 0, table.stderr
     for name in ("investigation.supervision_interval_days=21", "investigation.investigation_plan_expected_without_suspect=True",
