@@ -10,7 +10,8 @@ import pytest
 from typer.testing import CliRunner
 
 from checker.cli.main import app
-from checker.audit.comparison import Figure, compare_figures, compare_results, render_comparison_table
+from checker.audit.comparison import Figure, compare_figures, compare_results
+from checker.report.comparison import render_comparison_table
 
 
 def rule(rule_id: str, passed: int, failed: int, errors: int = 0) -> dict[str, Any]:

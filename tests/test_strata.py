@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from checker.audit.strata import estimate_result, render_estimates_table, strata_from_manifest, stratified_estimate, \
-    tally_by_stratum
+from checker.audit.strata import estimate_result, strata_from_manifest, stratified_estimate, tally_by_stratum
+from checker.report.estimates import render_estimates_table
 
 Z95 = 1.959963984540054
 

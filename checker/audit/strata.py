@@ -40,7 +40,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from tabulate import tabulate
 
 from checker.scoring.intervals import check_level, z_value
 
@@ -249,19 +248,3 @@ def estimate_result(result: Mapping[str, Any], manifest: Mapping[str, Any],
     tallies = tally_by_stratum(result, strata.case_strata)
     return [stratified_estimate(by_stratum, strata.population, strata.sampled, level, rule_id)
             for rule_id, by_stratum in tallies.items()]
-
-
-def render_estimates_table(estimates: list[dict[str, Any]]) -> str:
-    """One row per rule (estimates in their `as_dict()` form): the weighted estimate and its interval, notes below."""
-    rows = []
-    for estimate in estimates:
-        if estimate["rate"] is None or estimate["low"] is None or estimate["high"] is None:
-            rows.append([estimate["rule_id"], "—", "—"])
-            continue
-        rows.append([estimate["rule_id"], f"{estimate['rate'] * 100:.1f}%",
-                     f"{estimate['low'] * 100:.1f}%–{estimate['high'] * 100:.1f}%"])
-    level = f"{estimates[0]['level'] * 100:g}%" if estimates else "95%"
-    lines = [tabulate(rows, headers=["rule", "population estimate", f"{level} interval ({METHOD})"])]
-    for estimate in estimates:
-        lines += [f"{estimate['rule_id']}: {note}" for note in estimate["notes"]]
-    return "\n".join(lines) + "\n"

@@ -18,12 +18,12 @@ from typing import Any, Optional
 
 import typer
 
-from checker.errors import InputError
+from checker.api import (
+    COMPARISON_METHODS, COMPARISON_SIZES, DEFAULT_METHOD, DEFAULT_TIMEZONE, compare_results, draw_sample,
+    InputError, margin_table, read_figures, read_population, render_comparison_table, required_sample_size,
+    SampleError, write_sample,
+)
 from checker.cli.common import fail
-from checker.audit.comparison import COMPARISON_METHODS, DEFAULT_METHOD, compare_results, read_figures, render_comparison_table
-from checker.audit.planning import COMPARISON_SIZES, margin_table, required_sample_size
-from checker.audit.sampling import SampleError, draw_sample, read_population, write_sample
-from checker.inputs.timestamps import DEFAULT_TIMEZONE
 
 class PlanInterval(str, Enum):
     wald = "wald"

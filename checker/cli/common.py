@@ -7,21 +7,12 @@ from pathlib import Path
 
 import typer
 
-from checker.errors import InputError
-from checker.engine.judgements import Judgements
-from checker.packs.rules import RulePack, load_packs
-from checker.errors import FileErrors
-from checker.settings import RunSettings, pack_settings, parse_as_of, parse_overrides
-from checker.scoring.statements import load_grade_bands
-from checker.errors import SourceError
+from checker.api import (
+    FileErrors, InputError, Judgements, RulePack, RunSettings, SourceError, case_ids, load_grade_bands, load_packs,
+    manual_rule_ids, pack_settings, parse_as_of, parse_overrides, read_judgements,
+)
 
 EXIT_OK, EXIT_FAILED, EXIT_CANNOT_RUN, EXIT_REJECTED = 0, 1, 2, 3
-
-
-def default_rules_path() -> Path:
-    """`./rules` when it exists, else the `rules/` folder beside the installed package (a checkout)."""
-    here = Path("rules")
-    return here if here.is_dir() else Path(__file__).resolve().parent.parent / "rules"
 
 
 def fail(message: str, code: int = EXIT_CANNOT_RUN) -> typer.Exit:
@@ -31,10 +22,8 @@ def fail(message: str, code: int = EXIT_CANNOT_RUN) -> typer.Exit:
 
 def load_rule_packs(paths: list[Path] | None) -> list[RulePack]:
     try:
-        return load_packs(paths or [default_rules_path()])
-    except FileErrors as exc:
-        raise fail(f"{exc}\nRule files have errors: nothing was scored.") from None
-    except SourceError as exc:
+        return load_packs(paths)
+    except (FileErrors, SourceError) as exc:
         raise fail(f"{exc}\nRule files have errors: nothing was scored.") from None
 
 
@@ -59,9 +48,6 @@ def write_output(path: Path, content: str | bytes) -> None:
 
 def load_judgements(path: Path, cases: Path, packs: list[RulePack], timezone: str) -> Judgements:
     """The filled workbook's answers, or exit 2 listing every error in it."""
-    from checker.report.review_workbook import case_ids, manual_rule_ids, read_judgements  # openpyxl
-    from checker.errors import FileErrors
-
     try:
         known = case_ids(cases, timezone)
     except InputError as exc:

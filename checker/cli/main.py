@@ -25,27 +25,21 @@ from typing import Any, Optional, TextIO
 
 import typer
 
-from checker import TOOL_NAME, __version__
-from checker.inputs.casemodel import case_schema
+from checker import api
+from checker.api import (
+    default_rules_path,
+    EXTENSIONS, FORMATS, INPUT_FORMATS, NEEDS_RECORDS, TOOL_NAME, WRITERS, __version__, case_schema, CaseNotFound,
+    FileErrors, find_fixture_files, format_for_extension, InputError, load_manifest, load_packs, load_waivers,
+    RecordResult, render_case, RulePack, rules_schema, run_fixtures, run_rulesets, RunReport, SourceError, Waiver,
+    write_junit,
+)
 from checker.cli.audit import register as register_audit_commands
 from checker.cli.common import (
-    EXIT_FAILED, EXIT_REJECTED, build_settings, default_rules_path, fail, load_judgements, load_rule_packs, write_output,
+    EXIT_FAILED, EXIT_REJECTED, build_settings, fail, load_judgements, load_rule_packs, write_output,
 )
 from checker.cli.mapping import register as register_mapping_commands
 from checker.cli.review import register as register_review_commands
-from checker.errors import InputError
-from checker.engine.fixtures import find_fixture_files, run_fixtures, write_junit
-from checker.inputs.sources import INPUT_FORMATS, open_source
-from checker.errors import FileErrors
 from checker.cli.progress import terminal_progress
-from checker.report import EXTENSIONS, FORMATS, NEEDS_RECORDS, WRITERS, format_for_extension
-from checker.report.explain import CaseNotFound, render_case
-from checker.packs.rules import RulePack, load_packs, rules_schema
-from checker.results import RecordResult, RunReport
-from checker.runner import run_check, run_rulesets
-from checker.audit.sampling import load_manifest
-from checker.engine.waivers import Waiver, load_waivers
-from checker.errors import SourceError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Rules-based compliance checker for police crime case files.")
@@ -116,7 +110,7 @@ def run_command(
     """Score a sample of case files against the rule packs."""
     try:
         targets = output_targets(output_format, outputs or [])
-        source = open_source(cases, input_format, mapping)
+        source = api.open_input(cases, input_format, mapping)
     except ValueError as exc:
         raise fail(f"error: {exc}") from None
     except InputError as exc:
@@ -142,7 +136,7 @@ def run_command(
         keep = lambda record: record.case_id == case_id  # noqa: E731
     try:
         with terminal_progress(not quiet) as progress:
-            report = run_check(source, packs, settings, load_manifest(manifest) if manifest else None,
+            report = api.run(source, packs, settings, manifest=load_manifest(manifest) if manifest else None,
                                judgements=given, waivers=waiver_list, sinks=[stream.writer for stream in streams], keep=keep,
                                jobs=jobs, progress=progress)
     except (ValueError, InputError) as exc:  # a manifest that does not fit the sample; an unreadable input

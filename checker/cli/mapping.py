@@ -15,8 +15,7 @@ from pathlib import Path
 import typer
 
 from checker.cli.common import EXIT_FAILED
-from checker.inputs.exports.mapping import load_mapping
-from checker.errors import FileErrors
+from checker.api import FileErrors, load_mapping
 
 mapping_app = typer.Typer(no_args_is_help=True, help="Field mappings for reading a force's CSV or xlsx export.")
 

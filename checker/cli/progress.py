@@ -6,8 +6,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from checker.inputs.sources import CaseSource
-from checker.runner import Progress
+from checker.api import CaseSource, Progress
 
 
 @contextmanager

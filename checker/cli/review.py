@@ -15,9 +15,9 @@ from typing import Optional
 
 import typer
 
-from checker.errors import InputError
+from checker import api
+from checker.api import InputError, read_case_facts, review_rows, write_review_workbook
 from checker.cli.common import EXIT_REJECTED, build_settings, fail, load_judgements, load_rule_packs, write_output
-from checker.runner import run_check
 
 def register(app: typer.Typer) -> None:
     """Add `review` to `app`."""
@@ -34,15 +34,13 @@ def review_command(
     judgements_path: Optional[Path] = typer.Option(None, "--judgements", help="A review workbook already filled in: leave its answers out."),
 ) -> None:
     """Write a workbook of the manual rules' pending judgements for a reviewer to fill in."""
-    from checker.report.review_workbook import read_case_facts, review_rows, write_review_workbook  # openpyxl: only when used
-
     if output.suffix.lower() != ".xlsx":
         raise fail(f"error: --output {output}: the review workbook must be an .xlsx file")
     packs = load_rule_packs(rules)
     settings = build_settings(packs, "wilson", 0.95, timezone, calendar, set_values or [])
     judgements = load_judgements(judgements_path, cases, packs, timezone) if judgements_path else None
     try:
-        report = run_check(cases, packs, settings, judgements=judgements)
+        report = api.run(cases, packs, settings, judgements=judgements)
         facts = read_case_facts(cases, timezone)
     except InputError as exc:
         raise fail(f"{exc}\nThe case file could not be read: no workbook was written.") from None

@@ -104,6 +104,17 @@ class CaseSource:
         self.sha256 = file_sha256(Path(self.path))
 
 
+@dataclass
+class MemorySource(CaseSource):
+    """Case-file records already in memory (decoded JSON), read as a file's records are (`checker.api.score`)."""
+
+    items: list[Any] = field(default_factory=list)
+
+    def records(self) -> Iterator[RawRecord]:
+        for index, data in enumerate(self.items):
+            yield RawRecord(index, None, data)
+
+
 def open_source(path: str | Path, input_format: str | None = None, mapping_path: Path | None = None) -> CaseSource:
     """The input at `path` ("-" for standard input); its format is `input_format`, else the name's, else the
     mapping's, else (standard input) sniffed from the first character.

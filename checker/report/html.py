@@ -16,7 +16,7 @@ from typing import Any
 from checker.report.explain import evidence_line, explanation_lines
 from checker.report.wording import SMALL_SAMPLE_NOTE, count_of, interval_text, percent
 from checker.results import ERROR, FAIL, MANUAL, NOT_APPLICABLE, PASS, RecordResult, RuleResult, RuleScore, RunReport
-from checker.audit.strata import render_estimates_table
+from checker.report.estimates import render_estimates_table
 
 # Defence in depth: even if markup slipped through escaping, nothing could run or be fetched.
 CONTENT_SECURITY_POLICY = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; "

@@ -6,7 +6,7 @@ from tabulate import tabulate
 
 from checker.report.wording import SMALL_SAMPLE_NOTE, count_of, interval_text, percent, waiver_line
 from checker.results import ERROR, FAIL, MANUAL, PASS, WAIVED, RunReport
-from checker.audit.strata import render_estimates_table
+from checker.report.estimates import render_estimates_table
 
 
 def render(report: RunReport) -> str:

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from checker.scoring.statements import count_of  # noqa: F401  (the one way to write "13 of 17")
+
 # The footnote to a rate marked * (RuleScore.reliable is False), in every format that marks one.
 SMALL_SAMPLE_NOTE = ("fewer than 30 applicable files, or fewer than 5 passes or failures: the interval is "
                      "unreliable; report the result as \"X of Y\".")
-
-
-def count_of(passed: int, applicable: int) -> str:
-    return f"{passed} of {applicable}"
 
 
 def percent(rate: float | None) -> str:

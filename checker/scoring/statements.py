@@ -23,7 +23,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from checker.report.wording import count_of
 from checker.scoring.intervals import Interval
 from checker.yamlsource import Locations, load_yaml
 from checker.errors import SourceError
@@ -38,6 +37,11 @@ METHOD_NAMES: dict[str, str] = {
     "jeffreys": "Jeffreys",
     "agresti-coull": "Agresti-Coull",
 }
+
+
+def count_of(passed: int, applicable: int) -> str:
+    """A count as inspection reports write it: "13 of 17"."""
+    return f"{passed} of {applicable}"
 
 
 def percent_number(value: float) -> str:
