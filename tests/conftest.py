@@ -53,6 +53,32 @@ RULE_TEMPLATE = """\
 """
 
 
+# Two small rules most command-line tests score: a guarded one, and one that reads through null (errors).
+SIGNED_RULE = """\
+rules:
+  - id: t-signed
+    title: Decision signed
+    family: test
+    severity: high
+    kind: automatic
+    source: {document: test.txt, quote: "signed", status: confirmed}
+    applies_when: case.victim.decision_record != null
+    assert:
+      all:
+        signed: case.victim.decision_record.signed_by_victim == true
+    message: Not signed by the victim
+    evidence: [victim.decision_record.signed_by_victim]
+  - id: t-unguarded
+    title: Reads through null
+    family: test
+    severity: low
+    kind: automatic
+    source: {document: test.txt, quote: "x", status: assumed}
+    assert: case.outcome.code == "16"
+    message: Not outcome 16
+"""
+
+
 def write_pack(directory: Path, body: str, name: str = "test-pack", file: str | None = None) -> Path:
     """A pack file from a YAML body (settings/variables/rules) under the standard header."""
     path = directory / (file or f"{name}.yaml")
@@ -97,3 +123,37 @@ def mutate_once(draw: st.DrawFn, data: Any, values: st.SearchStrategy[Any]) -> N
         del parent[path[-1]]
     elif isinstance(parent, dict):
         parent[f"unexpected_{path[-1]}"] = draw(values)
+
+
+class CliResult:
+    """What a `check` command gave: its exit code and what it printed (text, or bytes with `binary`)."""
+
+    def __init__(self, returncode: int, stdout: Any, stderr: Any) -> None:
+        self.returncode, self.stdout, self.stderr = returncode, stdout, stderr
+
+
+def run_cli(*args: str, stdin: bytes | str | None = None, binary: bool = False) -> CliResult:
+    """The `check` command run in this process, as `check ARGS…` on a terminal would run it (`check CASES`
+    is `check run CASES`): no new interpreter per call, so the suite stays fast. Exceptions the command
+    does not handle come back as a traceback on stderr with exit code 1, as from a real process.
+    `tests/cli/test_cli.py` runs the installed entry point once as a separate process."""
+    import os
+    import traceback
+
+    from typer.testing import CliRunner
+
+    from checker.cli.main import app, command_line
+
+    runner = CliRunner()
+    data = stdin.encode() if isinstance(stdin, str) else stdin
+    previous = os.getcwd()
+    os.chdir(ROOT)  # relative paths and the default rules/ folder, as from the project's root
+    try:
+        result = runner.invoke(app, command_line(list(args)), input=data, catch_exceptions=True)
+    finally:
+        os.chdir(previous)
+    stderr = result.stderr_bytes if binary else result.stderr
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        text = "".join(traceback.format_exception(*result.exc_info))
+        stderr = stderr + (text.encode() if binary else text)
+    return CliResult(result.exit_code, result.stdout_bytes if binary else result.stdout, stderr)

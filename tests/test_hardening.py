@@ -4,8 +4,6 @@ traceback, and the counts still add up."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -16,7 +14,7 @@ from checker.packs.rules import load_packs
 from checker.errors import FileErrors
 from checker.yamlsource import MAX_YAML_BYTES
 from checker.errors import SourceError
-from tests.conftest import RULE_TEMPLATE, ROOT, make_case, write_cases, write_pack
+from tests.conftest import ROOT, RULE_TEMPLATE, make_case, run_cli, write_cases, write_pack
 
 BILLION_LAUGHS = """\
 pack: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]
@@ -84,9 +82,6 @@ def test_rule_text_is_never_evaluated_as_python(tmp_path: Path) -> None:
     assert not marker.exists()
 
 
-def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "checker.cli.main", *args], capture_output=True, text=True,
-                          cwd=ROOT, timeout=300)
 
 
 MALFORMED = {

@@ -28,7 +28,7 @@ from synthetic.cases import (
     write_jsonl,
 )
 
-ROOT = Path(__file__).resolve().parents[1]
+from tests.conftest import ROOT  # noqa: E402
 SAMPLE = ROOT / "samples" / "cases.json"
 SCHEMA = ROOT / "checker" / "schemas" / "case.schema.json"
 LONDON = ZoneInfo("Europe/London")

@@ -250,15 +250,20 @@ register_mapping_commands(app)
 COMMANDS = {"run", "validate", "test", "schema", "plan", "sample", "compare", "review", "mapping"}
 
 
+def command_line(args: list[str]) -> list[str]:
+    """The arguments as the app reads them: `check CASES …` is short for `check run CASES …`."""
+    if args and args[0] not in COMMANDS and args[0] not in ("--help", "-h", "--version"):
+        return ["run", *args]
+    return args
+
+
 def main() -> None:
-    """Entry point: `check CASES …` is short for `check run CASES …`."""
+    """Entry point of the `check` command."""
     args = sys.argv[1:]
     if args and args[0] == "--version":
         print(f"check {__version__}")
         return
-    if args and args[0] not in COMMANDS and args[0] not in ("--help", "-h"):
-        sys.argv.insert(1, "run")
-    app(prog_name="check")
+    app(args=command_line(args), prog_name="check")
 
 
 if __name__ == "__main__":

@@ -15,7 +15,8 @@ from checker.inputs.records import CaseRecord, Rejection
 
 from checker.errors import InputError
 from checker.inputs.sources import CaseSource, format_from_name, open_source, read_cases
-from tests.conftest import ROOT, make_case, write_cases
+from tests.conftest import CliResult, ROOT, make_case, write_cases
+from tests.conftest import run_cli as run_shared
 
 
 def jsonl(path: Path, records: list[object]) -> Path:
@@ -188,7 +189,10 @@ def test_an_unknown_input_format_is_a_clear_error(tmp_path: Path) -> None:
         open_source(tmp_path / "a.json", "yaml")
 
 
-def run_cli(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
+def run_cli(*args: str, stdin: bytes | None = None) -> CliResult | subprocess.CompletedProcess[bytes]:
+    """In-process; with standard input, as a process of its own (the reader peeks at the real stdin)."""
+    if stdin is None:
+        return run_shared(*args, binary=True)
     return subprocess.run([sys.executable, "-m", "checker.cli.main", *args], input=stdin, capture_output=True,
                           cwd=ROOT, timeout=300)
 

@@ -15,7 +15,7 @@ from checker.packs.rules import load_packs
 from checker.runner import run_check
 from checker.settings import RunSettings, pack_settings
 from tests.conftest import ROOT, make_case, write_cases, write_pack
-from tests.test_cli import check
+from tests.conftest import run_cli as check
 
 LONG_ID = "t-signed-by-the-victim-rule-with-a-long-id"  # 42 characters: truncated to 31 as a sheet name
 

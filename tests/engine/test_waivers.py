@@ -23,7 +23,8 @@ from checker.settings import RunSettings, pack_settings
 from checker.engine.waivers import Waiver, load_waivers
 from checker.errors import FileErrors
 from tests.conftest import ROOT, RULES, make_case, write_cases, write_pack
-from tests.test_cli import SIGNED_RULE, check
+from tests.conftest import SIGNED_RULE
+from tests.conftest import run_cli as check
 
 PACK = SIGNED_RULE + """\
   - id: t-judged

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import ROOT
 from checker.scoring.intervals import proportion_interval
 from checker.scoring.statements import grade_for, inspectorate_sentence, load_grade_bands, reliability
 from checker.errors import SourceError
@@ -120,6 +121,6 @@ def test_grade_for_refuses_a_percentage(tmp_path: Path) -> None:
 
 
 def test_no_bands_ship_with_the_checker() -> None:
-    package = Path(__file__).resolve().parent.parent / "checker"
+    package = ROOT / "checker"
     assert not [path for path in package.rglob("*") if "grade" in path.name.lower() and path.suffix in
                 (".yaml", ".yml", ".json")]

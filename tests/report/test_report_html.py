@@ -23,7 +23,7 @@ from checker.runner import run_check
 from checker.settings import RunSettings, pack_settings
 from checker.scoring.statements import GradeBand, GradeBands
 from tests.conftest import ROOT, RULES, SAMPLES, make_case, write_cases, write_pack
-from tests.test_cli import check
+from tests.conftest import run_cli as check
 
 HOSTILE_SCRIPT = "<script>alert(1)</script>"
 HOSTILE_IMG = '"><img src=x onerror=alert(1)>'

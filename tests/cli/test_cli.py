@@ -9,38 +9,24 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, make_case, write_cases, write_pack
+from tests.conftest import ROOT, SIGNED_RULE, CliResult, make_case, run_cli, write_cases, write_pack
 
 CHECK = [sys.executable, "-m", "checker.cli.main"]
 
 
-def check(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*CHECK, *args], cwd=cwd, capture_output=True, text=True, timeout=120)
+def check(*args: str) -> CliResult:
+    return run_cli(*args)
 
 
-SIGNED_RULE = """\
-rules:
-  - id: t-signed
-    title: Decision signed
-    family: test
-    severity: high
-    kind: automatic
-    source: {document: test.txt, quote: "signed", status: confirmed}
-    applies_when: case.victim.decision_record != null
-    assert:
-      all:
-        signed: case.victim.decision_record.signed_by_victim == true
-    message: Not signed by the victim
-    evidence: [victim.decision_record.signed_by_victim]
-  - id: t-unguarded
-    title: Reads through null
-    family: test
-    severity: low
-    kind: automatic
-    source: {document: test.txt, quote: "x", status: assumed}
-    assert: case.outcome.code == "16"
-    message: Not outcome 16
-"""
+def test_the_installed_entry_point_runs_as_its_own_process() -> None:
+    """Every other test runs the command in-process (tests.conftest.run_cli); this one runs `check` as
+    users do, in a process of its own: `check CASES` is `check run CASES`, with its exit code."""
+    result = subprocess.run([str(Path(sys.executable).parent / "check"), "samples/cases.json", "--format", "json"],
+                            cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["summary"]["records_read"] == 80
+
+
 
 
 @pytest.fixture

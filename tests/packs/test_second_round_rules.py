@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import copy
 import json
-import subprocess
-import sys
 from typing import Any
 
 import pytest
@@ -16,7 +14,7 @@ from checker.inputs.records import CaseRecord, RawRecord, check_record
 from checker.engine.evaluate import Evaluator
 from checker.packs.rules import load_packs
 from checker.settings import RunSettings, pack_settings
-from tests.conftest import ROOT, RULES
+from tests.conftest import RULES, run_cli
 
 BASE = json.loads((RULES / "tests" / "base-case.json").read_text(encoding="utf-8"))
 
@@ -96,14 +94,13 @@ def test_the_new_settings_are_printed_with_the_run(tmp_path) -> None:
     """Every run prints the settings it used: the table and the JSON name the new ones and their values."""
     path = tmp_path / "cases.json"
     path.write_text(json.dumps([BASE]), encoding="utf-8")
-    command = [sys.executable, "-m", "checker.cli.main", str(path), "--set", "supervision_interval_days=21"]
-    table = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    table = run_cli(str(path), "--set", "supervision_interval_days=21")
     assert table.returncode == 0, table.stderr
     for name in ("investigation.supervision_interval_days=21", "investigation.investigation_plan_expected_without_suspect=True",
                  "investigation.attendance_delay_told_before_due=True", "investigation.idva_high_risk_only=False"):
         assert name in table.stdout, name
     output = tmp_path / "result.json"
-    written = subprocess.run([*command, "--output", str(output)], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    written = run_cli(str(path), "--set", "supervision_interval_days=21", "--output", str(output))
     assert written.returncode == 0, written.stderr
     printed = json.loads(output.read_text(encoding="utf-8"))["settings"]["packs"]["investigation"]
     assert printed == {"investigation_plan_expected_without_suspect": True, "supervision_interval_days": 21,
