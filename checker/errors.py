@@ -51,6 +51,7 @@ class SourceError(CheckerError):
 
 # The kinds of file FileErrors is raised for: the words the command line uses for them.
 RULE_FILES, WAIVERS_FILE, FIELD_MAPPING, REVIEW_WORKBOOK = "rule files", "waivers file", "field mapping", "review workbook"
+GRADE_BANDS, RULE_FIXTURES = "grade bands", "rule fixtures"
 
 
 class FileErrors(CheckerError):

@@ -53,6 +53,34 @@ RULE_TEMPLATE = """\
 """
 
 
+def rule_yaml(rule_id: str, *, title: str | None = None, severity: str = "medium", status: str = "assumed",
+              applies_when: str | None = None, check: str | dict[str, str] | None = None,
+              question: str | None = None, message: str = "Not met", evidence: list[str] | None = None) -> str:
+    """One rule as pack YAML (an item of `rules:`), with the metadata every rule needs filled in: tests state
+    only what they exercise. `check` is the assertion (one expression, or clause name → expression, all of
+    which must hold); `question` makes a manual rule."""
+    lines = [f"  - id: {rule_id}", f"    title: {json.dumps(title or rule_id)}", "    family: test",
+             f"    severity: {severity}", f"    kind: {'manual' if question else 'automatic'}",
+             f'    source: {{document: test.txt, quote: "{rule_id}", status: {status}}}']
+    if applies_when:
+        lines.append(f"    applies_when: {json.dumps(applies_when)}")
+    if isinstance(check, dict):
+        lines += ["    assert:", "      all:"] + [f"        {name}: {json.dumps(text)}" for name, text in check.items()]
+    elif check:
+        lines.append(f"    assert: {json.dumps(check)}")
+    if question:
+        lines.append(f"    question: {json.dumps(question)}")
+    lines.append(f"    message: {json.dumps(message)}")
+    if evidence:
+        lines.append(f"    evidence: [{', '.join(evidence)}]")
+    return "\n".join(lines) + "\n"
+
+
+def rules_yaml(*rules: str) -> str:
+    """A pack body (for `write_pack`) holding the rules built by `rule_yaml`."""
+    return "rules:\n" + "".join(rules)
+
+
 # Two small rules most command-line tests score: a guarded one, and one that reads through null (errors).
 SIGNED_RULE = """\
 rules:

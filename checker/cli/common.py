@@ -35,7 +35,7 @@ def build_settings(packs: list[RulePack], interval: str, confidence: float, time
                            packs=pack_settings(packs, parse_overrides(overrides)),
                            grade_bands=load_grade_bands(grades) if grades else None,
                            as_of=parse_as_of(as_of) if as_of is not None else None, evidence=evidence)
-    except (ValueError, SourceError) as exc:
+    except (ValueError, SourceError, FileErrors) as exc:
         raise fail(f"error: {exc}") from None
 
 

@@ -31,8 +31,8 @@ from checker.engine.evaluate import Evaluator
 from checker.results import ERROR, NOT_APPLICABLE, RULE_STATUSES, RuleResult
 from checker.packs.rules import FIXTURE_SUFFIXES, RulePack
 from checker.settings import RunSettings
-from checker.yamlsource import load_yaml
-from checker.errors import Location, SourceError
+from checker.yamlfiles import load_checked_yaml
+from checker.errors import RULE_FIXTURES, FileErrors, Location, SourceError
 
 DEFAULT_BASE = "base-case.json"
 
@@ -92,10 +92,11 @@ def merge(base: Any, fragment: Any) -> Any:
 
 
 def load_fixtures(file: Path) -> list[Fixture]:
-    data, locations = load_yaml(file)
-    start = Location(str(file), 1, 1)
-    if not isinstance(data, dict) or not isinstance(data.get("fixtures"), list):
-        raise SourceError(start, "a fixture file is a mapping with a 'fixtures' list")
+    shape = "a fixture file is a mapping with a 'fixtures' list"
+    loaded = load_checked_yaml(file, RULE_FIXTURES, shape)
+    data, locations = loaded.data, loaded.locations
+    if not isinstance(data.get("fixtures"), list):
+        raise SourceError(Location(str(file), 1, 1), shape)
     unknown = set(data) - {"base", "fixtures"}
     if unknown:
         raise SourceError(locations.key_at((sorted(unknown)[0],)),
@@ -136,7 +137,7 @@ def run_fixtures(packs: list[RulePack], files: list[Path], settings: RunSettings
         suite = str(file)
         try:
             fixtures = load_fixtures(file)
-        except SourceError as exc:
+        except (SourceError, FileErrors) as exc:
             report.outcomes.append(Outcome(suite, "load", False, str(exc)))
             continue
         for position, fixture in enumerate(fixtures):

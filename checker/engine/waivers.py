@@ -40,7 +40,6 @@ from pathlib import Path
 from typing import Any
 
 
-from jsonschema import Draft202012Validator
 
 from checker.inputs.records import CaseRecord
 from checker.engine.evaluate import CompiledExpression, EvaluationError, Evaluator, compile_in_pack
@@ -48,10 +47,11 @@ from checker.results import ERROR, FAIL, MANUAL, PASS, WAIVED, RuleResult
 from checker.packs.rules import Expression, RulePack, check_expression
 from checker.errors import FileErrors, WAIVERS_FILE
 from checker.schemaerrors import (
-    describe, dotted, error_location, error_path, found, sorted_errors, suggestion, without_misspelling_echoes,
+    describe, dotted, error_location, error_path, found, suggestion,
 )
 from checker.inputs.timestamps import TimestampError, parse_date
-from checker.yamlsource import Locations, load_yaml
+from checker.yamlfiles import load_checked_yaml
+from checker.yamlsource import Locations
 
 # Statuses a waiver turns into `waived`: every result in which the rule applied.
 from checker.errors import Location, SourceError
@@ -92,15 +92,10 @@ def waivers_schema() -> dict[str, Any]:
 
 def load_waivers(path: Path | str, packs: Sequence[RulePack]) -> list[Waiver]:
     """Read and check a waivers file against the loaded packs; raise FileErrors listing every problem."""
-    try:
-        data, locations = load_yaml(path)
-    except SourceError as exc:
-        raise FileErrors(WAIVERS_FILE, [exc]) from None
-    if not isinstance(data, dict):
-        raise FileErrors(WAIVERS_FILE, [SourceError(locations.at(()), "a waivers file is a mapping with a 'waivers' list, "
-                                                              "e.g.\nwaivers:\n  - rule: vc-needs-assessment\n"
-                                                              "    cases: [LC-2022-000123]\n    reason: ...")])
-    errors = without_misspelling_echoes(sorted_errors(Draft202012Validator(waivers_schema()).iter_errors(data)))
+    loaded = load_checked_yaml(path, WAIVERS_FILE, "a waivers file is a mapping with a 'waivers' list, e.g.\n"
+                               "waivers:\n  - rule: vc-needs-assessment\n    cases: [LC-2022-000123]\n    reason: ...",
+                               waivers_schema())
+    data, locations, errors = loaded.data, loaded.locations, loaded.schema_errors
     problems = [SourceError(_location(error, locations), _wording(error)) for error in errors]
     # Waivers whose shape is right are checked further (rule id, date, selector), so one run lists every problem.
     misshapen = {error.absolute_path[1] for error in errors if len(error.absolute_path) >= 2}

@@ -20,16 +20,16 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from jsonschema import Draft202012Validator
 
 from checker.inputs import casemodel
 from checker.packs.expressions import (
     ExpressionError, case_paths, compile_expression, expand, referenced_settings, referenced_variables,
 )
 from checker.schemaerrors import (
-    describe, dotted, error_location, error_path, sorted_errors, suggestion, without_misspelling_echoes,
+    describe, dotted, error_location, error_path, suggestion,
 )
-from checker.yamlsource import Locations, load_yaml
+from checker.yamlfiles import load_checked_yaml
+from checker.yamlsource import Locations
 from checker.errors import FileErrors, Location, RULE_FILES, SourceError
 
 FIXTURE_SUFFIXES = (".test.yaml", ".test.yml")
@@ -173,11 +173,9 @@ def load_packs(paths: Iterable[Path | str]) -> list[RulePack]:
 
 def load_pack(file: Path) -> RulePack:
     """Parse one pack file and check its shape against the rules schema."""
-    data, locations = load_yaml(file)
-    if not isinstance(data, dict):
-        raise SourceError(Location(str(file), 1, 1), "a rule pack is a mapping with 'pack' and 'rules'")
-    errors = without_misspelling_echoes(sorted_errors(Draft202012Validator(rules_schema()).iter_errors(data)))
-    schema_errors = [_locate(error, locations) for error in errors]
+    loaded = load_checked_yaml(file, RULE_FILES, "a rule pack is a mapping with 'pack' and 'rules'", rules_schema())
+    data, locations = loaded.data, loaded.locations
+    schema_errors = [_locate(error, locations) for error in loaded.schema_errors]
     if schema_errors:
         raise FileErrors(RULE_FILES, schema_errors)
     return _build_pack(data, locations, str(file))

@@ -24,8 +24,9 @@ from pathlib import Path
 from typing import Any
 
 from checker.scoring.intervals import Interval
-from checker.yamlsource import Locations, load_yaml
-from checker.errors import SourceError
+from checker.yamlfiles import load_checked_yaml
+from checker.yamlsource import Locations
+from checker.errors import GRADE_BANDS, FileErrors, SourceError
 
 MIN_APPLICABLE = 30  # applicable files below which an interval is not quoted
 MIN_EACH_OUTCOME = 5  # passes and failures each need at least this many
@@ -119,13 +120,21 @@ class GradeBands:
 def load_grade_bands(path: Path | str) -> GradeBands:
     """Read a force's grade bands: `bands: [{min: 0.95, grade: outstanding}, ..., {min: 0, grade: ...}]`.
 
-    Raises SourceError (file:line:column: what is expected) on any problem.
+    Raises FileErrors (file:line:column: what is expected) on any problem.
     The lowest band must start at 0 so that every rate gets a grade.
     """
-    data, locations = load_yaml(path)
-    if not isinstance(data, dict) or "bands" not in data:
-        raise SourceError(locations.at(()), "expected a mapping with a 'bands' list, e.g.\n"
-                                            "bands:\n  - {min: 0.9, grade: good}\n  - {min: 0, grade: inadequate}")
+    try:
+        return _read_grade_bands(path)
+    except SourceError as exc:
+        raise FileErrors(GRADE_BANDS, [exc]) from None
+
+
+def _read_grade_bands(path: Path | str) -> GradeBands:
+    example = "bands:\n  - {min: 0.9, grade: good}\n  - {min: 0, grade: inadequate}"
+    loaded = load_checked_yaml(path, GRADE_BANDS, f"expected a mapping with a 'bands' list, e.g.\n{example}")
+    data, locations = loaded.data, loaded.locations
+    if "bands" not in data:
+        raise SourceError(locations.at(()), f"expected a mapping with a 'bands' list, e.g.\n{example}")
     unknown = sorted(set(data) - {"bands", "description"})
     if unknown:
         raise SourceError(locations.key_at((unknown[0],)), f"unknown key {unknown[0]!r}: expected 'bands' "

@@ -8,24 +8,12 @@ from xml.etree import ElementTree
 
 from checker.engine.fixtures import find_fixture_files, load_fixtures, merge, run_fixtures, write_junit
 from checker.packs.rules import load_packs
-from tests.conftest import write_pack
+from tests.conftest import rule_yaml, rules_yaml, write_pack
 
-PACK = """\
-rules:
-  - id: t-signed
-    title: Decision signed
-    family: test
-    severity: high
-    kind: automatic
-    source: {document: test.txt, quote: "signed", status: confirmed}
-    applies_when: case.outcome != null
-    assert:
-      all:
-        recorded: case.victim.decision_record != null
-        signed: case.victim.decision_record.signed_by_victim == true
-    message: Not signed
-    evidence: [victim.decision_record.signed_by_victim]
-"""
+PACK = rules_yaml(rule_yaml("t-signed", severity="high", applies_when="case.outcome != null", message="Not signed",
+                            check={"recorded": "case.victim.decision_record != null",
+                                   "signed": "case.victim.decision_record.signed_by_victim == true"},
+                            evidence=["victim.decision_record.signed_by_victim"]))
 
 BASE = {"case_id": "BASE", "crime": {"reported_at": "2022-01-01T10:00:00Z"},
         "victim": {"decision_record": {"signed_by_victim": True, "form": "signed_statement"}},
@@ -72,7 +60,9 @@ def test_a_mismatch_prints_expected_got_and_the_evidence(tmp_path: Path) -> None
 
 
 def test_an_unexpected_error_fails_even_when_not_asked_about(tmp_path: Path) -> None:
-    write_pack(tmp_path, PACK.replace("recorded: case.victim.decision_record != null\n        ", ""))
+    unguarded = rule_yaml("t-signed", applies_when="case.outcome != null",
+                          check={"signed": "case.victim.decision_record.signed_by_victim == true"})
+    write_pack(tmp_path, rules_yaml(unguarded))
     (tmp_path / "base-case.json").write_text(json.dumps(BASE))
     (tmp_path / "pack.test.yaml").write_text(COMPLETE + "  - name: no record\n    case: {victim: {decision_record: null}}\n"
                                              "    expect: {t-signed: fail}\n")

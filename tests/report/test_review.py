@@ -15,39 +15,17 @@ from typer.testing import CliRunner
 from checker.cli.main import app
 from checker.report.review_workbook import COLUMNS, read_judgements
 from checker.errors import FileErrors
-from tests.conftest import ROOT, RULES, SAMPLES, make_case, write_cases, write_pack
+from tests.conftest import ROOT, RULES, SAMPLES, make_case, rule_yaml, rules_yaml, write_cases, write_pack
 
-MANUAL_PACK = """\
-rules:
-  - id: t-signed
-    title: Decision signed
-    family: test
-    severity: high
-    kind: automatic
-    source: {document: test.txt, quote: "signed", status: assumed}
-    applies_when: case.outcome != null && case.outcome.code == "16"
-    assert: case.victim.decision_record.signed_by_victim == true
-    message: Not signed
-  - id: t-justifiable
-    title: Outcome 16 justifiable
-    family: test
-    severity: high
-    kind: manual
-    source: {document: test.txt, quote: "justifiable", status: assumed}
-    applies_when: case.outcome != null && case.outcome.code == "16"
-    question: Was outcome 16 justifiable?
-    message: Not justifiable
-    evidence: [outcome.rationale]
-  - id: t-engagement
-    title: Engagement good
-    family: test
-    severity: medium
-    kind: manual
-    source: {document: test.txt, quote: "engagement", status: assumed}
-    question: Was the engagement with the victim good?
-    message: Engagement not good
-    evidence: [victim.contact_agreement.interval_days]
-"""
+OUTCOME_16 = "case.outcome != null && case.outcome.code == \"16\""
+MANUAL_PACK = rules_yaml(
+    rule_yaml("t-signed", severity="high", applies_when=OUTCOME_16, message="Not signed",
+              check="case.victim.decision_record.signed_by_victim == true"),
+    rule_yaml("t-justifiable", severity="high", applies_when=OUTCOME_16, question="Was outcome 16 justifiable?",
+              message="Not justifiable", evidence=["outcome.rationale"]),
+    rule_yaml("t-engagement", question="Was the engagement with the victim good?", message="Engagement not good",
+              evidence=["victim.contact_agreement.interval_days"]),
+)
 
 HEADER = ("case_id", "rule_id", "question", "answer", "reviewer", "notes", "crime reference", "offence", "outcome",
           "finalised", "victim", "flags", "evidence")

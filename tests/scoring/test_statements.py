@@ -9,7 +9,7 @@ import pytest
 from tests.conftest import ROOT
 from checker.scoring.intervals import proportion_interval
 from checker.scoring.statements import grade_for, inspectorate_sentence, load_grade_bands, reliability
-from checker.errors import SourceError
+from checker.errors import FileErrors
 
 
 def test_published_wald_figure_2023() -> None:
@@ -110,7 +110,7 @@ def test_band_order_in_the_file_does_not_matter(tmp_path: Path) -> None:
     ("bands:\n  - {min: 0, grade: a}\ngrades: 1\n", ":3:1:", "unknown key 'grades'"),
 ])
 def test_bad_band_files_are_located(tmp_path: Path, text: str, where: str, message: str) -> None:
-    with pytest.raises(SourceError, match=message) as caught:
+    with pytest.raises(FileErrors, match=message) as caught:
         load_grade_bands(write(tmp_path, text))
     assert where in str(caught.value)
 

@@ -69,7 +69,8 @@ from checker.schemaerrors import (
 )
 from checker.inputs.exports.tables import CSV, TableSource, header_names, is_empty, read_rows
 from checker.inputs.timestamps import zone
-from checker.yamlsource import Locations, PathKey, load_yaml
+from checker.yamlfiles import load_checked_yaml
+from checker.yamlsource import Locations, PathKey
 from checker.errors import Location, SourceError
 
 Schema = dict[str, Any]
@@ -162,13 +163,9 @@ def _validator(definition: str | None = None) -> Draft202012Validator:
 def load_mapping(path: Path | str) -> FieldMapping:
     """Load and check a mapping file; raise FileErrors listing every located problem."""
     name = str(path)
-    try:
-        data, locations = load_yaml(path)
-    except SourceError as exc:
-        raise FileErrors(FIELD_MAPPING, [exc]) from None
-    if not isinstance(data, dict):
-        raise FileErrors(FIELD_MAPPING, [SourceError(Location(name, 1, 1),
-                                         "a mapping file is a YAML mapping with 'input', 'case_id' and 'fields'")])
+    loaded = load_checked_yaml(path, FIELD_MAPPING,
+                               "a mapping file is a YAML mapping with 'input', 'case_id' and 'fields'")
+    data, locations = loaded.data, loaded.locations  # the schema is applied below: field specs are checked one by one
     errors = [_locate(error, locations, ()) for error in _kept([
         error for error in _validator().iter_errors(data)
         if not (len(error.absolute_path) >= 2 and error.absolute_path[0] == "fields")])]
