@@ -488,18 +488,18 @@ def allocated(case: Record) -> bool:
     return case["crime"]["cancellation"] is None and case["investigation"]["allocated_at"] is not None
 
 
-def investigation_end(case: Record) -> datetime:
-    """Finalisation, or for an open case the latest dated entry on the file."""
+def running_until(case: Record) -> list[datetime]:
+    """What shows the investigation was still running: its finalisation, or every dated entry of an open file."""
     outcome = case["outcome"]
     if outcome is not None and outcome["finalised_at"] is not None:
-        return outcome["finalised_at"]
+        return [outcome["finalised_at"]]
     crime, investigation = case["crime"], case["investigation"]
     entries = [crime["reported_at"], crime["recorded_at"], investigation["allocated_at"]]
     entries += [update["at"] for update in case["victim"]["updates"]]
     entries += [event["at"] for event in case["key_events"]]
     entries += [event["victim_informed_at"] for event in case["key_events"]]
     entries += [review["at"] for review in investigation["supervisor_reviews"]]
-    return max(entry for entry in entries if entry is not None)
+    return [entry for entry in entries if entry is not None]
 
 
 @rule("inv-plan-recorded")
@@ -515,13 +515,20 @@ def inv_plan_recorded(case: Record, env: Env) -> str:
 def inv_supervision_regular(case: Record, env: Env) -> str:
     if not allocated(case):
         return NOT_APPLICABLE
-    start, end = case["investigation"]["allocated_at"], investigation_end(case)
-    interval_plus_a_day = env.investigation["supervision_interval_days"] + 1
-    if not env.calendar.hours_between(start, end) >= 24.0 * interval_plus_a_day:
+    start, running = case["investigation"]["allocated_at"], running_until(case)
+    hours = env.calendar.hours_between
+    limit_hours = 24.0 * (env.investigation["supervision_interval_days"] + 1)
+    if not any(hours(start, instant) >= limit_hours for instant in running):
         return NOT_APPLICABLE
-    reviews = [review["at"] for review in case["investigation"]["supervisor_reviews"]
-               if review["at"] is not None and start <= review["at"] <= end]
-    return verdict(env.calendar.longest_gap_days([start, *reviews, end]) < float(interval_plus_a_day))
+    outcome = case["outcome"]
+    finalised_at = outcome["finalised_at"] if outcome is not None else None
+    points = [start] + [review["at"] for review in case["investigation"]["supervisor_reviews"]
+                        if review["at"] is not None and review["at"] >= start
+                        and (finalised_at is None or review["at"] <= finalised_at)]
+    if not env.calendar.longest_gap_days(points) * 24.0 < limit_hours:
+        return FAIL
+    last = max(points)
+    return verdict(all(instant <= last or hours(last, instant) < limit_hours for instant in running))
 
 
 @rule("vic-told-who-and-whether-investigated")
