@@ -35,7 +35,7 @@ from checker.inputs.casemodel import case_schema
 from checker.inputs.exports.mapping import FieldMapping, load_mapping
 from checker.inputs.sources import INPUT_FORMATS, CaseSource, MemorySource, open_source
 from checker.inputs.timestamps import DEFAULT_TIMEZONE
-from checker.packs.rules import RulePack, rules_schema
+from checker.packs.rules import RulePack, pack_warnings, rules_schema
 from checker.packs.rules import load_packs as _load_pack_files
 from checker.report import EXTENSIONS, FORMATS, NEEDS_RECORDS, WRITERS, format_for_extension
 from checker.report.comparison import render_comparison_table
@@ -58,6 +58,7 @@ __all__ = [
     "read_judgements", "manual_rule_ids",
     # rule authors: validate and test packs
     "default_rules_path", "find_fixture_files", "run_fixtures", "write_junit", "case_schema", "rules_schema",
+    "pack_warnings",
     "load_mapping",
     # outputs
     "FORMATS", "WRITERS", "NEEDS_RECORDS", "EXTENSIONS", "format_for_extension", "render_case", "run_rulesets",

@@ -12,6 +12,7 @@ laughs" expansion), and files above `MAX_YAML_BYTES` are refused before parsing.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -24,13 +25,84 @@ MAX_YAML_BYTES = 2 * 1024 * 1024
 PathKey = tuple[str | int, ...]
 
 
+@dataclass(frozen=True)
+class ScalarSpan:
+    """Where a string value is written in its YAML file, to locate a position inside the value.
+
+    YAML turns what is written into the value: quotes and escapes, the indentation and line breaks
+    of plain, folded (`>`) and literal (`|`) styles. `locate(offset)` finds the line and column of the
+    value's `offset`-th character as the author wrote it."""
+
+    file: str
+    source: str = field(repr=False)  # the whole document
+    value: str = field(repr=False)
+    style: str | None  # None (plain), "'", '"', "|" or ">"
+    start: int  # index in `source` of the node's first character (the quote or block indicator)
+    end: int
+
+    def locate(self, offset: int) -> Location:
+        index = self._source_index(offset)
+        line = self.source.count("\n", 0, index) + 1
+        column = index - (self.source.rfind("\n", 0, index) + 1) + 1
+        return Location(self.file, line, column)
+
+    def _source_index(self, offset: int) -> int:
+        """Walks the value and the source together: equal characters match; what YAML removed (indentation,
+        line breaks, quotes, escapes) is skipped in the source; what it added (a folded line break's space)
+        is skipped in the value."""
+        source, value, style = self.source, self.value, self.style
+        j = self.start
+        if style in ("'", '"'):
+            j += 1
+        elif style in ("|", ">"):
+            j = source.find("\n", j, self.end) + 1 or self.end  # past the block header (`>-` and comment)
+        i = 0
+        while j < self.end:
+            char = source[j]
+            if i >= len(value):
+                return j
+            if style == '"' and char == "\\":
+                if source[j + 1: j + 2] in ("\n", "\r"):  # an escaped line break: no character of the value
+                    j += 2
+                    continue
+                if i == offset:
+                    return j
+                code = source[j + 1: j + 2]
+                j += 2 + {"x": 2, "u": 4, "U": 8}.get(code, 0)
+                i += 1
+                continue
+            if char == value[i]:
+                if i == offset:
+                    return j
+                j += 2 if style == "'" and char == "'" else 1
+                i += 1
+            elif char in " \t\r\n":
+                j += 1
+            elif value[i] in " \n":
+                if i == offset:
+                    return j
+                i += 1
+            else:  # not expected in well-formed YAML: stop at the best place known
+                return j
+        return min(j, len(source))
+
+
 class Locations:
     """Positions of the values of one YAML document, keyed by their path."""
 
-    def __init__(self, file: str) -> None:
+    def __init__(self, file: str, source: str = "") -> None:
         self.file = file
+        self.source = source
         self._marks: dict[PathKey, Location] = {}
         self._keys: dict[PathKey, Location] = {}
+        self._scalars: dict[PathKey, ScalarSpan] = {}
+
+    def add_scalar(self, path: PathKey, span: ScalarSpan) -> None:
+        self._scalars[path] = span
+
+    def scalar_at(self, path: PathKey) -> ScalarSpan | None:
+        """Where the string at `path` is written (None when `path` is not a string value)."""
+        return self._scalars.get(tuple(path))
 
     def add(self, path: PathKey, line: int, column: int) -> None:
         self._marks[path] = Location(self.file, line, column)
@@ -70,7 +142,7 @@ def load_yaml(path: Path | str) -> tuple[Any, Locations]:
 
 
 def parse_yaml(text: str, name: str) -> tuple[Any, Locations]:
-    locations = Locations(name)
+    locations = Locations(name, text)
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
@@ -118,7 +190,11 @@ def _build(node: yaml.Node, path: PathKey, locations: Locations, seen: set[int])
             return node.value  # dates stay text: the code that reads them parses and checks them
         if node.tag not in _CORE_TAGS:
             raise SourceError(here, f"YAML tag {node.tag!r} is not allowed: only plain values, lists and mappings")
-        return _SCALAR_CONSTRUCTOR.construct_object(node, deep=True)
+        value = _SCALAR_CONSTRUCTOR.construct_object(node, deep=True)
+        if isinstance(value, str):
+            locations.add_scalar(path, ScalarSpan(locations.file, locations.source, value, node.style,
+                                                  node.start_mark.index, node.end_mark.index))
+        return value
     raise SourceError(here, "unsupported YAML node")
 
 

@@ -54,13 +54,11 @@ from checker.inputs.casemodel import is_list_field, known_paths, schema_at, valu
 from checker.inputs.records import CaseRecord, Rejection, file_sha256
 from checker.errors import InputError
 from checker.inputs.sources import open_source, read_cases
-from checker.engine.evaluate import CompiledExpression, EvaluationError, cel_functions, new_context, null_hint
-from checker.packs.expressions import ExpressionError, case_paths, compile_expression
-from checker.packs.rules import Expression, check_case_path
+from checker.engine.evaluate import EvaluationError
+from checker.engine.selectors import SelectorError, compile_selector
 from checker.schemaerrors import suggestion
 from checker.settings import RunSettings
 from checker.inputs.timestamps import DEFAULT_TIMEZONE
-from checker.errors import Location
 
 MANIFEST_VERSION = 1
 ALGORITHM = "random-key-v1"
@@ -261,41 +259,24 @@ def smallest_keys(case_ids: Iterable[str], keys: dict[str, float], count: int) -
 
 def filter_records(records: Sequence[CaseRecord], where: str, timezone: str = DEFAULT_TIMEZONE) -> list[CaseRecord]:
     """The records for which the CEL expression `where` is true; an error names records it cannot judge."""
-    expression = compile_where(where)
-    functions = cel_functions(RunSettings(timezone=timezone))
+    try:
+        selector = compile_selector(where, RunSettings(timezone=timezone))
+    except SelectorError as exc:
+        raise SampleError(str(exc)) from None
     kept: list[CaseRecord] = []
     problems: list[str] = []
     for record in records:
         try:
-            value = expression.run(new_context(record, functions))
-            if not isinstance(value, bool):
-                raise EvaluationError(f"the expression gave {value!r}, expected true or false")
+            if selector.selects(record):
+                kept.append(record)
         except EvaluationError as exc:
-            hint = null_hint(expression.paths, record)
-            problems.append(f"{_describe_record(record)}: {hint or exc}")
-            continue
-        if value:
-            kept.append(record)
+            problems.append(f"{_describe_record(record)}: {exc}")
     if problems:
         listed = "\n  ".join(problems[:MAX_LISTED_ERRORS])
         more = f"\n  … and {len(problems) - MAX_LISTED_ERRORS} more" if len(problems) > MAX_LISTED_ERRORS else ""
         raise SampleError(f"--where could not be evaluated on {len(problems)} record(s):\n  {listed}{more}\n"
                           "Make the filter say what to do with them, e.g. test `case.outcome != null && ...`.")
     return kept
-
-
-def compile_where(where: str) -> CompiledExpression:
-    """Compile the filter and check that every `case.…` path it reads is in the case model."""
-    location = Location("--where", 1, 1)
-    try:
-        program = compile_expression(where)
-    except ExpressionError as exc:
-        raise SampleError(f"--where {where!r}: expression {exc}") from None
-    for path in case_paths(where):
-        errors = check_case_path(path, location, "--where")
-        if errors:
-            raise SampleError(errors[0].message)
-    return CompiledExpression(Expression(where, location), where, program, tuple(case_paths(where)))
 
 
 def _describe_record(record: CaseRecord | Rejection) -> str:

@@ -1,12 +1,30 @@
 """The CEL layer: the subset of the Common Expression Language that rule packs use.
 
-Modules: `syntax` (tokenizer, parser, syntax tree), `runtime` (values and operations),
-`compiler` (syntax tree → closures: `compile_program`), `errors`, and `reference` (the
-`common-expression-language` binding, the syntax authority and the reference in tests).
-This package imports nothing else from the project.
+Modules: `syntax` (tokenizer, parser, syntax tree with node offsets, and text from a tree),
+`tree` (reading trees: children, walk, field paths), `types` (CEL types, from JSON Schema),
+`analysis` (static checks of a tree against declared types), `compiler` (syntax tree → closures),
+`runtime` (values and operations), `errors`, and `reference` (the `common-expression-language`
+binding, the syntax authority and the reference in tests). This package imports nothing else from
+the project: the caller declares what an expression may read.
 
-Public surface: `parse`, `compile_program`, `Program`, `make_activation`, `CelError`,
-`NoSuchKeyError`, `CelSyntaxError`.
+Public surface
+- `parse(text)` → syntax tree (nodes of `checker.cel.syntax`, each with its `offset` in the text);
+  `unparse(tree)` → CEL text that parses to the same tree (every compound sub-expression bracketed).
+- `compile_program(text, scope=None, tree=None)` → `Program` (`execute(activation)`, `constant`,
+  `value`, `tree`); a `Scope` binds names at compile time: `constants` (name → value, folded, e.g.
+  `settings`) and `programs` (namespace → {name → Program}: `variables.NAME` runs that named program
+  at most once per activation, whichever program reads it first).
+- `make_activation(variables, functions, budget=EVALUATION_BUDGET)` → what a Program runs on: the
+  variables, helper functions (called as `name(...)`), a cache of named programs and helper calls,
+  and the evaluation budget: the list items all comprehensions on it may visit in total.
+- `analyse(tree, Environment(variables, functions))` → `Analysis` (inferred type, `Problem`s with
+  offsets): functions and arities, field paths (through comprehension variables and index syntax),
+  literal types and enum values in comparisons, `size()` arguments; warnings for comprehensions
+  nested over independent lists. Types (`CelType`) come from JSON Schema (`type_from_schema`) and
+  helpers are declared as `FunctionType`s. See `checker.cel.analysis`.
+- Errors: `CelError` (an evaluation error; `NoSuchKeyError`, also a `KeyError`, for a missing map
+  key; `BudgetExceeded` when the budget is spent) and `CelSyntaxError` (located: `offset`, `line`,
+  `column`, `problem`; its message has the binding's `ERROR: <input>:L:C: ...` form).
 
 Why: the `cel` binding (PyPI `common-expression-language`) converts the whole
 Python record into its own values on every `cel.Context` and converts again on
@@ -14,9 +32,9 @@ every call, which costs hundreds of microseconds per record. Here an expression
 is compiled ONCE into a tree of Python closures that read the normalised record
 (plain dict/list/str/int/float/bool/None, aware `datetime`, `timedelta`)
 directly: no per-record conversion, no name lookups that compile time can
-resolve, no exceptions on the happy path. The binding stays the reference: a
-differential test checks that both give the same value, or both an error, for
-every shipped expression on thousands of records.
+resolve, no exceptions on the happy path. The binding stays the reference:
+differential tests check that both give the same value, or both an error, on
+every shipped expression and on generated programs (tests/cel).
 
 How: a hand-written tokenizer and recursive-descent parser (binary operators by
 precedence climbing over an explicit stack) build a small AST following the
@@ -27,12 +45,14 @@ chained dict lookup, `x == null`, `x <= 5`, `x in ["a", "b"]` as a set test).
 Rule text is never handed to Python's eval/exec/compile or the ast module.
 
 The activation is a plain dict: variables by name (`case`), helper functions
-under `name()` (see `make_activation`), and a cache: a parenthesised
-sub-expression or a helper call that reads no comprehension variable is
-evaluated once per activation, whichever program reads it first (helpers must
-be pure). Errors are raised as `CelError` (a
-`NoSuchKeyError`, also a `KeyError`, for a missing map key); syntax errors as
-`CelSyntaxError`, whose message has the binding's `ERROR: <input>:L:C: ...` form.
+under `name()` (see `make_activation`), and a memo: a named program's value
+(or error) and a helper call that reads no comprehension variable are evaluated
+once per activation, whichever program reads them first (helpers must be pure).
+Brackets change nothing: `(x)` is `x`.
+
+Bounded evaluation: `matches()` runs on RE2 (google-re2), in time linear in the
+text whatever the pattern; each comprehension charges the items it visits to
+the activation's budget, and raises `BudgetExceeded` when it is spent.
 
 Supported subset
 - literals: int (decimal, 0x hex), double, string ('…', "…", triple-quoted, raw
@@ -51,7 +71,7 @@ Supported subset
   argument), the last four also on durations.
 - any other global call `f(x, …)` calls the activation's Python function `f()`.
 
-Semantics, as checked against the binding (see tests/test_celfast.py)
+Semantics, as checked against the binding (see tests/cel/)
 - selecting a missing key is an error (`NoSuchKeyError`), selecting a field of
   null or of a non-map is an error; `has()` of a field of null is an error.
 - no implicit conversion: `1 + 1.0`, `"a" + 1`, `null < 3` are errors, but
@@ -84,10 +104,9 @@ Deliberate differences (from full CEL, and where the binding differs)
 - extensions the binding lacks: `string(bool)`, `duration + timestamp`,
   `matches(s, p)` as a global function, time-zone arguments to getters.
 - int/double comparisons are exact (the binding converts the int to a double).
-- `matches()` runs Python's `re` (search semantics, Unicode classes like the
-  Rust regex crate the binding uses) after mapping RE2's `$` (end of text
-  unless multi-line) and `\\z`; RE2-only syntax such as `\\pN` or `(?U)` is an
-  error. Literal patterns are compiled once.
+- `matches()` has RE2's syntax and semantics (search; `\\w`, `\\s`, `\\d`, `\\b`
+  are ASCII, as in CEL's other runtimes; the binding's Rust regex makes them
+  Unicode); no backreferences or look-around. Literal patterns compile once.
 - macros over a map visit its keys in insertion order (the binding's order is arbitrary).
 - map literals with both `true` and `1` as keys collapse to one key (as in the
   binding). Duplicate keys keep the last value (as in the binding).
@@ -97,10 +116,14 @@ Deliberate differences (from full CEL, and where the binding differs)
   per-evaluation copy of the activation).
 """
 
-from checker.cel.compiler import Program, compile_program, make_activation
-from checker.cel.errors import CelError, CelSyntaxError, NoSuchKeyError
-from checker.cel.syntax import parse
+from checker.cel.analysis import Analysis, Environment, FunctionType, Problem, analyse
+from checker.cel.types import CelType, type_from_schema
+from checker.cel.compiler import EVALUATION_BUDGET, Program, Scope, compile_program, make_activation
+from checker.cel.errors import BudgetExceeded, CelError, CelSyntaxError, NoSuchKeyError
+from checker.cel.syntax import parse, unparse
 
 __all__ = [
-    "CelError", "CelSyntaxError", "NoSuchKeyError", "Program", "compile_program", "make_activation", "parse",
+    "EVALUATION_BUDGET", "Analysis", "BudgetExceeded", "CelError", "CelSyntaxError", "CelType", "Environment",
+    "FunctionType", "NoSuchKeyError", "Problem", "Program", "Scope", "analyse", "compile_program", "make_activation",
+    "parse", "type_from_schema", "unparse",
 ]

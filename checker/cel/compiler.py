@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
 import sys
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
 from checker.cel.errors import (
+    BudgetExceeded,
     CelError,
     CelSyntaxError,
     NoSuchKeyError,
@@ -49,10 +51,13 @@ from checker.cel.syntax import (
     Unary,
     parse,
 )
+from checker.cel.tree import children
 
 FUNCTION_SUFFIX = "()"  # activation key of a helper function: "hours_between()"
-MEMO_KEY = "#memo"  # activation key of the per-activation cache of parenthesised sub-expressions and helper calls
+MEMO_KEY = "#memo"  # activation key of the per-activation cache of named programs and helper calls
 MEMO_PREFIX = "#"
+BUDGET_KEY = "#budget"  # memo key: list items the activation may still visit in comprehensions
+EVALUATION_BUDGET = 1_000_000  # list items visited by all(), exists(), map(), filter() per activation
 
 Activation = dict[str, Any]
 Run = Callable[[Activation], Any]
@@ -82,35 +87,32 @@ def _folded(run: Run, *parts: _Code) -> _Code:
 class _Compiler:
     """Turns syntax-tree nodes into closures over the activation."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, scope: Scope) -> None:
         self.text = text
+        self.scope = scope
         self.bound: list[str] = []  # comprehension variables in scope, innermost last
 
-    def error(self, problem: str, node: Node) -> CelSyntaxError:
-        return CelSyntaxError(problem, self.text, node.offset)
+    def error(self, problem: str, node: Node, offset: int | None = None) -> CelSyntaxError:
+        return CelSyntaxError(problem, self.text, node.offset if offset is None else offset)
 
     def compile(self, node: Node) -> _Code:
         return getattr(self, "_" + type(node).__name__)(node)
 
     def _Group(self, node: Group) -> _Code:
-        """A parenthesised sub-expression, cached in the activation when that is safe and worth it.
-
-        Safe: it reads no comprehension variable, so its value depends only on the activation's
-        variables (and the helper functions, which must be pure). Worth it: it calls a function,
-        iterates, or has several operations. Pack variables are expanded in parentheses, so this
-        evaluates each variable once per record however many rules use it, and hoists loop-invariant
-        parts out of all()/filter() bodies."""
-        code = self.compile(node.inner)
-        if code.constant or not _worth_caching(node.inner) or _free_names(node.inner) & set(self.bound):
-            return code
-        # interned: one string object per key, so lookups from different programs compare by identity
-        return _Code(_cached(sys.intern(MEMO_PREFIX + node.key), code.run))
+        """A parenthesised sub-expression is the expression itself: brackets change nothing at run time
+        (values worth evaluating once per activation are named programs, see `Scope`)."""
+        return self.compile(node.inner)
 
     def _Literal(self, node: Literal) -> _Code:
         return _constant(node.value)
 
     def _Ident(self, node: Ident) -> _Code:
         name = node.name
+        if name not in self.bound:
+            if name in self.scope.constants:
+                return _constant(self.scope.constants[name])
+            if name in self.scope.programs:
+                raise self.error(f"'{name}' is a namespace of named values: read one as {name}.NAME", node)
 
         def ident(activation: Activation) -> Any:
             try:
@@ -122,7 +124,12 @@ class _Compiler:
     # selection
 
     def _Access(self, node: Access) -> _Code:
-        if all(kind != "index" for kind, _ in node.steps):
+        root = node.root
+        if (isinstance(root, Ident) and root.name in self.scope.programs and root.name not in self.bound
+                and node.steps[0][0] != "index"):
+            return self.steps(self.named(root.name, node.steps[0][1], node, 0), node, node.steps[1:])
+        if all(kind != "index" for kind, _ in node.steps) and not (
+                isinstance(root, Ident) and root.name in self.scope.constants and root.name not in self.bound):
             keys = tuple(payload for _, payload in node.steps)
             if isinstance(node.root, Ident):
                 return _Code(_rooted_path(node.root.name, keys))
@@ -130,11 +137,27 @@ class _Compiler:
             return _folded(_value_path(base.run, keys), base)
         return self._mixed_access(node)
 
+    def named(self, namespace: str, name: str, node: Access, step: int) -> _Code:
+        """`variables.NAME`: the named program, evaluated once per activation (its value is cached in the
+        activation's memo under the program itself), or its value when it is a constant."""
+        program = self.scope.programs[namespace].get(name)
+        if program is None:
+            offset = node.step_offsets[step] if len(node.step_offsets) > step else node.offset
+            raise self.error(f"undeclared reference to '{namespace}.{name}'", node, offset)
+        if program.constant:
+            return _constant(program.value)
+        return _Code(_cached(program, program.execute))
+
     def _mixed_access(self, node: Access) -> _Code:
-        base = self.compile(node.root)
+        return self.steps(self.compile(node.root), node, node.steps)
+
+    def steps(self, base: _Code, node: Access, node_steps: list[tuple[str, Any]]) -> _Code:
+        """Selections and indexes applied in order to `base`."""
+        if not node_steps:
+            return base
         steps: list[tuple[bool, Any]] = []
         parts = [base]
-        for kind, payload in node.steps:
+        for kind, payload in node_steps:
             if kind == "index":
                 code = self.compile(payload)
                 parts.append(code)
@@ -295,9 +318,10 @@ class _Compiler:
         run = _helper_call(name, [arg.run for arg in args])
         if _free_names(node) & set(self.bound):
             return _Code(run)
-        # Helpers are pure, so a call that reads no comprehension variable is cached in the activation
-        # like a parenthesised sub-expression: a rule's evidence often repeats its clause's call.
-        return _Code(_cached(sys.intern(MEMO_PREFIX + node.key), run))
+        # Helpers are pure, so a call that reads no comprehension variable is cached in the activation:
+        # a rule's evidence often repeats its clause's call. The key is the call's text in this scope
+        # (the same text means the same value only where names mean the same thing).
+        return _Code(_cached(sys.intern(f"{MEMO_PREFIX}{self.scope.serial}:{node.key}"), run))
 
     def method(self, node: Call) -> _Code:
         name = node.name
@@ -377,32 +401,6 @@ def _cached(key: str, run: Run) -> Run:
     return cached
 
 
-def _children(node: Node) -> list[Node]:
-    """The direct sub-expressions of a node."""
-    kind = type(node)
-    if kind is Access:
-        return [node.root] + [payload for step, payload in node.steps if step == "index"]
-    if kind is Call:
-        return ([node.target] if node.target is not None else []) + node.args
-    if kind is ListExpr:
-        return list(node.items)
-    if kind is MapExpr:
-        return [part for entry in node.entries for part in entry]
-    if kind is Unary or kind is Has:
-        return [node.operand]
-    if kind is Chain:
-        return [node.first] + [term for _, term in node.rest]
-    if kind is Logical:
-        return list(node.terms)
-    if kind is Conditional:
-        return [node.test, node.then, node.other]
-    if kind is Group:
-        return [node.inner]
-    if kind is Comprehension:
-        return [node.range] + node.args
-    return []
-
-
 def _free_names(node: Node) -> set[str]:
     """The variable names a sub-expression reads that it does not bind itself."""
     if type(node) is Ident:
@@ -410,20 +408,7 @@ def _free_names(node: Node) -> set[str]:
     if type(node) is Comprehension:
         inner = set().union(*(_free_names(arg) for arg in node.args)) - {node.var}
         return _free_names(node.range) | inner
-    return set().union(*(_free_names(child) for child in _children(node)))
-
-
-def _worth_caching(node: Node) -> bool:
-    """Does evaluating it cost clearly more than a cache lookup (~0.1 µs)?"""
-    count = 0
-    pending = [node]
-    while pending:
-        current = pending.pop()
-        if type(current) is Comprehension or type(current) is Call:
-            return True
-        count += 1
-        pending += _children(current)
-    return count >= 5
+    return set().union(*(_free_names(child) for child in children(node)))
 
 
 def _boolean_code(code: _Code, where: str) -> _Code:
@@ -800,18 +785,29 @@ def _or_n(terms: list[Run]) -> Run:
 # macros: elements in order; the first decisive element or error ends all/exists (as the binding does).
 
 
-def _range_items(value: Any, macro: str) -> Any:
+def _range_items(value: Any, macro: str, activation: Activation) -> Any:
+    """The items a comprehension visits, charged to the activation's evaluation budget."""
     kind = type(value)
     if kind is list:
-        return value
-    if kind is dict:
-        return list(value)
-    raise CelError(f"{macro}() needs a list or a map, got {type_name(value)}")
+        items = value
+    elif kind is dict:
+        items = list(value)
+    else:
+        raise CelError(f"{macro}() needs a list or a map, got {type_name(value)}")
+    memo = activation.get(MEMO_KEY)
+    if memo is not None and items:
+        remaining = memo.get(BUDGET_KEY, EVALUATION_BUDGET) - len(items)
+        memo[BUDGET_KEY] = remaining
+        if remaining < 0:
+            raise BudgetExceeded("evaluation budget exceeded: the comprehensions (all, exists, exists_one, map, "
+                                 "filter) run on this record visited more list items than its budget allows "
+                                 "(nested over large lists?)")
+    return items
 
 
 def _all(macro: str, source: Run, var: str, predicate: Run) -> Run:
     def all_(activation: Activation) -> bool:
-        items = _range_items(source(activation), macro)
+        items = _range_items(source(activation), macro, activation)
         local = activation.copy()
         for item in items:
             local[var] = item
@@ -826,7 +822,7 @@ def _all(macro: str, source: Run, var: str, predicate: Run) -> Run:
 
 def _exists(macro: str, source: Run, var: str, predicate: Run) -> Run:
     def exists(activation: Activation) -> bool:
-        items = _range_items(source(activation), macro)
+        items = _range_items(source(activation), macro, activation)
         local = activation.copy()
         for item in items:
             local[var] = item
@@ -841,7 +837,7 @@ def _exists(macro: str, source: Run, var: str, predicate: Run) -> Run:
 
 def _exists_one(macro: str, source: Run, var: str, predicate: Run) -> Run:
     def exists_one(activation: Activation) -> bool:
-        items = _range_items(source(activation), macro)
+        items = _range_items(source(activation), macro, activation)
         local = activation.copy()
         count = 0
         for item in items:
@@ -857,7 +853,7 @@ def _exists_one(macro: str, source: Run, var: str, predicate: Run) -> Run:
 
 def _filter(macro: str, source: Run, var: str, predicate: Run) -> Run:
     def filter_(activation: Activation) -> list[Any]:
-        items = _range_items(source(activation), macro)
+        items = _range_items(source(activation), macro, activation)
         local = activation.copy()
         kept = []
         for item in items:
@@ -873,7 +869,7 @@ def _filter(macro: str, source: Run, var: str, predicate: Run) -> Run:
 
 def _map(macro: str, source: Run, var: str, transform: Run) -> Run:
     def map_(activation: Activation) -> list[Any]:
-        items = _range_items(source(activation), macro)
+        items = _range_items(source(activation), macro, activation)
         local = activation.copy()
         result = []
         for item in items:
@@ -885,7 +881,7 @@ def _map(macro: str, source: Run, var: str, transform: Run) -> Run:
 
 def _map_filter(macro: str, source: Run, var: str, predicate: Run, transform: Run) -> Run:
     def map_filter(activation: Activation) -> list[Any]:
-        items = _range_items(source(activation), macro)
+        items = _range_items(source(activation), macro, activation)
         local = activation.copy()
         result = []
         for item in items:
@@ -910,38 +906,69 @@ _MACRO_BUILDERS: dict[str, Callable[..., Run]] = {
 
 class Program:
     """A compiled expression. `execute(activation)` evaluates it; the attribute is the closure itself,
-    so a call costs no method dispatch."""
+    so a call costs no method dispatch. Hashed by identity: a named program is its own cache key."""
 
     execute: Run
 
-    def __init__(self, source: str, run: Run, constant: bool) -> None:
+    def __init__(self, source: str, run: Run, constant: bool, value: Any = None, tree: Node | None = None) -> None:
         self.source = source
         self.execute = run
         self.constant = constant  # the value does not depend on the activation
+        self.value = value  # the value, when constant
+        self.tree = tree
 
     def __repr__(self) -> str:
         return f"Program({self.source!r})"
 
 
-def compile_program(text: str) -> Program:
-    """Parse and compile `text`; raise CelSyntaxError (located) when it is not CEL this engine supports."""
-    tree = parse(text)
+_SCOPE_SERIALS = itertools.count(1)
+
+
+class Scope:
+    """Names bound when compiling, beside the activation's variables.
+
+    - `constants`: name → value, folded into the program (`settings` → {"limit": 5} makes
+      `settings.limit` the constant 5, and `x <= settings.limit` a comparison with a constant);
+    - `programs`: namespace → {name → Program}: `variables.NAME` runs the named program at most
+      once per activation (the value, or the error, is kept in the activation's memo), whichever
+      program reads it first; a constant program is folded like a constant.
+
+    A name not found in a namespace is a located compile error. The dicts are read when a program
+    is compiled, so named programs may be added (in dependency order) after the Scope is made."""
+
+    def __init__(self, constants: Mapping[str, Any] | None = None,
+                 programs: Mapping[str, Mapping[str, Program]] | None = None) -> None:
+        self.constants = constants or {}
+        self.programs = programs or {}
+        self.serial = next(_SCOPE_SERIALS)  # distinguishes the memo keys of helper calls between scopes
+
+
+_NO_SCOPE = Scope()
+
+
+def compile_program(text: str, scope: Scope | None = None, tree: Node | None = None) -> Program:
+    """Parse (unless `tree` is given: `parse(text)`) and compile `text` in `scope`; raise CelSyntaxError
+    (located) when it is not CEL this engine supports or reads an undeclared named value."""
+    if tree is None:
+        tree = parse(text)
     try:
-        code = _Compiler(text).compile(tree)
+        code = _Compiler(text, scope or _NO_SCOPE).compile(tree)
     except RecursionError:
         raise CelSyntaxError("expression nested too deeply", text, 0) from None
-    return Program(text, code.run, code.constant)
+    return Program(text, code.run, code.constant, code.value, tree)
 
 
-def make_activation(variables: Mapping[str, Any], functions: Mapping[str, Callable[..., Any]] | None = None
-                    ) -> Activation:
+def make_activation(variables: Mapping[str, Any], functions: Mapping[str, Callable[..., Any]] | None = None,
+                    budget: int = EVALUATION_BUDGET) -> Activation:
     """The dict a Program runs on: variables by name, helper functions under `name()`, and a cache.
 
     Functions live under a key no CEL name can spell, so a comprehension variable never hides one.
-    The cache holds parenthesised sub-expressions and helper calls already evaluated on this activation
-    (shared by every program run on it), so make one activation per record and never change its variables."""
+    The cache holds named programs and helper calls already evaluated on this activation (shared by
+    every program run on it), so make one activation per record and never change its variables.
+    `budget`: list items the comprehensions of all programs run on it may visit in total; beyond it
+    a comprehension raises BudgetExceeded (a CelError)."""
     activation = dict(variables)
     for name, function in (functions or {}).items():
         activation[name + FUNCTION_SUFFIX] = function
-    activation[MEMO_KEY] = {}
+    activation[MEMO_KEY] = {BUDGET_KEY: budget}
     return activation

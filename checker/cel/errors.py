@@ -22,6 +22,10 @@ class NoSuchKeyError(CelError, KeyError):
         return f"no such key: {self.args[0]!r}"
 
 
+class BudgetExceeded(CelError):
+    """The comprehensions run on one activation visited more list items than its evaluation budget."""
+
+
 class CelSyntaxError(ValueError):
     """The text is not CEL, or uses CEL this engine does not support; located like the binding's errors."""
 

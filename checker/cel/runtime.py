@@ -15,6 +15,8 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import re2
+
 from checker.cel.errors import INT64_MAX, INT64_MIN, CelError, _no_overload, type_name
 
 _NUMBERS = frozenset({int, float})
@@ -330,37 +332,22 @@ def _identity(value: Any) -> Any:
     return value
 
 
+_RE2_OPTIONS = re2.Options()
+_RE2_OPTIONS.log_errors = False  # an invalid pattern is a CelError, not a line on standard error
+_RE2_OPTIONS.never_capture = True  # matches() needs only whether there is a match
+
+
 @lru_cache(maxsize=512)
-def regex(pattern: str) -> re.Pattern[str]:
-    """An RE2 pattern compiled for Python's re (see the module docstring); CelError when invalid."""
+def regex(pattern: str) -> Any:
+    """An RE2 pattern (google-re2: linear time in the text whatever the pattern, RE2 syntax and semantics
+    as CEL specifies); CelError when invalid."""
     try:
-        return re.compile(_python_pattern(pattern))
-    except (re.error, OverflowError, RecursionError) as exc:
-        raise CelError(f"invalid regular expression {pattern!r}: {exc}") from None
-
-
-def _python_pattern(pattern: str) -> str:
-    """RE2's `\\z` and (outside multi-line mode) `$` mean the end of the text; Python's `$` also matches before a
-    final newline, so both become `\\Z`."""
-    multiline = re.search(r"\(\?[a-zA-Z]*m", pattern) is not None
-    out: list[str] = []
-    index, in_class = 0, False
-    while index < len(pattern):
-        char = pattern[index]
-        if char == "\\" and index + 1 < len(pattern):
-            pair = pattern[index: index + 2]
-            out.append("\\Z" if pair == "\\z" and not in_class else pair)
-            index += 2
-            continue
-        if in_class:
-            in_class = char != "]" or out[-1] == "["
-        elif char == "[":
-            in_class = True
-        elif char == "$" and not multiline:
-            char = "\\Z"
-        out.append(char)
-        index += 1
-    return "".join(out)
+        return re2.compile(pattern, _RE2_OPTIONS)
+    except (re2.error, TypeError, ValueError) as exc:
+        problem = exc.args[0] if exc.args else exc
+        if isinstance(problem, bytes):
+            problem = problem.decode("utf-8", "replace")
+        raise CelError(f"invalid regular expression {pattern!r}: {problem}") from None
 
 
 def _matches(text: Any, pattern: Any) -> bool:

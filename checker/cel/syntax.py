@@ -6,7 +6,8 @@ Every node carries its offset in the text, so errors (and the analysis) are loca
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field as dataclass_field
+from collections.abc import Callable
 from typing import Any
 
 from checker.cel.errors import INT64_MAX, INT64_MIN, CelSyntaxError
@@ -164,11 +165,13 @@ class Ident:
 class Access:
     """`root.a["b"][i]…`: a chain of selections, kept flat so long chains do not nest closures.
 
-    Each step is ("field", name), ("key", string literal index) or ("index", node)."""
+    Each step is ("field", name), ("key", string literal index) or ("index", node); `step_offsets[i]`
+    is where step i is written (the field name, or the opening bracket)."""
     offset: int
     root: Any
     steps: list[tuple[str, Any]]
     depth: int = 0
+    step_offsets: list[int] = dataclass_field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.depth = 1 + max([self.root.depth] + [p.depth for kind, p in self.steps if kind == "index"])
@@ -262,6 +265,7 @@ class Has:
     operand: Any
     field: str
     depth: int = 0
+    field_offset: int = -1  # where the tested field's name is written
 
     def __post_init__(self) -> None:
         self.depth = 1 + self.operand.depth
@@ -282,8 +286,8 @@ class Comprehension:
 
 @dataclass(slots=True, eq=False)
 class Group:
-    """A parenthesised expression (which is how pack variables are expanded). `key` is its canonical text:
-    equal keys mean equal expressions wherever no comprehension variable is involved."""
+    """A parenthesised expression (kept so that the tree says how its text was written; it evaluates as
+    `inner`). `key` is its canonical text."""
     offset: int
     inner: Any
     key: str
@@ -459,10 +463,11 @@ class _Parser:
     def select(self, node: Node, step: tuple[str, Any], offset: int) -> Node:
         if isinstance(node, Access):
             node.steps.append(step)
+            node.step_offsets.append(offset)
             if step[0] == "index":
                 node.depth = max(node.depth, 1 + step[1].depth)
             return self.node(node)
-        return self.node(Access(offset, node, [step]))
+        return self.node(Access(offset, node, [step], step_offsets=[offset]))
 
     def method(self, target: Node, name: Token, args: list[Node]) -> Node:
         if len(args) in _MACROS.get(name.text, ()):
@@ -547,8 +552,10 @@ class _Parser:
             if not (isinstance(argument, Access) and argument.steps[-1][0] == "field"):
                 raise self.error("invalid argument to has() macro", args[0].offset if args else name.offset)
             steps = argument.steps[:-1]
-            operand = Access(argument.offset, argument.root, steps) if steps else argument.root
-            return self.node(Has(name.offset, operand, argument.steps[-1][1]))
+            operand = (Access(argument.offset, argument.root, steps, step_offsets=argument.step_offsets[:-1])
+                       if steps else argument.root)
+            return self.node(Has(name.offset, operand, argument.steps[-1][1],
+                                 field_offset=argument.step_offsets[-1]))
         return self.node(Call(name.offset, name.text, args, key=key))
 
     def list_literal(self) -> Node:
@@ -596,4 +603,113 @@ def parse(text: str) -> Node:
         raise CelSyntaxError("expression nested too deeply", text, 0) from None
 
 
-# --- runtime: equality, ordering, arithmetic ----------------------------------------------------
+
+# --- text from a syntax tree --------------------------------------------------------------------
+
+Substitute = Callable[[Node], "str | None"]
+
+
+def unparse(node: Node, substitute: Substitute | None = None) -> str:
+    """CEL text for a syntax tree: parsing it gives the same tree (up to offsets). Every compound
+    sub-expression is bracketed, so the text never depends on precedence. `substitute(node)` may give
+    the text of a node instead (e.g. a named value written out); None keeps the node."""
+    return _Unparser(substitute).text(node)
+
+
+class _Unparser:
+    def __init__(self, substitute: Substitute | None) -> None:
+        self.substitute = substitute
+
+    def text(self, node: Node) -> str:
+        if self.substitute is not None:
+            replaced = self.substitute(node)
+            if replaced is not None:
+                return replaced
+        return getattr(self, "_" + type(node).__name__)(node)
+
+    def bracketed(self, node: Node) -> str:
+        text = self.text(node)
+        return text if isinstance(node, (Literal, Ident, Access, Call, ListExpr, MapExpr, Has, Comprehension,
+                                         Group)) else f"({text})"
+
+    def _Literal(self, node: Literal) -> str:
+        return literal_text(node.value)
+
+    def _Ident(self, node: Ident) -> str:
+        return node.name
+
+    def _Access(self, node: Access) -> str:
+        parts = [self.bracketed(node.root)]
+        for kind, payload in node.steps:
+            if kind == "field":
+                parts.append(f".{payload}")
+            elif kind == "key":
+                parts.append(f"[{literal_text(payload)}]")
+            else:
+                parts.append(f"[{self.text(payload)}]")
+        return "".join(parts)
+
+    def _Call(self, node: Call) -> str:
+        args = ", ".join(self.text(arg) for arg in node.args)
+        if node.target is None:
+            return f"{node.name}({args})"
+        return f"{self.bracketed(node.target)}.{node.name}({args})"
+
+    def _ListExpr(self, node: ListExpr) -> str:
+        return "[" + ", ".join(self.text(item) for item in node.items) + "]"
+
+    def _MapExpr(self, node: MapExpr) -> str:
+        return "{" + ", ".join(f"{self.text(key)}: {self.text(value)}" for key, value in node.entries) + "}"
+
+    def _Unary(self, node: Unary) -> str:
+        operand = self.bracketed(node.operand)
+        if node.op == "-" and (operand.startswith("-") or operand[:1].isdigit()):
+            operand = f"({operand})"  # `--x` would cancel, and `-1` would be a literal: keep the brackets
+        return f"{node.op}{operand}"
+
+    def _Chain(self, node: Chain) -> str:
+        text = self.bracketed(node.first)
+        for op, term in node.rest:  # one precedence level, left to right: no brackets needed between terms
+            text = f"{text} {op} {self.bracketed(term)}"
+        return text
+
+    def _Logical(self, node: Logical) -> str:
+        return f" {node.op} ".join(self.bracketed(term) for term in node.terms)
+
+    def _Conditional(self, node: Conditional) -> str:
+        return f"{self.bracketed(node.test)} ? {self.bracketed(node.then)} : {self.bracketed(node.other)}"
+
+    def _Has(self, node: Has) -> str:
+        return f"has({self.bracketed(node.operand)}.{node.field})"
+
+    def _Comprehension(self, node: Comprehension) -> str:
+        args = ", ".join([node.var] + [self.text(arg) for arg in node.args])
+        return f"{self.bracketed(node.range)}.{node.macro}({args})"
+
+    def _Group(self, node: Group) -> str:
+        return f"({self.text(node.inner)})"
+
+
+def literal_text(value: Any) -> str:
+    """A Python value of a CEL literal (null, bool, int, double, string) as CEL text."""
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if type(value) is int:
+        return str(value)
+    if type(value) is float:
+        if value != value or value in (float("inf"), float("-inf")):
+            return {"nan": 'double("NaN")', "inf": 'double("Infinity")', "-inf": 'double("-Infinity")'}[repr(value)]
+        text = repr(value)
+        return text if any(c in text for c in ".en") else text + ".0"
+    if type(value) is str:
+        return '"' + "".join(_STRING_ESCAPES.get(char) or (
+            f"\\x{ord(char):02x}" if ord(char) < 0x20 or ord(char) == 0x7f else char) for char in value) + '"'
+    raise TypeError(f"no CEL literal for a {type(value).__name__}")
+
+
+_STRING_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+

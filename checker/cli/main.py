@@ -209,8 +209,12 @@ def validate_command(
         for error in errors:
             typer.echo(str(error), err=True)
         raise fail(f"{len(errors)} error(s) in rule files.", EXIT_FAILED) from None
+    warnings = api.pack_warnings(packs)
+    for warning in warnings:
+        typer.echo(f"{warning.location}: warning: {warning.message}", err=True)
     count = sum(len(pack.rules) for pack in packs)
-    typer.echo(f"{len(packs)} pack(s), {count} rule(s): no errors.")
+    noted = f", {len(warnings)} warning(s)" if warnings else ""
+    typer.echo(f"{len(packs)} pack(s), {count} rule(s): no errors{noted}.")
 
 
 @app.command("test")

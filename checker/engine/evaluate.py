@@ -31,9 +31,8 @@ record; evidence is read by a per-rule closure made once (`evidence_reader`).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -41,7 +40,8 @@ from checker import cel
 from checker.inputs.casemodel import display_value, value_at
 from checker.inputs.records import CaseRecord
 from checker.cel.reference import binding
-from checker.packs.expressions import FAST, REFERENCE, Program, case_paths, compile_expression, expand
+from checker.cel.syntax import Access, Chain, Group, Ident, Literal, Node, literal_text
+from checker.packs.expressions import FAST, REFERENCE, PackScope, Program, compile_scope
 from checker.engine.judgements import Judgement
 from checker.results import ERROR, FAIL, MANUAL, NOT_APPLICABLE, PASS, Evidence, RuleResult, new_evidence
 from checker.packs.rules import Clause, Expression, Rule, RulePack
@@ -88,15 +88,16 @@ def new_context(record: CaseRecord, functions: dict[str, Callable[..., Any]], en
 @dataclass(frozen=True)
 class CompiledExpression:
     source: Expression
-    expanded: str
+    tree: Node  # its syntax tree, as written (pack variables and settings by name)
     program: Program  # a cel.Program, or a binding.Program with engine="reference"
-    paths: tuple[str, ...]  # case paths it reads
+    paths: tuple[str, ...]  # case paths it reads, with those of the pack variables it reads
+    settings: Mapping[str, Any] = field(default_factory=dict)  # the run's values of the pack's settings
 
     @cached_property
     def simple_comparison(self) -> tuple[str, str] | None:
         """(path, what was expected) when the expression is `case.path <op> literal` (see `explain_clause`).
         Worked out once: a rule's clauses explain themselves on every record they fail."""
-        return simple_comparison(self.expanded)
+        return simple_comparison(self.tree, self.settings)
 
     @cached_property
     def summary(self) -> str:
@@ -107,7 +108,7 @@ class CompiledExpression:
         """Evaluate on a context from `new_context` (made for the same engine)."""
         try:
             return self.program.execute(context)
-        except Exception as exc:  # celfast raises CelError (NoSuchKeyError is a KeyError); the binding
+        except Exception as exc:  # checker.cel raises CelError (NoSuchKeyError is a KeyError); the binding
             # raises KeyError, TypeError, ValueError, RuntimeError
             raise EvaluationError(_error_reason(exc)) from None
 
@@ -205,7 +206,7 @@ def _until_false(steps: tuple[Step, ...], settled: Outcome) -> Decide:
         for run, if_false, where in steps:
             try:
                 value = run(context)
-            except Exception as exc:  # celfast raises CelError (KeyError for a missing key); the binding others
+            except Exception as exc:  # checker.cel raises CelError (KeyError for a missing key); the binding others
                 return _raised(where, exc)
             if value is not True:
                 return if_false if value is False else _not_boolean(where, value)
@@ -304,17 +305,20 @@ def _computed_reader(expression: CompiledExpression | None) -> Callable[[dict[st
     return computed
 
 
-def compile_in_pack(expression: Expression, pack: RulePack, pack_settings: dict[str, Any],
-                    engine: str = FAST) -> CompiledExpression:
-    """Compile an expression with the pack's settings and variables expanded (rules and waiver selectors)."""
-    variables = {name: variable.text for name, variable in pack.variables.items()}
-    text = expand(expression.text, pack_settings, variables)
-    return CompiledExpression(expression, text, compile_expression(text, engine), tuple(case_paths(text)))
+def pack_scope(pack: RulePack, pack_settings: dict[str, Any], engine: str = FAST) -> PackScope:
+    """The pack's variables compiled once, with the run's values of its settings (see packs.expressions)."""
+    return compile_scope(pack_settings, {name: variable.text for name, variable in pack.variables.items()}, engine)
 
 
-def compile_rule(rule: Rule, pack: RulePack, pack_settings: dict[str, Any], engine: str = FAST) -> CompiledRule:
+def compile_in_scope(expression: Expression, scope: PackScope) -> CompiledExpression:
+    """Compile an expression (a rule's, a waiver selector) in a pack's scope."""
+    tree, program = scope.compile(expression.text)
+    return CompiledExpression(expression, tree, program, scope.case_paths(tree), scope.settings)
+
+
+def compile_rule(rule: Rule, scope: PackScope) -> CompiledRule:
     def build(expression: Expression) -> CompiledExpression:
-        return compile_in_pack(expression, pack, pack_settings, engine)
+        return compile_in_scope(expression, scope)
 
     return CompiledRule(
         rule=rule,
@@ -330,19 +334,25 @@ class Evaluator:
 
     def __init__(self, packs: list[RulePack], settings: RunSettings,
                  judgements: Mapping[tuple[str, str], Judgement] | None = None, engine: str = FAST) -> None:
-        """`engine`: "fast" (checker.celfast) or "reference" (the cel binding, for differential tests)."""
+        """`engine`: "fast" (checker.cel) or "reference" (the cel binding, for differential tests)."""
         self.settings = settings
         self.engine = engine
         self.evidence_on_passes = settings.evidence == "all"
         self.judgements = judgements or {}  # (case id, rule id) → answer given outside the case file
         self.functions = cel_functions(settings)
+        self.scopes: dict[str, PackScope] = {pack.name: pack_scope(pack, self.pack_settings(pack), engine)
+                                             for pack in packs}
         self.rules: list[CompiledRule] = [
-            compile_rule(rule, pack, self.pack_settings(pack), engine) for pack in packs for rule in pack.rules
+            compile_rule(rule, self.scopes[pack.name]) for pack in packs for rule in pack.rules
         ]
 
     def pack_settings(self, pack: RulePack) -> dict[str, Any]:
         """The run's values of the pack's settings (defaults with the user's overrides)."""
         return self.settings.packs.get(pack.name, pack.default_settings())
+
+    def compile_in_pack(self, expression: Expression, pack: RulePack) -> CompiledExpression:
+        """An expression (a waiver's selector) compiled in the scope of one of the run's packs."""
+        return compile_in_scope(expression, self.scopes[pack.name])
 
     def context(self, record: CaseRecord) -> Any:
         """The record bound as `case`, with the date helpers: one per record, shared by rules and waivers."""
@@ -477,11 +487,6 @@ def read_values(paths: tuple[str, ...], record: CaseRecord) -> list[str]:
     return lines
 
 
-_SIMPLE_COMPARISON = re.compile(
-    r"^\s*case\.([A-Za-z0-9_.]+)\s*(==|!=|<=|>=|<|>)\s*(true|false|null|-?\d+(?:\.\d+)?|\"[^\"]*\"|'[^']*')\s*$"
-)
-
-
 def explain_clause(clause: Clause, expression: CompiledExpression, record: CaseRecord) -> list[str]:
     """The values a failed clause read, with what was expected where the clause says it simply."""
     simple = expression.simple_comparison
@@ -494,17 +499,40 @@ def explain_clause(clause: Clause, expression: CompiledExpression, record: CaseR
     return [f"{label}{'; '.join(values) if values else 'false'} ({expression.summary})"]
 
 
-def simple_comparison(expanded: str) -> tuple[str, str] | None:
-    """(path, what was expected) when an expression is `case.path <op> literal`, else None."""
-    match = _SIMPLE_COMPARISON.match(expanded)
-    if not match:
+_COMPARISON_OPERATORS = frozenset({"==", "!=", "<=", ">=", "<", ">"})
+
+
+def simple_comparison(tree: Node, settings: Mapping[str, Any] | None = None) -> tuple[str, str] | None:
+    """(path, what was expected) when an expression is `case.path <op> literal` (a setting counts as
+    a literal: its value is shown), else None."""
+    while isinstance(tree, Group):
+        tree = tree.inner
+    if not (isinstance(tree, Chain) and len(tree.rest) == 1 and tree.rest[0][0] in _COMPARISON_OPERATORS):
         return None
-    path, operator, literal = match.groups()
+    (operator, right), left = tree.rest[0], tree.first
+    path = _field_path(left, "case")
+    if path is None:
+        return None
+    if isinstance(right, Literal) and type(right.value) in (bool, int, float, str, type(None)):
+        literal = literal_text(right.value)
+    else:
+        name = _field_path(right, "settings")
+        if name is None or settings is None or name not in settings:
+            return None
+        literal = literal_text(settings[name])
     if operator == "==":
         return path, f"expected {literal}"
     if operator == "!=" and literal == "null":
         return path, "expected a recorded value"
     return path, f"expected {operator} {literal}"
+
+
+def _field_path(node: Node, root: str) -> str | None:
+    """`a.b` when `node` is `root.a.b` (fields only), else None."""
+    if (isinstance(node, Access) and isinstance(node.root, Ident) and node.root.name == root
+            and all(kind == "field" for kind, _ in node.steps)):
+        return ".".join(name for _, name in node.steps)
+    return None
 
 
 def _summary(text: str) -> str:

@@ -42,7 +42,7 @@ from typing import Any
 
 
 from checker.inputs.records import CaseRecord
-from checker.engine.evaluate import CompiledExpression, EvaluationError, Evaluator, compile_in_pack
+from checker.engine.evaluate import CompiledExpression, EvaluationError, Evaluator
 from checker.results import ERROR, FAIL, MANUAL, PASS, WAIVED, RuleResult
 from checker.packs.rules import Expression, RulePack, check_expression
 from checker.errors import FileErrors, WAIVERS_FILE
@@ -132,7 +132,7 @@ def _build(spec: dict[str, Any], index: int, locations: Locations,
         problems.append(SourceError(locations.at(at + ("expires",)), f"{dotted(at + ('expires',))}: {exc}"))
     where = None
     if "where" in spec:
-        where = Expression(spec["where"], locations.at(at + ("where",)))
+        where = Expression(spec["where"], locations.at(at + ("where",)), locations.scalar_at(at + ("where",)))
         if pack is not None:  # the selector is checked in the scope of the rule's pack
             problems += check_expression(where, pack, what=dotted(at + ("where",)))
     if problems or pack is None:
@@ -274,7 +274,7 @@ class WaiverApplier:
         self.uses: list[WaiverUse] = []
         for waiver in waivers:
             pack = packs_by_name[waiver.pack]
-            selector = compile_in_pack(waiver.where, pack, evaluator.pack_settings(pack), evaluator.engine) if waiver.where else None
+            selector = evaluator.compile_in_pack(waiver.where, pack) if waiver.where else None
             self.uses.append(WaiverUse(waiver, expired=waiver.expires < as_of, selector=selector))
         self.scored: set[str] = set()
 

@@ -4,17 +4,26 @@ A pack file has `pack` (name, version, the Code edition it encodes), optional
 typed `settings` with defaults, optional named `variables` (CEL), and `rules`.
 The shape is checked against `schemas/rules.schema.json` (unknown keys are
 errors); then `check_packs` checks what a schema cannot: unique ids across
-packs, settings typed and declared, expressions that compile, and `case.…`
-paths that exist in the case model (with a did-you-mean suggestion).
+packs, settings typed and declared, and every expression (variables, rules,
+waiver selectors) from its syntax tree (`checker.cel.analysis`): it compiles;
+the functions it calls exist with that number of arguments; every field path
+it reads exists in the case model, through comprehension variables and index
+syntax too; fields are compared with literals of their type and enum fields
+with allowed values; `size()` is taken of lists, maps and strings; settings
+and variables are declared; variables do not read each other in a cycle.
+Each problem has a did-you-mean where one helps. `pack_warnings` lists what is
+suspect but allowed (comprehensions nested over two lists).
 
-Every problem is a `SourceError` located by file, line and column.
+Every problem is a `SourceError` located by file, line and column, inside an
+expression at the line and column where its author wrote the faulty part (the
+offset in the expression is mapped back through the YAML scalar's style).
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -22,14 +31,20 @@ from typing import Any
 
 
 from checker.inputs import casemodel
+from checker.cel.analysis import Environment, analyse
+from checker.cel.tree import start
+from checker.cel.types import DYN_TYPE, CelType
+from checker.cel.syntax import Node
+from checker.packs.environment import pack_environment
 from checker.packs.expressions import (
-    ExpressionError, case_paths, compile_expression, expand, referenced_settings, referenced_variables,
+    SETTINGS, VARIABLES, ExpressionError, PackScope, VariableError, compile_scope, parse_expression, referenced,
+    variable_order,
 )
 from checker.schemaerrors import (
     describe, dotted, error_location, error_path, suggestion,
 )
 from checker.yamlfiles import load_checked_yaml
-from checker.yamlsource import Locations
+from checker.yamlsource import Locations, ScalarSpan
 from checker.errors import FileErrors, Location, RULE_FILES, SourceError
 
 FIXTURE_SUFFIXES = (".test.yaml", ".test.yml")
@@ -42,6 +57,13 @@ SETTING_TYPES: dict[str, tuple[type, ...]] = {
 class Expression:
     text: str
     location: Location
+    span: ScalarSpan | None = field(default=None, compare=False, repr=False)  # where the text is written
+
+    def location_of(self, offset: int | None) -> Location:
+        """Where the character at `offset` of the text is written (the expression's start if unknown)."""
+        if offset is None or self.span is None:
+            return self.location
+        return self.span.locate(offset)
 
 
 @dataclass(frozen=True)
@@ -55,6 +77,7 @@ class EvidenceItem:
     label: str  # a case path, or the label of a computed value
     path: str | None  # case path without "case."
     expression: Expression | None  # computed evidence
+    location: Location | None = None  # where the item is written
 
 
 @dataclass(frozen=True)
@@ -109,11 +132,13 @@ class Rule:
     pack: str
     location: Location
 
-    def expressions(self) -> list[Expression]:
+    def conditions(self) -> list[Expression]:
+        """applies_when and the clauses: the expressions that must give true or false."""
         found = [self.applies_when] if self.applies_when else []
-        found += [clause.expression for clause in self.clauses]
-        found += [item.expression for item in self.evidence if item.expression]
-        return found
+        return found + [clause.expression for clause in self.clauses]
+
+    def expressions(self) -> list[Expression]:
+        return self.conditions() + [item.expression for item in self.evidence if item.expression]
 
 
 @dataclass(frozen=True)
@@ -206,7 +231,11 @@ def _rule_wording(error: Any) -> str:
 
 def _expression(data: dict[str, Any], key: str, path: tuple[str | int, ...], locations: Locations) -> Expression | None:
     text = data.get(key)
-    return Expression(text, locations.at(path + (key,))) if text is not None else None
+    return _located(text, path + (key,), locations) if text is not None else None
+
+
+def _located(text: str, path: tuple[str | int, ...], locations: Locations) -> Expression:
+    return Expression(text, locations.at(path), locations.scalar_at(path))
 
 
 def _build_pack(data: dict[str, Any], locations: Locations, file: str) -> RulePack:
@@ -217,7 +246,7 @@ def _build_pack(data: dict[str, Any], locations: Locations, file: str) -> RulePa
                       location=locations.key_at(("settings", name)))
         for name, spec in (data.get("settings") or {}).items()
     }
-    variables = {name: Expression(text, locations.at(("variables", name)))
+    variables = {name: _located(text, ("variables", name), locations)
                  for name, text in (data.get("variables") or {}).items()}
     rules = tuple(_build_rule(spec, ("rules", index), locations, meta["name"])
                   for index, spec in enumerate(data["rules"]))
@@ -238,18 +267,19 @@ def _build_rule(spec: dict[str, Any], path: tuple[str | int, ...], locations: Lo
     assertion = spec.get("assert")
     combine, clauses = "all", ()
     if isinstance(assertion, str):
-        clauses = (Clause("assert", Expression(assertion, locations.at(path + ("assert",)))),)
+        clauses = (Clause("assert", _located(assertion, path + ("assert",), locations)),)
     elif isinstance(assertion, dict):
         combine = "all" if "all" in assertion else "any"
-        clauses = tuple(Clause(name, Expression(text, locations.at(path + ("assert", combine, name))))
+        clauses = tuple(Clause(name, _located(text, path + ("assert", combine, name), locations))
                         for name, text in assertion[combine].items())
     evidence: list[EvidenceItem] = []
     for index, item in enumerate(spec.get("evidence", [])):
+        where = locations.at(path + ("evidence", index))
         if isinstance(item, str):
-            evidence.append(EvidenceItem(label=item, path=item, expression=None))
+            evidence.append(EvidenceItem(label=item, path=item, expression=None, location=where))
         else:
-            where = locations.at(path + ("evidence", index, "expr"))
-            evidence.append(EvidenceItem(label=item["label"], path=None, expression=Expression(item["expr"], where)))
+            expression = _located(item["expr"], path + ("evidence", index, "expr"), locations)
+            evidence.append(EvidenceItem(label=item["label"], path=None, expression=expression, location=where))
     return Rule(
         id=spec["id"], title=spec["title"], family=spec["family"], severity=spec["severity"], kind=spec["kind"],
         description=spec.get("description", ""), source=dict(spec["source"]),
@@ -261,7 +291,18 @@ def _build_rule(spec: dict[str, Any], path: tuple[str | int, ...], locations: Lo
 
 def check_packs(packs: Sequence[RulePack]) -> list[SourceError]:
     """What the schema cannot check: ids, settings, variables, expressions and case paths."""
+    return analyse_packs(packs)[0]
+
+
+def pack_warnings(packs: Sequence[RulePack]) -> list[SourceError]:
+    """What is allowed but suspect in the packs' expressions (e.g. a cost that grows as a product of lists)."""
+    return analyse_packs(packs)[1]
+
+
+def analyse_packs(packs: Sequence[RulePack]) -> tuple[list[SourceError], list[SourceError]]:
+    """(errors, warnings) of `check_packs` and `pack_warnings`."""
     errors: list[SourceError] = []
+    warnings: list[SourceError] = []
     seen_ids: dict[str, Rule] = {}
     seen_packs: dict[str, RulePack] = {}
     for pack in packs:
@@ -274,44 +315,113 @@ def check_packs(packs: Sequence[RulePack]) -> list[SourceError]:
                 setting.check_value(setting.default)
             except ValueError as exc:
                 errors.append(SourceError(setting.location, f"default of {exc}"))
-        for name, expression in pack.variables.items():
-            errors += check_expression(expression, pack, what=f"variable {name!r}")
+        checker = PackChecker(pack)
+        errors += checker.errors
+        warnings += checker.warnings
         for rule in pack.rules:
             if rule.id in seen_ids:
                 other = seen_ids[rule.id]
                 errors.append(SourceError(rule.location, f"duplicate rule id {rule.id!r}: first defined at {other.location}"))
             seen_ids.setdefault(rule.id, rule)
+            conditions = rule.conditions()
             for expression in rule.expressions():
-                errors += check_expression(expression, pack, what=f"rule {rule.id!r}")
+                found, suspect = checker.check(expression, what=f"rule {rule.id!r}",
+                                               condition=any(expression is condition for condition in conditions))
+                errors += found
+                warnings += suspect
             for item in rule.evidence:
                 if item.path is not None:
-                    errors += check_case_path(item.path, rule.location, f"rule {rule.id!r} evidence")
-    return errors
+                    errors += check_case_path(item.path, item.location or rule.location, f"rule {rule.id!r} evidence")
+    return errors, warnings
+
+
+class PackChecker:
+    """Checks expressions in the scope of one pack: its variables first (parsed, in dependency order,
+    typed), then each expression given to `check` (a rule's, or a waiver's selector)."""
+
+    def __init__(self, pack: RulePack) -> None:
+        self.pack = pack
+        self.errors: list[SourceError] = []
+        self.warnings: list[SourceError] = []
+        self.trees: dict[str, Node] = {}
+        for name, expression in pack.variables.items():
+            try:
+                self.trees[name] = parse_expression(expression.text)
+            except ExpressionError as exc:
+                self.errors.append(SourceError(expression.location_of(exc.offset),
+                                               f"variable {name!r}: expression {exc}"))
+        self.types: dict[str, CelType] = {name: DYN_TYPE for name in pack.variables}
+        self.scope: PackScope | None = None
+        try:
+            order = variable_order(self.trees)
+        except VariableError as exc:
+            self.errors.append(SourceError(pack.variables[exc.variable].location_of(exc.offset),
+                                           f"variable {exc.variable!r}: {exc}"))
+            self.environment = self._environment()
+            return
+        for name in order:  # each variable typed after the ones it reads
+            self.environment = self._environment()
+            found, suspect, value_type = self._check_tree(pack.variables[name], self.trees[name], f"variable {name!r}")
+            self.errors += found
+            self.warnings += suspect
+            self.types[name] = value_type
+        self.environment = self._environment()
+        if len(self.trees) == len(pack.variables) and not self.errors:
+            try:
+                self.scope = compile_scope(pack.default_settings(), {n: v.text for n, v in pack.variables.items()},
+                                           trees=self.trees)
+            except VariableError as exc:  # the analysis found nothing, the compiler did
+                self.errors.append(SourceError(pack.variables[exc.variable].location_of(exc.offset),
+                                               f"variable {exc.variable!r}: expression {exc}"))
+
+    def _environment(self) -> Environment:
+        """What the pack's expressions read: the case, its settings, its variables (as typed so far)."""
+        return pack_environment({name: setting.type for name, setting in self.pack.settings.items()}, self.types)
+
+    def check(self, expression: Expression, what: str, condition: bool = False
+              ) -> tuple[list[SourceError], list[SourceError]]:
+        """(errors, warnings) of one expression read in this pack's scope. A `condition` (applies_when, a clause,
+        a waiver's selector) must give true or false: an expression of another type is an error."""
+        try:
+            tree = parse_expression(expression.text)
+        except ExpressionError as exc:
+            return [SourceError(expression.location_of(exc.offset), f"{what}: expression {exc}")], []
+        errors, warnings, value_type = self._check_tree(expression, tree, what)
+        if condition and not errors and value_type.kind not in ("bool", "dyn"):
+            errors.append(SourceError(expression.location_of(start(tree)),
+                                      f"{what}: the expression gives {_a_type(value_type)}; a condition gives "
+                                      "true or false"))
+        if not errors and self.scope is not None:
+            try:
+                self.scope.compile(expression.text, tree)
+            except ExpressionError as exc:
+                errors.append(SourceError(expression.location_of(exc.offset), f"{what}: expression {exc}"))
+        return errors, warnings
+
+    def _check_tree(self, expression: Expression, tree: Node, what: str
+                    ) -> tuple[list[SourceError], list[SourceError], CelType]:
+        errors = [SourceError(expression.location_of(offset), f"{what}: undeclared {noun} '{namespace}.{name}'"
+                                                              f"{suggestion(name, declared)}; declare it under "
+                                                              f"'{namespace}:'")
+                  for namespace, noun, declared in ((SETTINGS, "setting", self.pack.settings),
+                                                    (VARIABLES, "variable", self.pack.variables))
+                  for name, offset in referenced(tree, namespace) if name not in declared]
+        if errors:
+            return sorted(errors, key=lambda error: (error.location.line, error.location.column)), [], DYN_TYPE
+        analysis = analyse(tree, self.environment)
+        errors = [SourceError(expression.location_of(p.offset), f"{what}: {p.message}") for p in analysis.errors]
+        warnings = [SourceError(expression.location_of(p.offset), f"{what}: {p.message}") for p in analysis.warnings]
+        return errors, warnings, analysis.type
 
 
 def check_expression(expression: Expression, pack: RulePack, what: str) -> list[SourceError]:
-    errors: list[SourceError] = []
-    for name in referenced_settings(expression.text):
-        if name not in pack.settings:
-            hint = suggestion(name, pack.settings)
-            errors.append(SourceError(expression.location,
-                                      f"{what}: undeclared setting 'settings.{name}'{hint}; declare it under 'settings:'"))
-    for name in referenced_variables(expression.text):
-        if name not in pack.variables:
-            hint = suggestion(name, pack.variables)
-            errors.append(SourceError(expression.location,
-                                      f"{what}: undeclared variable 'variables.{name}'{hint}; declare it under 'variables:'"))
-    if errors:
-        return errors
-    try:
-        variables = {name: var.text for name, var in pack.variables.items()}
-        compile_expression(expand(expression.text, pack.default_settings(), variables))
-    except ExpressionError as exc:
-        errors.append(SourceError(expression.location, f"{what}: expression {exc}"))
-        return errors
-    for path in case_paths(expression.text):
-        errors += check_case_path(path, expression.location, what)
-    return errors
+    """The errors of one condition read in the scope of `pack` (a waiver's selector)."""
+    return PackChecker(pack).check(expression, what, condition=True)[0]
+
+
+def _a_type(value_type: CelType) -> str:
+    text = str(value_type)
+    return f"an {text}" if text[0] in "aeiou" else f"a {text}"
 
 
 def check_case_path(path: str, location: Location, what: str) -> list[SourceError]:

@@ -136,7 +136,7 @@ def test_validate_reports_errors_as_file_line_column_and_exits_1(tmp_path: Path,
         (pack_dir / "test-pack.yaml").read_text().replace('case.outcome.code == "16"', "case.outcome.cod == 16"))
     result = check("validate", str(pack_dir))
     assert result.returncode == 1
-    assert f"{pack_dir / 'test-pack.yaml'}:24:13: rule 't-unguarded': 'case.outcome.cod' is not a field" in result.stderr
+    assert f"{pack_dir / 'test-pack.yaml'}:24:26: rule 't-unguarded': 'case.outcome.cod' is not a field" in result.stderr
     assert "(did you mean 'outcome.code'?)" in result.stderr
 
 

@@ -190,7 +190,7 @@ rules:
     assert:
       any:
         through_null: case.victim.needs_assessment.completed_at != null
-        not_boolean: case.victim.age_at_offence
+        not_boolean: dyn(case.victim.age_at_offence)  # dyn: validate cannot know it is not a bool
         held: case.victim.kind == "person"
     message: Nothing held
     evidence: [victim.kind, {label: age plus one, expr: "case.victim.age_at_offence + 1"}]
@@ -204,7 +204,7 @@ rules:
     assert:
       all:
         person: case.victim.kind == "person"
-        age: case.victim.age_at_offence
+        age: dyn(case.victim.age_at_offence)
         never_reached: case.victim.vps.offered_at != null
     message: m
   - id: o-applies-error

@@ -177,9 +177,9 @@ def test_a_selector_is_checked_like_a_rule_expression(tmp_path: Path, packs: lis
         expires: 2023-03-31
     """)
     errors = load_errors(path, packs)
-    assert errors[0] == (f"{path}:3:12: waivers[0].where: 'case.victim.knd' is not a field of the case model "
+    assert errors[0] == (f"{path}:3:24: waivers[0].where: 'case.victim.knd' is not a field of the case model "
                          "(did you mean 'victim.kind'?)")
-    assert errors[1].startswith(f"{path}:8:12: waivers[1].where: expression does not compile (column 20 of the "
+    assert errors[1].startswith(f"{path}:8:31: waivers[1].where: expression does not compile (column 20 of the "
                                 "expression)")
     assert len(errors) == 2
 

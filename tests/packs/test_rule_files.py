@@ -40,13 +40,13 @@ def test_a_bad_item_of_a_list_is_named_by_its_position_in_brackets(tmp_path: Pat
 def test_expression_that_does_not_compile(tmp_path: Path) -> None:
     path = write_pack(tmp_path, "rules:\n" + rule(extra="    assert: case.victim.kind ==\n"))
     (error,) = errors_for(tmp_path)
-    assert error.startswith(f"{path}:13:13: rule 't-rule': expression does not compile")
+    assert error.startswith(f"{path}:13:32: rule 't-rule': expression does not compile (column 20 of the expression)")
 
 
 def test_unknown_case_path_gets_a_did_you_mean(tmp_path: Path) -> None:
     write_pack(tmp_path, "rules:\n" + rule(extra="    assert: case.victim.needs_asessment != null\n"))
     (error,) = errors_for(tmp_path)
-    assert ":13:13:" in error
+    assert ":13:25:" in error  # the misspelt field, where the author wrote it
     assert "'case.victim.needs_asessment' is not a field of the case model (did you mean 'victim.needs_assessment'?)" in error
 
 
