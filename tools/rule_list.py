@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script from a checkout
     sys.path.insert(0, str(ROOT))
 
-from checker.packs.expressions import referenced_settings, referenced_variables  # noqa: E402
+from checker.packs.expressions import SETTINGS, VARIABLES, parse_expression, referenced  # noqa: E402
 from checker.packs.rules import Rule, RulePack, load_packs  # noqa: E402
 
 README = ROOT / "README.md"
@@ -44,9 +44,9 @@ def settings_read(rule: Rule, pack: RulePack) -> list[str]:
     found: dict[str, None] = {}
     seen_variables: set[str] = set()
     while texts:
-        text = texts.pop(0)
-        found.update(dict.fromkeys(referenced_settings(text)))
-        for name in referenced_variables(text):
+        tree = parse_expression(texts.pop(0))
+        found.update(dict.fromkeys(name for name, _ in referenced(tree, SETTINGS)))
+        for name, _ in referenced(tree, VARIABLES):
             if name not in seen_variables and name in pack.variables:
                 seen_variables.add(name)
                 texts.append(pack.variables[name].text)
