@@ -54,9 +54,6 @@ RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
 HAS_TEXT = re.compile(r"[\S\x1c-\x1f]")
 PUBLISHED_CANCELLATION_CRITERIA = ("transferred", "duplicate", "recorded_in_error", "verifiable_information")
 AUTHORISED_CANCELLATION_ROLES = ("designated_decision_maker", "force_crime_registrar")
-REVIEWABLE_OUTCOMES = (10, 12, 13, 15, 21)
-NAMED_SUSPECT_OUTCOMES = (1, 2, 3, 6, 7, 8, 10, 11, 12, 13, 14, 15, 16, 17, 18, 21, 22)
-NO_SUSPECT_OUTCOMES = (14, 18)
 KNOWN_OUTCOMES = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 20, 21, 22)
 OUT_OF_COURT_OUTCOMES = (2, 3, 6, 7, 8)
 NOT_SUPPORTING = ("never_supported", "withdrew")
@@ -130,28 +127,38 @@ def victims_code_applies(case: Record) -> bool:
     return case["victim"]["kind"] in (None, "person") and case["crime"]["cancellation"] is None
 
 
-def enhanced_rights_eligible(case: Record) -> bool:
+def enhanced_rights_eligible(case: Record, env: Env) -> bool:
     """Any ground for Enhanced Rights in the file's facts; a fact not recorded counts as absent."""
     flags, victim = case["crime"]["flags"], case["victim"]
-    age = victim["age_at_offence"]
+    age, category = victim["age_at_offence"], case["crime"]["offence"]["category"]
     return (flags["domestic_abuse"] is True or flags["hate_crime"] is True or flags["sexual_offence"] is True
-            or flags["serious_crime"] is True or (age is not None and age < 18)
+            or flags["serious_crime"] is True
+            or (category is not None and category in env.victims["most_serious_crime_categories"])
+            or (age is not None and age < 18)
             or victim["vulnerable"] is True or victim["intimidated"] is True
             or victim["persistently_targeted"] is True or victim["bereaved_relative"] is True)
 
 
-def update_instants(case: Record, env: Env) -> list[datetime]:
-    """The report, each counted update while the case was open, and the finalisation."""
-    reported = case["crime"]["reported_at"]
+def updates_measured_to(case: Record) -> datetime:
+    """The finalisation; for an open file (or an undated finalisation) its latest dated entry (no --as-of here)."""
     outcome = case["outcome"]
-    finalised = outcome["finalised_at"] if outcome is not None else None
+    if outcome is not None and outcome["finalised_at"] is not None:
+        return outcome["finalised_at"]
+    return WorkingDayCalendar.latest(case)  # type: ignore[return-value]  # reported_at is required
+
+
+def update_instants(case: Record, env: Env) -> list[datetime]:
+    """The report, each counted update while the case was open, and each key event told (by default)."""
+    reported, end = case["crime"]["reported_at"], updates_measured_to(case)
     count_automated = env.victims["count_automated_updates"]
     updates = [update["at"] for update in case["victim"]["updates"]
                if update["at"] is not None
                and (count_automated or update["automated"] is not True)
-               and update["at"] >= reported
-               and (finalised is None or update["at"] <= finalised)]
-    return [reported] + updates + ([finalised] if finalised is not None else [])
+               and reported <= update["at"] <= end]
+    told = [event["victim_informed_at"] for event in case["key_events"]
+            if env.victims["key_event_information_counts_as_update"]
+            and event["victim_informed_at"] is not None and reported <= event["victim_informed_at"] <= end]
+    return [reported] + updates + told
 
 
 def finalised(case: Record) -> bool:
@@ -200,8 +207,14 @@ def vc_enhanced_rights_assessed(case: Record, env: Env) -> str:
     assessment, recorded = victim["needs_assessment"], victim["enhanced_rights_recorded"]
     if assessment is None or assessment["enhanced_rights_assessed"] is not True or recorded is None:
         return FAIL
-    # Eligible from the facts: Enhanced Rights must be recorded; not eligible: they must not be.
-    return verdict(recorded is True if enhanced_rights_eligible(case) else recorded is False)
+    # Eligible from the facts: Enhanced Rights must be recorded; not eligible: they may be (the Code is a
+    # minimum) unless the strictness setting says otherwise.
+    # (Read only where CEL reads it: `!eligible || recorded == true` is true when recorded is true, even
+    # when eligibility cannot be worked out.)
+    if not (recorded is True or not enhanced_rights_eligible(case, env)):
+        return FAIL
+    return verdict(not env.victims["enhanced_rights_without_ground_fails"] or enhanced_rights_eligible(case, env)
+                   or recorded is False)
 
 
 @rule("vc-referral")
@@ -211,10 +224,9 @@ def vc_referral(case: Record, env: Env) -> str:
     referral = case["victim"]["referral"]
     if referral is None or (referral["made_at"] is None and referral["declined_at"] is None):
         return FAIL
-    if referral["declined_at"] is not None:
-        return PASS
-    days = env.calendar.working_days_between(case["crime"]["reported_at"], referral["made_at"])
-    return verdict(days <= env.victims["referral_working_days"])
+    limit, reported = env.victims["referral_working_days"], case["crime"]["reported_at"]
+    return verdict(any(at is not None and env.calendar.working_days_between(reported, at) <= limit
+                       for at in (referral["made_at"], referral["declined_at"])))
 
 
 @rule("vc-contact-agreement")
@@ -222,17 +234,27 @@ def vc_contact_agreement(case: Record, env: Env) -> str:
     if not victims_code_applies(case):
         return NOT_APPLICABLE
     agreement = case["victim"]["contact_agreement"]
-    return verdict(agreement is not None and agreement["interval_days"] is not None
-                   and agreement["method"] is not None)
+    if agreement is None:
+        return FAIL
+    opted_out = agreement["opted_out"] is True
+    if opted_out and agreement["interval_days"] is not None:  # no updates wanted, yet an interval: contradictory
+        return FAIL
+    if opted_out and env.victims["update_opt_out_accepted"]:
+        return PASS
+    return verdict(agreement["interval_days"] is not None and agreement["method"] is not None)
 
 
 @rule("vc-updates-at-agreed-frequency")
 def vc_updates_at_agreed_frequency(case: Record, env: Env) -> str:
     agreement = case["victim"]["contact_agreement"]
-    if not (victims_code_applies(case) and agreement is not None and agreement["interval_days"] is not None):
+    opted_out = agreement is not None and agreement["opted_out"] is True and env.victims["update_opt_out_accepted"]
+    if not (victims_code_applies(case) and agreement is not None and not opted_out
+            and agreement["interval_days"] is not None):
         return NOT_APPLICABLE
-    gap = env.calendar.longest_gap_days(update_instants(case, env))
-    return verdict(gap <= float(agreement["interval_days"]) + env.victims["update_tolerance_days"])
+    instants = update_instants(case, env)
+    limit = float(agreement["interval_days"]) + env.victims["update_tolerance_days"]
+    gaps = env.calendar.longest_gap_local_days
+    return verdict(gaps(instants) <= limit and gaps([max(instants), updates_measured_to(case)]) <= limit)
 
 
 @rule("vc-key-decisions-informed")
@@ -242,7 +264,7 @@ def vc_key_decisions_informed(case: Record, env: Env) -> str:
         return NOT_APPLICABLE
     if any(event["at"] is None for event in events) or any(event["victim_informed_at"] is None for event in events):
         return FAIL
-    limit = (env.victims["key_decision_enhanced_working_days"] if enhanced_rights_eligible(case)
+    limit = (env.victims["key_decision_enhanced_working_days"] if enhanced_rights_eligible(case, env)
              else env.victims["key_decision_working_days"])
     between = env.calendar.working_days_between
     return verdict(all(between(event["at"], event["victim_informed_at"]) <= limit for event in events))
@@ -253,15 +275,21 @@ def vc_vps_offered(case: Record, env: Env) -> str:
     if not (victims_code_applies(case)
             and (env.victims["vps_expected_without_suspect"] or case["suspect"] is not None)):
         return NOT_APPLICABLE
-    vps = case["victim"]["vps"]
-    return verdict(vps is not None and vps["offered_at"] is not None)
+    vps, outcome = case["victim"]["vps"], case["outcome"]
+    if vps is None:
+        return FAIL
+    offered = vps["offered_at"] if vps["offered_at"] is not None else vps["declined_at"]  # a decline implies an offer
+    if offered is None:
+        return FAIL
+    finalised_at = outcome["finalised_at"] if outcome is not None else None
+    return verdict(not env.victims["vps_offer_before_finalisation"] or finalised_at is None or offered <= finalised_at)
 
 
 @rule("vc-review-information")
 def vc_review_information(case: Record, env: Env) -> str:
     outcome = case["outcome"]
     if not (case["crime"]["cancellation"] is None and outcome is not None
-            and code_number(outcome["code"]) in REVIEWABLE_OUTCOMES
+            and code_number(outcome["code"]) not in env.victims["review_excluded_outcome_types"]
             and any(event["type"] == "suspect_interviewed" for event in case["key_events"])):
         return NOT_APPLICABLE
     return verdict(outcome["review_information_given"] is True)
@@ -278,18 +306,28 @@ def vc_engagement_good(case: Record, env: Env) -> str:
 
 @rule("out16-signed-decision")
 def out16_signed_decision(case: Record, env: Env) -> str:
-    if not (finalised_as(case, 16) and case["victim"]["support_for_action"] == "never_supported"):
+    stance = case["victim"]["support_for_action"]
+    if not (finalised_as(case, 16) and stance in (None, "never_supported")):
         return NOT_APPLICABLE
     record = case["victim"]["decision_record"]
-    return verdict(record is not None and record["signed_by_victim"] is True)
+    return verdict(stance is not None and record is not None and record["signed_by_victim"] is True)
 
 
 @rule("out16-supervised")
 def out16_supervised(case: Record, env: Env) -> str:
     if not finalised_as(case, 16):
         return NOT_APPLICABLE
-    return verdict(case["outcome"]["supervisor_approval"] is not None
-                   or len(case["investigation"]["supervisor_reviews"]) > 0)
+    victim = case["victim"]
+    withdrawal, record = victim["withdrawal"], victim["decision_record"]
+    decided = (withdrawal["at"] if withdrawal is not None and withdrawal["at"] is not None
+               else record["at"] if record is not None else None)
+
+    def supervises(entry: Record | None) -> bool:
+        return (entry is not None and entry["at"] is not None
+                and (has_text(entry["rank"]) or has_text(entry["name"]))
+                and (decided is None or entry["at"] >= decided))
+    return verdict(supervises(case["outcome"]["supervisor_approval"])
+                   or any(supervises(review) for review in case["investigation"]["supervisor_reviews"]))
 
 
 @rule("out16-justifiable")
@@ -335,32 +373,42 @@ def out16_da_evidence_led_prosecution(case: Record, env: Env) -> str:
 
 @rule("out-named-suspect")
 def out_named_suspect(case: Record, env: Env) -> str:
-    if not finalised_as(case, *NAMED_SUSPECT_OUTCOMES):
+    needing, without = env.outcomes["outcomes_needing_named_suspect"], env.outcomes["outcomes_without_named_suspect"]
+    if not finalised_as(case, *needing, *without):
         return NOT_APPLICABLE
     suspect = case["suspect"]
     named = suspect is not None and suspect["named"] is True
-    return verdict(not named if outcome_type(case) in NO_SUSPECT_OUTCOMES else named)
+    kind = outcome_type(case)
+    return verdict((kind not in needing or named) and (kind not in without or not named))
 
 
 @rule("out-code-valid-for-date")
 def out_code_valid_for_date(case: Record, env: Env) -> str:
     if not finalised(case):
         return NOT_APPLICABLE
-    kind, finalised_at = outcome_type(case), case["outcome"]["finalised_at"]
+    outcome = case["outcome"]
+    kind, code, finalised_at = outcome_type(case), outcome["code"], outcome["finalised_at"]
     if kind not in KNOWN_OUTCOMES or (kind in (21, 22) and finalised_at is None):
         return FAIL
-    if kind == 21:
-        return verdict(finalised_at >= env.outcome_21_from)
-    if kind == 22:
-        return verdict(finalised_at >= env.outcome_22_from)
-    return PASS
+    if code != str(kind) and code not in env.outcomes["outcome_codes_with_suffix"]:
+        return FAIL
+    if kind == 21 and not finalised_at >= env.outcome_21_from:
+        return FAIL
+    if kind == 22 and not finalised_at >= env.outcome_22_from:
+        return FAIL
+    return verdict(not (kind == 21 and env.outcomes["outcome_21_requires_insufficient_evidence"]
+                        and outcome["evidence_sufficient"] is True))
 
 
 @rule("out15-victim-informed")
 def out15_victim_informed(case: Record, env: Env) -> str:
     if not finalised_as(case, 15):
         return NOT_APPLICABLE
-    return verdict(case["outcome"]["victim_informed_at"] is not None)
+    told, finalised_at = case["outcome"]["victim_informed_at"], case["outcome"]["finalised_at"]
+    if told is None or finalised_at is None:
+        return FAIL
+    return verdict(env.calendar.working_days_between(finalised_at, told)
+                   <= env.outcomes["outcome_15_victim_informed_working_days"])
 
 
 @rule("out10-evidence-and-views")
@@ -383,10 +431,10 @@ def out17_time_limit(case: Record, env: Env) -> str:
     if crime["offence"]["summary_only"] is not True or finalised_at is None:
         return FAIL
     start = crime["committed_at"] if crime["committed_at"] is not None else crime["reported_at"]
-    # Whole calendar months on UTC dates, ignoring the day; the day decides when the months are equal.
-    months = (finalised_at.year - start.year) * 12 + (finalised_at.month - start.month)
-    limit = env.outcomes["summary_time_limit_months"]
-    return verdict(months > limit or (months == limit and finalised_at.day > start.day))
+    # On local dates: the limit has passed when finalisation falls after the start's date plus the months.
+    calendar = env.calendar
+    last_day = calendar.local_date_plus_months(start, env.outcomes["summary_time_limit_months"])
+    return verdict(calendar.local_date(finalised_at) > last_day)  # type: ignore[operator]
 
 
 @rule("out20-victim-informed")
@@ -424,7 +472,12 @@ def ooc_victim_views(case: Record, env: Env) -> str:
     if not all(event["type"] != "out_of_court_disposal" or event["at"] is None or views <= event["at"]
                for event in case["key_events"]):
         return FAIL
-    return verdict(finalised_at is None or views <= finalised_at)
+    if finalised_at is not None and not views <= finalised_at:
+        return FAIL
+    if outcome_type(case) != 8:
+        return PASS
+    agreed = case["outcome"]["victim_agreed_at"]  # a community resolution needs the victim's agreement
+    return verdict(agreed is not None and (finalised_at is None or agreed <= finalised_at))
 
 
 @rule("out-victim-stance-matches")
@@ -604,9 +657,10 @@ def evaluate(case: Record, env: Env) -> dict[str, str]:
 
 
 def read_records(path: Path, input_format: str) -> Iterator[Record]:
-    """The raw records of a JSON Lines file (one at a time) or of a JSON array (the checker's reader)."""
-    if input_format == "json":
-        for raw in open_source(path, "json").records():
+    """The raw records of a JSON Lines file (one at a time), of a JSON array or a Parquet file (the checker's
+    readers)."""
+    if input_format in ("json", "parquet"):
+        for raw in open_source(path, input_format).records():
             yield raw.value()
         return
     with path.open(encoding="utf-8") as stream:
@@ -631,8 +685,8 @@ def run(path: Path, output: Path, input_format: str, env: Env) -> dict[str, Any]
 
 
 def input_format_of(path: Path) -> str:
-    """json for a `.json` file, jsonl otherwise (`.jsonl`, `.ndjson`)."""
-    return "json" if path.suffix == ".json" else "jsonl"
+    """json for a `.json` file, parquet for `.parquet`, jsonl otherwise (`.jsonl`, `.ndjson`)."""
+    return {".json": "json", ".parquet": "parquet"}.get(path.suffix, "jsonl")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -642,7 +696,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     "Writes one JSON line of statuses per record and prints the counts as JSON.")
     parser.add_argument("cases", type=Path, help="case files: JSON Lines, or a JSON array (.json)")
     parser.add_argument("--output", "-o", type=Path, required=True, help="where to write the statuses (JSON Lines)")
-    parser.add_argument("--input-format", choices=("json", "jsonl"),
+    parser.add_argument("--input-format", choices=("json", "jsonl", "parquet"),
                         help="format of CASES (default: json for a .json file, else jsonl)")
     args = parser.parse_args(argv)
     summary = run(args.cases, args.output, args.input_format or input_format_of(args.cases), default_env())

@@ -29,13 +29,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from synthetic.cases import iter_cases, write_json_array, write_jsonl  # noqa: E402
 
 DEFAULT_SEED = 7
-FORMATS = ("json", "jsonl")
+FORMATS = ("json", "jsonl", "parquet")
 
 
 def format_of(path: Path) -> str:
-    """json for `x.json` / `x.json.gz`, jsonl for anything else (`x.jsonl`, `x.ndjson`)."""
+    """json for `x.json` / `x.json.gz`, parquet for `x.parquet`, jsonl for anything else (`x.jsonl`, `x.ndjson`)."""
     name = path.name[: -len(".gz")] if path.name.endswith(".gz") else path.name
-    return "json" if name.endswith(".json") else "jsonl"
+    return "json" if name.endswith(".json") else "parquet" if name.endswith(".parquet") else "jsonl"
 
 
 @contextmanager
@@ -54,7 +54,13 @@ def atomic_text_output(path: Path) -> Iterator[TextIO]:
 
 def write_cases(output: Path, count: int, seed: int = DEFAULT_SEED, output_format: str | None = None) -> None:
     """Write `count` synthetic records to `output`, streaming; the format defaults to the file name's."""
-    writer = write_json_array if (output_format or format_of(output)) == "json" else write_jsonl
+    chosen = output_format or format_of(output)
+    if chosen == "parquet":  # the case model's columns, small row groups (checker.inputs.parquet)
+        from checker.inputs.parquet import write_parquet
+
+        write_parquet(iter_cases(count, seed), output)
+        return
+    writer = write_json_array if chosen == "json" else write_jsonl
     with atomic_text_output(output) as stream:
         writer(iter_cases(count, seed), stream)
 
@@ -66,7 +72,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--count", type=int, required=True, help="number of records")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"random seed (default {DEFAULT_SEED})")
     parser.add_argument("--output", "-o", type=Path, required=True,
-                        help="file to write: .jsonl (one record per line) or .json (one array); add .gz to compress")
+                        help="file to write: .jsonl (one record per line), .json (one array; add .gz to compress either) or .parquet")
     parser.add_argument("--format", choices=FORMATS, dest="output_format",
                         help="override the format taken from the file name")
     args = parser.parse_args(argv)

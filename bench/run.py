@@ -148,7 +148,7 @@ def _read(path: str) -> str:
         return ""
 
 
-def measure(command: list[str], log_prefix: Path) -> Measurement:
+def measure(command: list[str], log_prefix: Path, allowed: tuple[int, ...] = (0,)) -> Measurement:
     """Run `command` to completion; its wall time and peak memory. Raise BenchError if it fails.
 
     Peak memory (Linux) is the process's VmHWM from /proc, sampled until it exits: its own high-water
@@ -170,7 +170,7 @@ def measure(command: list[str], log_prefix: Path) -> Measurement:
         sampler.stopped.set()
         sampler.join()
     process.returncode = os.waitstatus_to_exitcode(status)  # reaped by wait4: tell Popen
-    if process.returncode != 0:
+    if process.returncode not in allowed:
         tail = Path(f"{log_prefix}.stderr").read_text(encoding="utf-8", errors="replace")[-2000:]
         raise BenchError(f"{shlex.join(command)} exited with {process.returncode}:\n{tail}")
     own_peak = sampler.root_peak_mib if sampler else None
@@ -210,7 +210,10 @@ def ensure_input(data_dir: Path, size: int, seed: int, input_format: str) -> Pat
 
 
 def counts_agree(checker_report: Path, baseline_stdout: Path) -> bool | None:
-    """Whether the checker's per-rule status counts equal the baseline's; None if the report has none."""
+    """Whether the checker's per-rule status counts equal the baseline's; None if the report has none (an
+    empty input writes no report)."""
+    if not checker_report.exists():
+        return None
     report = json.loads(checker_report.read_text(encoding="utf-8"))
     baseline = json.loads(baseline_stdout.read_text(encoding="utf-8"))["rules"]
     rules = report.get("rules") if isinstance(report, dict) else None
@@ -228,18 +231,36 @@ def bench_size(size: int, args: argparse.Namespace, check: str) -> dict[str, Any
     out = args.data_dir / "out"
     out.mkdir(exist_ok=True)
     checker_out, baseline_out = out / f"checker-{size}.json", out / f"baseline-{size}.jsonl"
+    sql_out = out / f"sql-{size}.json"
     checker, baseline = Side(), Side()
+    sql = Side() if args.sql_args is not None else None  # check with the SQL engine, in the same run
     for attempt in range(1, args.repeat + 1):
         print(f"size {size}: run {attempt}/{args.repeat} ...", file=sys.stderr, flush=True)
-        checker.runs.append(measure(checker_command(check, cases, checker_out, args.check_args), out / "checker"))
+        # An empty input (size 0: start-up alone) is refused by check with exit 2, "no case files".
+        empty_ok = (0, 2) if size == 0 else (0,)
+        checker.runs.append(measure(checker_command(check, cases, checker_out, args.check_args), out / "checker",
+                                    empty_ok))
+        if sql is not None:
+            sql.runs.append(measure(checker_command(check, cases, sql_out, args.sql_args), out / "sql", empty_ok))
         baseline.runs.append(measure(baseline_command(cases, baseline_out, args.input_format), out / "baseline"))
     records = json.loads((out / "baseline.stdout").read_text(encoding="utf-8"))["records"]
-    agree = counts_agree(checker_out, out / "baseline.stdout") if size <= args.verify_max else None
+    verify = size <= args.verify_max
+    agree = counts_agree(checker_out, out / "baseline.stdout") if verify else None
+    if sql is not None and verify:
+        # the SQL engine's report must be the per-record engine's, byte for byte
+        agree = agree and counts_agree(sql_out, out / "baseline.stdout") and sql_out.read_bytes() == checker_out.read_bytes()
     if not args.keep_outputs:
         checker_out.unlink(missing_ok=True)
         baseline_out.unlink(missing_ok=True)
+        sql_out.unlink(missing_ok=True)
     row = {"size": size, "records": records, "checker": checker.summary(records),
            "baseline": baseline.summary(records), "counts_agree": agree}
+    if sql is not None:
+        row["sql"] = sql.summary(records)
+        sql_rate, rates_of = row["sql"]["records_per_second"], (row["checker"]["records_per_second"],
+                                                                 row["baseline"]["records_per_second"])
+        row["sql_ratio_to_checker"] = round(sql_rate / rates_of[0], 4) if sql_rate and rates_of[0] else None
+        row["sql_ratio_to_baseline"] = round(sql_rate / rates_of[1], 4) if sql_rate and rates_of[1] else None
     rates = row["checker"]["records_per_second"], row["baseline"]["records_per_second"]
     row["rate_ratio"] = round(rates[0] / rates[1], 4) if all(rates) else None
     # The same ratio by CPU time: steadier than wall time on a busy machine (see bench/README.md).
@@ -273,6 +294,12 @@ def table(rows: list[dict[str, Any]]) -> str:
              row["checker"]["peak_rss_mib"], row["checker"]["tree_rss_mib"], row["baseline"]["seconds"],
              row["baseline"]["records_per_second"], row["baseline"]["peak_rss_mib"], row["rate_ratio"],
              row["cpu_ratio"], {True: "yes", False: "NO", None: "-"}[row["counts_agree"]]] for row in rows]
+    if any("sql" in row for row in rows):
+        headers += ["sql s", "sql files/s", "sql peak MiB", "sql ÷ checker", "sql ÷ baseline"]
+        for line, row in zip(body, rows):
+            sql = row.get("sql", {})
+            line += [sql.get("seconds"), sql.get("records_per_second"), sql.get("peak_rss_mib"),
+                     row.get("sql_ratio_to_checker"), row.get("sql_ratio_to_baseline")]
     return tabulate(body, headers=headers, missingval="-", floatfmt="g")
 
 
@@ -295,10 +322,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
                         help="comma-separated record counts (default 10000,100000,1000000); 0 measures start-up alone")
     parser.add_argument("--repeat", type=int, default=3, help="runs of each program per size; the median is reported")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"seed of the synthetic input (default {DEFAULT_SEED})")
-    parser.add_argument("--input-format", choices=("json", "jsonl"), default="jsonl",
-                        help="input the checker is given: jsonl (one record per line) or json (one array)")
+    parser.add_argument("--input-format", choices=("json", "jsonl", "parquet"), default="jsonl",
+                        help="input the checker is given: jsonl (one record per line), json (one array) or parquet")
     parser.add_argument("--check-args", type=shlex.split, default=[],
                         help='extra arguments for check, as one string, e.g. "--jobs 2 --quiet"')
+    parser.add_argument("--sql-args", type=shlex.split, default=None,
+                        help='also measure check with these arguments in the same run, e.g. "--engine sql --quiet" '
+                             "(its report must equal the first check's, byte for byte)")
     parser.add_argument("--data-dir", type=Path, default=BENCH_DIR / ".data",
                         help="where inputs are cached and outputs written (default bench/.data)")
     parser.add_argument("--results", type=Path, default=BENCH_DIR / "results.json",
@@ -320,7 +350,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "git": git_state(), "checker_version": checker_version, "machine": machine(),
         "options": {"sizes": args.sizes, "repeat": args.repeat, "seed": args.seed,
-                    "input_format": args.input_format, "check_args": args.check_args},
+                    "input_format": args.input_format, "check_args": args.check_args,
+                    "sql_args": args.sql_args},
     }
     rows: list[dict[str, Any]] = []
     try:

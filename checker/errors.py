@@ -73,3 +73,15 @@ class InputError(CheckerError):
         where = file if line is None else f"{file}:{line}:{column or 1}"
         super().__init__(f"{where}: {message}")
         self.file, self.line, self.column, self.message = file, line, column, message
+
+
+class EmptyInputError(InputError):
+    """The input was read to its end and holds no case file (an empty array, an empty JSON Lines file,
+    a 0-byte file, an export with a header row only): there is nothing to score."""
+
+    code = "input-empty"
+
+    def __init__(self, file: str) -> None:
+        super().__init__(file, "no case files in the input")
+        self.message = f"no case files in {file}"
+        Exception.__init__(self, self.message)

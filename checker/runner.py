@@ -16,9 +16,10 @@ from __future__ import annotations
 import multiprocessing
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
+from itertools import chain, islice
 from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
-from typing import Any, NamedTuple, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from checker import TOOL_NAME, __version__
 from checker.inputs.records import CaseIds, CaseRecord, RawRecord, Rejection, check_record
@@ -26,14 +27,21 @@ from checker.engine.evaluate import Evaluator
 from checker.inputs.casemodel import value_at
 from checker.inputs.sources import CaseSource, open_source
 from checker.engine.judgements import Judgements, Reconciliation
-from checker.results import RecordResult, RunReport
+from checker.results import RecordResult, RuleResult, RunReport
 from checker.packs.rules import RulePack
 from checker.scoring.counts import finish_score, new_score
 from checker.settings import RunSettings
 from checker.audit.strata import estimate_result
 from checker.engine.waivers import Waiver, WaiverApplier, WaiverEvent
 
+if TYPE_CHECKING:
+    from checker.sql.run import SqlBatch
+
 CHUNK_SIZE = 200  # records per task sent to a worker process
+SQL_CHUNK_SIZE = 4_000  # records per SQL query: the query's fixed cost shared by many records; memory holds a batch
+RECORDS_ENGINE, SQL_ENGINE, AUTO_ENGINE = "records", "sql", "auto"
+ENGINES = (AUTO_ENGINE, RECORDS_ENGINE, SQL_ENGINE)
+AUTO_SQL_THRESHOLD = 5_000  # with --engine auto, inputs with more records than this run on SQL
 
 
 class ResultSink(Protocol):
@@ -57,7 +65,7 @@ def run_check(cases: Path | str | CaseSource, packs: list[RulePack], settings: R
               manifest: dict[str, Any] | None = None, judgements: Judgements | None = None,
               waivers: Sequence[Waiver] | None = None, *, sinks: Sequence[ResultSink] = (),
               keep: bool | Callable[[RecordResult], bool] = True, jobs: int = 1,
-              progress: Progress | None = None) -> RunReport:
+              progress: Progress | None = None, engine: str = RECORDS_ENGINE) -> RunReport:
     """Score an input; with the manifest of a stratified draw, also estimate each rule's population rate.
 
     `judgements` (a filled review workbook) fill manual rules the case files leave pending; where a case
@@ -65,14 +73,24 @@ def run_check(cases: Path | str | CaseSource, packs: list[RulePack], settings: R
     With `waivers` (`checker.engine.waivers.load_waivers`), those not expired at `settings.as_of` (default today)
     turn matching results into `waived`.
     `keep`: which evaluated records the report holds (all by default; the sinks see every one).
+    `engine`: "records" evaluates record by record; "sql" decides the rules of many records at once
+    with one SQL query on DuckDB (`checker.sql`); "auto" takes SQL for inputs of more than
+    AUTO_SQL_THRESHOLD records. The report is the same whichever runs.
     """
+    if engine not in ENGINES:
+        raise ValueError(f"unknown engine {engine!r}: expected one of {', '.join(ENGINES)}")
     source = cases if isinstance(cases, CaseSource) else open_source(cases)
     if manifest is not None or judgements is not None:
         keep = True  # estimates and reconciliation need every record's results (these are samples: small)
     if waivers is not None:
         settings = settings.with_as_of()  # the date used is a printed setting
+    raw_records = source.records()
+    if engine == AUTO_ENGINE:  # look ahead: a sample runs record by record, a year's crimes on SQL
+        head = list(islice(raw_records, AUTO_SQL_THRESHOLD + 1))
+        engine = SQL_ENGINE if len(head) > AUTO_SQL_THRESHOLD else RECORDS_ENGINE
+        raw_records = chain(head, raw_records)
     checker = RecordChecker(packs, settings, judgements, waivers, renderers=[(sink.render_record, sink.record_separator) for sink in sinks],
-                            keep=keep)
+                            keep=keep, engine=engine)
     applier = checker.waivers  # counts what the waivers did, from each record's waiver events
     reconciliation = Reconciliation()
     scores = [new_score(compiled.rule) for compiled in checker.evaluator.rules]  # in the order of each record's results
@@ -82,7 +100,7 @@ def run_check(cases: Path | str | CaseSource, packs: list[RulePack], settings: R
     unseen = set(checker.read_paths)
     ids = CaseIds()
     read = evaluated = 0
-    for chunk in _checked_chunks(source, checker, jobs):
+    for chunk in _checked_chunks(raw_records, checker, jobs):
         read += len(chunk.outcomes)
         duplicates = ids.duplicates([(outcome.case_id, outcome.index, outcome.line)
                                      for outcome in chunk.outcomes if type(outcome) is Evaluated])
@@ -142,7 +160,18 @@ def run_check(cases: Path | str | CaseSource, packs: list[RulePack], settings: R
 
 def run_rulesets(packs: list[RulePack]) -> list[dict[str, str]]:
     """The packs a run used, as every report states them (known before the first record)."""
-    return [{"name": p.name, "version": p.version, "code_version": p.code_version, "path": p.path} for p in packs]
+    return [{"name": p.name, "version": p.version, "code_version": p.code_version, "path": p.path,
+             "sha256": _file_sha256(p.path)} for p in packs]
+
+
+def _file_sha256(path: str) -> str | None:
+    """The pack file's SHA-256: two results that say the same version but differ in rule text are told apart."""
+    from checker.inputs.records import file_sha256
+
+    try:
+        return file_sha256(Path(path))
+    except OSError:
+        return None
 
 
 class Evaluated(NamedTuple):
@@ -178,8 +207,12 @@ class RecordChecker:
 
     def __init__(self, packs: list[RulePack], settings: RunSettings, judgements: Judgements | None = None,
                  waivers: Sequence[Waiver] | None = None, *, renderers: Sequence[Renderer] = (),
-                 keep: bool | Callable[[RecordResult], bool] = True) -> None:
+                 keep: bool | Callable[[RecordResult], bool] = True, engine: str = RECORDS_ENGINE) -> None:
         self.evaluator = Evaluator(packs, settings, judgements.items if judgements is not None else None)
+        self.sql: SqlBatch | None = None
+        if engine == SQL_ENGINE:
+            from checker.sql.run import SqlBatch, SqlPlan  # DuckDB is loaded only for runs that use it
+            self.sql = SqlBatch(SqlPlan.build(self.evaluator))
         self.timezone = settings.timezone
         self.read_paths = _paths_read(self.evaluator)
         self.unseen = set(self.read_paths)
@@ -194,8 +227,7 @@ class RecordChecker:
         outcomes: list[Evaluated | Rejection] = []
         counts: list[dict[str, int]] = [{} for _ in self.evaluator.rules]
         texts: list[list[str]] = [[] for _ in self.renderers]
-        for raw in chunk:
-            checked = self.check(raw)
+        for checked in (self.check_batch(chunk) if self.sql is not None else map(self.check, chunk)):
             if type(checked) is Rejection:
                 outcomes.append(checked)
                 continue
@@ -213,12 +245,24 @@ class RecordChecker:
         item = check_record(raw, self.timezone)
         if isinstance(item, Rejection):
             return item
+        context = self.evaluator.context(item)
+        return self.evaluated(item, self.evaluator.evaluate(item, context), context)
+
+    def check_batch(self, chunk: list[RawRecord]) -> list[tuple[Evaluated, RecordResult] | Rejection]:
+        """`check` for a chunk at once: the valid records' rules decided by one SQL query (`checker.sql`)."""
+        assert self.sql is not None
+        items = [check_record(raw, self.timezone) for raw in chunk]
+        valid = [item for item in items if not isinstance(item, Rejection)]
+        contexts = [self.evaluator.context(item) for item in valid]
+        results = iter(zip(valid, self.sql.results(valid, contexts), contexts))
+        return [item if isinstance(item, Rejection) else self.evaluated(*next(results)) for item in items]
+
+    def evaluated(self, item: CaseRecord, results: tuple[RuleResult, ...], context: Any) -> tuple[Evaluated, RecordResult]:
+        """A valid record's results, waivers applied, in the form sent back from a worker."""
         seen: tuple[str, ...] = ()
         if self.unseen:  # usually empty after the first few records
             seen = tuple(path for path in self.unseen if _exported(item, path))
             self.unseen.difference_update(seen)
-        context = self.evaluator.context(item)
-        results = self.evaluator.evaluate(item, context)
         events: tuple[WaiverEvent, ...] = ()
         if self.waivers is not None:
             results, events = self.waivers.apply(item, results, context)
@@ -246,10 +290,11 @@ def _write_rendered(sinks: Sequence[ResultSink], chunk: CheckedChunk, duplicates
             start += length + step
 
 
-def _checked_chunks(source: CaseSource, checker: RecordChecker, jobs: int) -> Iterator[CheckedChunk]:
+def _checked_chunks(records: Iterator[RawRecord], checker: RecordChecker, jobs: int) -> Iterator[CheckedChunk]:
     """Every record's outcome in input order, a chunk at a time, on this process or on `jobs` processes."""
+    size = CHUNK_SIZE if checker.sql is None else SQL_CHUNK_SIZE // max(jobs, 1)
     if jobs <= 1:
-        for chunk in _chunks(source.records(), CHUNK_SIZE):
+        for chunk in _chunks(records, size):
             yield checker.check_chunk(chunk)
         return
     global _WORKER_CHECKER
@@ -262,7 +307,7 @@ def _checked_chunks(source: CaseSource, checker: RecordChecker, jobs: int) -> It
     # ~20 µs a record; the executor's one manager thread reads the results itself.
     with ProcessPoolExecutor(jobs, mp_context=context, initializer=initializer, initargs=initargs) as pool:
         pending: deque[Future[CheckedChunk]] = deque()
-        for chunk in _chunks(source.records(), CHUNK_SIZE):
+        for chunk in _chunks(records, size):
             pending.append(pool.submit(_check_chunk, chunk))
             while len(pending) > 2 * jobs:  # bounded: memory stays flat however large the input
                 yield pending.popleft().result()

@@ -38,6 +38,9 @@ class RunSettings:
     grade_bands: GradeBands | None = None
     # The date a waiver's `expires` is compared with; a run with waivers and no date uses today (`with_as_of`).
     as_of: date | None = None
+    # True when `as_of` is today because waivers needed a date and none was given: rules then do not
+    # see it (an open file's update gap is measured to its own latest entry, not to the day of the run).
+    as_of_defaulted: bool = False
     evidence: str = "all"  # "all" results carry their evidence, or only the "findings"
 
     def __post_init__(self) -> None:
@@ -54,6 +57,17 @@ class RunSettings:
     def working_days(self) -> WorkingDayCalendar:
         return WorkingDayCalendar(calendar=self.calendar, timezone=self.timezone)
 
+    @property
+    def rules_as_of(self) -> date | None:
+        """The reference date rules see (`as_of()`): the `--as-of` given, never a defaulted today."""
+        return None if self.as_of_defaulted else self.as_of
+
+    def open_files_measured_to(self) -> str:
+        """How far the update gaps of an open file are measured, in words (printed with the settings)."""
+        if self.rules_as_of is None:
+            return "the latest dated entry on each file (no --as-of given)"
+        return f"the later of {self.rules_as_of.isoformat()} (--as-of) and the latest dated entry on each file"
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "interval": self.interval,
@@ -64,6 +78,7 @@ class RunSettings:
             "packs": {name: dict(values) for name, values in self.packs.items()},
             "grade_bands": self.grade_bands.as_dict() if self.grade_bands else None,
             "as_of": self.as_of.isoformat() if self.as_of else None,
+            "open_files_measured_to": self.open_files_measured_to(),
             "evidence": self.evidence,
         }
 
@@ -71,7 +86,7 @@ class RunSettings:
         """These settings with a reference date: the given one, else today in the run's zone."""
         if self.as_of is not None:
             return self
-        return replace(self, as_of=datetime.now(zone(self.timezone)).date())
+        return replace(self, as_of=datetime.now(zone(self.timezone)).date(), as_of_defaulted=True)
 
 
 def parse_as_of(text: str) -> date:
@@ -93,14 +108,43 @@ def parse_overrides(pairs: list[str]) -> dict[str, str]:
     return result
 
 
+# How people write yes/no on a command line, and how the run prints booleans (Python's True/False).
+_BOOLEAN_WORDS = {"true": "true", "yes": "true", "false": "false", "no": "false"}
+
+
 def pack_settings(packs: list[RulePack], overrides: dict[str, str]) -> dict[str, dict[str, Any]]:
-    """Each pack's settings: defaults, with overrides applied to every pack that declares the name."""
+    """Each pack's settings: defaults, with overrides applied to every pack that declares the name.
+
+    A name may be qualified by its pack, as the run prints it (`victims-code.count_automated_updates`):
+    then only that pack's setting is set."""
     values = {pack.name: pack.default_settings() for pack in packs}
-    for name, text in overrides.items():
-        declaring = [pack for pack in packs if name in pack.settings]
-        if not declaring:
-            known = sorted({n for pack in packs for n in pack.settings})
-            raise ValueError(f"--set {name}: no loaded pack declares this setting; known settings: {', '.join(known)}")
+    for given, text in overrides.items():
+        declaring, name = _declaring(packs, given)
         for pack in declaring:
-            values[pack.name][name] = pack.settings[name].parse(text)
+            setting = pack.settings[name]
+            if setting.type == "boolean":
+                word = _BOOLEAN_WORDS.get(text.strip().lower())
+                if word is None:
+                    raise ValueError(f"--set {given}={text}: {name} is a yes/no setting: give true or false "
+                                     "(True/False and yes/no are accepted too)")
+                text = word
+            values[pack.name][name] = setting.parse(text)
     return values
+
+
+def _declaring(packs: list[RulePack], given: str) -> tuple[list[RulePack], str]:
+    """The packs a `--set` name applies to, and the setting's own name."""
+    declaring = [pack for pack in packs if given in pack.settings]
+    if declaring:
+        return declaring, given
+    pack_name, dot, name = given.partition(".")
+    named = [pack for pack in packs if pack.name == pack_name]
+    if dot and named and name in named[0].settings:
+        return named, name
+    known = sorted({n for pack in packs for n in pack.settings})
+    qualified = sorted(f"{pack.name}.{n}" for pack in packs for n in pack.settings)
+    if dot and named:
+        raise ValueError(f"--set {given}: pack {pack_name!r} declares no setting {name!r}; its settings: "
+                         f"{', '.join(sorted(named[0].settings)) or 'none'}")
+    raise ValueError(f"--set {given}: no loaded pack declares this setting; known settings: {', '.join(known)} "
+                     f"(or qualified by pack, as printed: {', '.join(qualified[:3])}, …)")

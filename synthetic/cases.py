@@ -65,6 +65,7 @@ OUTCOME_CYCLE: tuple[str, ...] = (
     "1", "1", "oocd", "8", "10", "14", "14", "15", "15", "16",
     "16", "18", "18", "18", "18", "21", "22", "open", "open", "cancelled",
 )
+OPT_OUT_SHARE = 0.05  # victims with a contact agreement who ask for no updates
 EXEMPLARY_EVERY = 10  # files 0, 10, 20, ... meet every obligation
 ANCHOR_EVERY = 10     # files 5, 15, 25, ... are reported next to a clock change or Easter
 ANCHOR_OFFSET = 5
@@ -99,6 +100,7 @@ class Offence:
     sexual: bool = False
     serious: bool = False        # another "most serious crime" category of the Code
     bereavement: bool = False    # the victim is a bereaved close relative
+    category: str | None = None  # crime.offence.category where it is a "most serious crime" category
 
 
 PERSON_OFFENCES: tuple[Offence, ...] = (
@@ -110,7 +112,8 @@ PERSON_OFFENCES: tuple[Offence, ...] = (
     Offence("8U", "Controlling or coercive behaviour in an intimate or family relationship", False, 4,
             domestic=True, domestic_only=True),
     Offence("3B", "Threats to kill", False, 1, domestic=True),
-    Offence("5D", "Assault with intent to cause serious harm", False, 2, domestic=True, serious=True),
+    Offence("5D", "Assault with intent to cause serious harm", False, 2, domestic=True, serious=True,
+            category="gbh_with_intent"),
     Offence("28E", "Burglary - residential", False, 8),
     Offence("49", "Other theft", False, 8, minor=True),
     Offence("39", "Theft from the person", False, 3, minor=True),
@@ -119,9 +122,11 @@ PERSON_OFFENCES: tuple[Offence, ...] = (
     # Low-value criminal damage is tried summarily, so the 6-month limit is treated as applying.
     Offence("58A", "Criminal damage to a dwelling", True, 5, minor=True, domestic=True),
     Offence("58C", "Criminal damage to a vehicle", True, 4, minor=True),
-    Offence("17B", "Sexual assault on a female aged 13 and over", False, 3, domestic=True, sexual=True),
-    Offence("19C", "Rape of a female aged 16 and over", False, 1.5, domestic=True, sexual=True),
-    Offence("56A", "Arson endangering life", False, 1, serious=True),
+    Offence("17B", "Sexual assault on a female aged 13 and over", False, 3, domestic=True, sexual=True,
+            category="sexual_offence"),
+    Offence("19C", "Rape of a female aged 16 and over", False, 1.5, domestic=True, sexual=True,
+            category="sexual_offence"),
+    Offence("56A", "Arson endangering life", False, 1, serious=True, category="arson_with_intent_to_endanger_life"),
     Offence("4/4", "Causing death by dangerous driving", False, 1, bereavement=True),
 )
 HATE_OFFENCES: tuple[Offence, ...] = (
@@ -460,6 +465,7 @@ class _CaseBuilder:
         self.support = self._support_for_action()
         self.withdrawn_at: datetime | None = None
         self.decision_at: datetime | None = None
+        self.views_at: datetime | None = None  # when the victim's views on the outcome were recorded
         self.intervention_at: datetime | None = None
         self._plan_events()
         self.end = self.finalised or self.cancelled_at or self.window.as_of
@@ -646,15 +652,25 @@ class _CaseBuilder:
             "outcome": self._outcome(),
         }
         record["audit"] = self._audit()
+        self._opt_out_of_updates(record)
         SecondRound(self, self.second_round_rng).add(record)
         return LabelledCase(record, tuple(self.checks.faults))
+
+    def _opt_out_of_updates(self, record: Record) -> None:
+        """A few victims ask for no updates: the agreement records the opt-out and no interval, and
+        no updates are given. Drawn last, so every other field keeps the value it had without it."""
+        agreement = record["victim"]["contact_agreement"]
+        if self.kind != "person" or agreement is None or not self._chance(OPT_OUT_SHARE):
+            return
+        agreement.update({"interval_days": None, "method": None, "opted_out": True})
+        record["victim"]["updates"] = []
 
     def _crime(self) -> Record:
         reported_day = _local_date(self.reported)
         return {
             "reference": f"SYN-{reported_day:%y}-{reported_day:%m%d}-{self.seq:04d}",
             "offence": {"code": self.offence.code, "description": self.offence.description,
-                        "summary_only": self.offence.summary_only},
+                        "summary_only": self.offence.summary_only, "category": self.offence.category},
             "committed_at": self._committed_text(),
             "reported_at": self._ts(self.reported),
             "recorded_at": self._ts(self.recorded),
@@ -696,6 +712,7 @@ class _CaseBuilder:
         assessment = self._needs_assessment() if person else None
         agreement = self._contact_agreement()
         views_at = self._views_on_outcome()
+        self.views_at = views_at  # a community resolution is agreed when the victim's views are taken
         victim: Record = {"kind": self.kind, **self.victim_facts,
                           "enhanced_rights_recorded": self._enhanced_rights_recorded() if person else False,
                           "needs_assessment": assessment,
@@ -769,15 +786,17 @@ class _CaseBuilder:
         self.agreed_at = self._daytime(self.reported + _hours(0.2), self.reported + _hours(48))
         self.interval = self.rng.choices((7, 14, 28), weights=(2, 3, 2))[0]
         self.contact_method = self.rng.choices(("phone", "email", "letter", "visit"), weights=(5, 3, 1, 1))[0]
-        return {"agreed_at": self._ts(self.agreed_at), "interval_days": self.interval, "method": self.contact_method}
+        return {"agreed_at": self._ts(self.agreed_at), "interval_days": self.interval, "method": self.contact_method,
+                "opted_out": False}
 
     def _updates(self, agreement: Record | None) -> list[Record]:
-        """Updates at the agreed interval (28 days when none was agreed) until the file closes;
-        a fault leaves one silence of 1.5 to 3.5 intervals."""
+        """Updates at the agreed interval (28 days when none was agreed) from the report until the
+        file closes; a fault leaves one silence of 1.5 to 3.5 intervals."""
+        start = self.reported  # the interval runs from the report, not from the agreement
         if agreement is None:
-            start, interval, method = self.reported, 28, "phone"
+            interval, method = 28, "phone"
         else:
-            start, interval, method = self.agreed_at, self.interval, self.contact_method
+            interval, method = self.interval, self.contact_method
         iv = _days(interval)
         span = self.end - start
         silence: tuple[datetime, datetime] | None = None
@@ -818,6 +837,8 @@ class _CaseBuilder:
             offered = self._daytime(self.reported + _hours(1), self.reported + _days(10))
             return {"offered_at": self._ts(offered, date_only_ok=True), "made_at": None, "declined_at": None}
         offered = self._daytime(self.reported + _hours(1), self.reported + _days(10))
+        if self.finalised is not None:
+            offered = min(offered, self.finalised)  # at the statement stage: before the file is closed
         if self._chance(0.4):
             made = self._daytime(offered, offered + _days(10))
             return {"offered_at": self._ts(offered, date_only_ok=True), "made_at": self._ts(made), "declined_at": None}
@@ -940,6 +961,7 @@ class _CaseBuilder:
             "protective_orders_considered": self._da_considered() if family == "16" and domestic else None,
             "evidence_led_prosecution_considered": self._da_considered() if family == "16" and domestic else None,
             "intervention_completed_at": self._intervention_completed(),
+            "victim_agreed_at": self._ts(self.views_at, date_only_ok=True) if family == "8" else None,
         }
 
     def _rationale(self) -> str | None:
@@ -964,7 +986,10 @@ class _CaseBuilder:
                 return None
         elif not self._chance(0.5):
             return None
-        at = self._daytime(max(self.finalised - _days(2), self.reported + _hours(1)), self.finalised)
+        earliest = max(self.finalised - _days(2), self.reported + _hours(1))
+        if self.family == "16" and self.decision_at is not None:
+            earliest = max(earliest, self.decision_at)  # supervision of the victim's decision follows it
+        at = self._daytime(earliest, self.finalised)
         return {"at": self._ts(min(at, self.finalised)), "rank": self._rank()}
 
     def _evidence_sufficient(self) -> bool | None:

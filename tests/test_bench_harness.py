@@ -60,3 +60,28 @@ def test_run_measures_both_programs_and_their_counts_agree(tmp_path: Path) -> No
         assert row[side]["seconds"] > 0 and row[side]["peak_rss_mib"] > 10
     assert row["rate_ratio"] > 0 and row["cpu_ratio"] > 0
     assert "counts agree" in completed.stdout
+
+
+def test_run_measures_the_sql_engine_in_the_same_run(tmp_path: Path) -> None:
+    results = tmp_path / "results.json"
+    completed = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "run.py"), "--sizes", "40", "--repeat", "1",
+         "--sql-args", "--engine sql --quiet", "--data-dir", str(tmp_path / "data"), "--results", str(results)],
+        capture_output=True, text=True, timeout=300)
+    assert completed.returncode == 0, completed.stderr
+    (row,) = json.loads(results.read_text(encoding="utf-8"))["results"]
+    assert row["counts_agree"] is True  # the SQL engine's report equals the per-record engine's
+    assert row["sql"]["seconds"] > 0 and row["sql_ratio_to_checker"] > 0 and row["sql_ratio_to_baseline"] > 0
+    assert "sql files/s" in completed.stdout
+
+
+def test_run_measures_a_parquet_input(tmp_path: Path) -> None:
+    results = tmp_path / "results.json"
+    completed = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "run.py"), "--sizes", "25", "--repeat", "1", "--input-format", "parquet",
+         "--sql-args", "--engine sql --quiet", "--data-dir", str(tmp_path / "data"), "--results", str(results)],
+        capture_output=True, text=True, timeout=300)
+    assert completed.returncode == 0, completed.stderr
+    assert (tmp_path / "data" / "cases-25-seed7.parquet").exists()
+    (row,) = json.loads(results.read_text(encoding="utf-8"))["results"]
+    assert row["records"] == 25 and row["counts_agree"] is True

@@ -88,7 +88,6 @@ MALFORMED = {
     "truncated.json": json.dumps([make_case("T-1"), make_case("T-2")])[:-25].encode(),
     "not-utf8.json": '[{"case_id": "Jos\xe9"}]'.encode("latin-1"),
     "deep.json": b"[" * 50000 + b"]" * 50000,
-    "empty.json": b"",
     "binary.json": bytes(range(256)),
 }
 

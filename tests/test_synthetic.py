@@ -43,7 +43,7 @@ MODEL_KEYS = {
     "crime": {"reference", "offence", "committed_at", "reported_at", "recorded_at", "flags", "perceived_hostility",
               "cancellation"},
     "crime.perceived_hostility": {"by_victim", "by_other_person"},
-    "crime.offence": {"code", "description", "summary_only"},
+    "crime.offence": {"code", "description", "summary_only", "category"},
     "crime.flags": {"domestic_abuse", "hate_crime", "sexual_offence", "serious_crime"},
     "crime.cancellation": {"at", "criterion", "decided_by_role", "evidence"},
     "victim": {"kind", "age_at_offence", "vulnerable", "intimidated", "persistently_targeted", "bereaved_relative",
@@ -55,7 +55,7 @@ MODEL_KEYS = {
     "victim.advice": {"safeguarding", "crime_prevention", "evidence_preservation"},
     "victim.independent_adviser": {"service", "offered_at", "declined_at"},
     "victim.needs_assessment": {"completed_at", "enhanced_rights_assessed", "support_required"},
-    "victim.contact_agreement": {"agreed_at", "interval_days", "method"},
+    "victim.contact_agreement": {"agreed_at", "interval_days", "method", "opted_out"},
     "victim.updates[]": {"at", "method", "automated"},
     "victim.vps": {"offered_at", "made_at", "declined_at"},
     "victim.withdrawal": {"at", "reasons_recorded"},
@@ -67,7 +67,7 @@ MODEL_KEYS = {
     "investigation.supervisor_reviews[]": {"at", "rank"},
     "outcome": {"code", "finalised_at", "rationale", "victim_informed_at", "review_information_given",
                 "supervisor_approval", "evidence_sufficient", "protective_orders_considered",
-                "evidence_led_prosecution_considered", "intervention_completed_at"},
+                "evidence_led_prosecution_considered", "intervention_completed_at", "victim_agreed_at"},
     "outcome.supervisor_approval": {"at", "rank"},
     "audit": {"reviewer", "judgements", "notes"},
 }
@@ -233,7 +233,9 @@ def test_enumerations_and_types(varied: list[synthetic.LabelledCase]) -> None:
         assert victim["kind"] in {"person", "business", "organisation"}
         assert victim["support_for_action"] in {"supported", "never_supported", "withdrew", None}
         assert victim["decision_record"] is None or victim["decision_record"]["form"] in FORMS
-        assert victim["contact_agreement"] is None or victim["contact_agreement"]["interval_days"] in {7, 14, 28}
+        agreement = victim["contact_agreement"]
+        assert agreement is None or agreement["interval_days"] in {7, 14, 28} or (
+            agreement["opted_out"] is True and agreement["interval_days"] is None and not victim["updates"])
         assert all(event["type"] in KEY_EVENT_TYPES for event in record["key_events"])
         assert all(review["rank"] in {"sergeant", "inspector"} for review in record["investigation"]["supervisor_reviews"])
         assert all(isinstance(v, bool) for v in record["crime"]["flags"].values())
@@ -458,6 +460,11 @@ def test_sample_covers_outcomes_flags_and_compliance(sample: list[dict[str, Any]
     assert any(not enhanced_rights_eligible(r) for r in sample)
     assert any(r["victim"]["kind"] == "business" for r in sample)
     assert any(r["audit"] is not None for r in sample) and any(r["audit"] is None for r in sample)
+    # the second round's fields: a victim who asked for no updates, a community resolution agreed, a
+    # most-serious-crime offence category
+    assert any((r["victim"]["contact_agreement"] or {}).get("opted_out") is True for r in sample)
+    assert any(r["outcome"] and r["outcome"]["code"] == "8" and r["outcome"]["victim_agreed_at"] for r in sample)
+    assert any(r["crime"]["offence"]["category"] for r in sample)
     labelled = list(iter_labelled_cases(SAMPLE_COUNT, SAMPLE_SEED))
     assert any(not c.faults for c in labelled) and any(c.faults for c in labelled)
     domestic_share = sum(r["crime"]["flags"]["domestic_abuse"] for r in sample) / len(sample)

@@ -90,6 +90,9 @@ CASE_SCHEMA: dict[str, Any] = {
                 "code": nullable("string", "Home Office offence code."),
                 "description": nullable("string", "Offence description."),
                 "summary_only": nullable("boolean", "Summary-only offence: the prosecution time limit applies."),
+                "category": nullable("string", "Offence category where it brings Enhanced Rights as a 'most serious "
+                                     "crime' (the victims-code pack's most_serious_crime_categories, e.g. "
+                                     "attempted_murder, kidnap, human_trafficking); null otherwise."),
             }),
             "committed_at": timestamp("When the offence was committed."),
             "reported_at": timestamp("When the crime was reported.", nullable=False),
@@ -158,6 +161,7 @@ CASE_SCHEMA: dict[str, Any] = {
                                   "description": "Agreed interval between updates, in days (at most ten "
                                                  "years: a larger number is a slip of entry)."},
                 "method": nullable("string", "Agreed method, e.g. phone, email, letter, visit."),
+                "opted_out": nullable("boolean", "The victim asked for no updates (interval_days is then null)."),
             }, can_be_null=True),
             "updates": list_of("Updates given to the victim.", obj("An update.", {
                 "at": timestamp("When the update was given."),
@@ -203,6 +207,7 @@ CASE_SCHEMA: dict[str, Any] = {
             "supervisor_reviews": list_of("Supervisor reviews.", obj("A review.", {
                 "at": timestamp("When."),
                 "rank": nullable("string", "Rank of the supervisor."),
+                "name": nullable("string", "Name of the supervisor."),
             })),
         }),
         "outcome": obj("The Home Office outcome; null while the case is open.", {
@@ -215,11 +220,14 @@ CASE_SCHEMA: dict[str, Any] = {
             "supervisor_approval": obj("Supervisor's approval of the outcome.", {
                 "at": timestamp("When."),
                 "rank": nullable("string", "Rank."),
+                "name": nullable("string", "Name of the supervisor."),
             }, can_be_null=True),
             "evidence_sufficient": nullable("boolean", "Sufficient evidence existed (outcome 10)."),
             "protective_orders_considered": nullable("boolean", "Protective orders (DVPN/DVPO) considered (domestic abuse)."),
             "evidence_led_prosecution_considered": nullable("boolean", "Evidence-led prosecution considered."),
             "intervention_completed_at": timestamp("When the intervention was completed (outcome 22)."),
+            "victim_agreed_at": timestamp("When the victim agreed to the out-of-court disposal (a community "
+                                          "resolution needs the victim's agreement)."),
         }, can_be_null=True, required=["code"]),
         "audit": obj("What a human reviewer recorded.", {
             "reviewer": nullable("string", "Reviewer."),

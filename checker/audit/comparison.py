@@ -41,6 +41,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 
+from checker.audit.comparability import differences
 from checker.scoring.intervals import check_level
 
 # Our method name → (statsmodels interval method, statsmodels test method).
@@ -92,11 +93,13 @@ class Comparison:
     rules: tuple[RuleComparison, ...]
     only_before: tuple[str, ...] = field(default=())
     only_after: tuple[str, ...] = field(default=())
+    differences: tuple[str, ...] = field(default=())  # how the audits differ beyond their figures (comparability)
 
     def as_dict(self) -> dict[str, Any]:
         return {"schema_version": COMPARISON_SCHEMA_VERSION, "level": self.level, "method": self.method,
                 "rules": [rule.as_dict() for rule in self.rules],
-                "only_before": list(self.only_before), "only_after": list(self.only_after)}
+                "only_before": list(self.only_before), "only_after": list(self.only_after),
+                "differences": list(self.differences)}
 
 
 def compare_results(before: Mapping[str, Any], after: Mapping[str, Any], level: float = 0.95,
@@ -110,7 +113,8 @@ def compare_results(before: Mapping[str, Any], after: Mapping[str, Any], level: 
                   for rule_id in second if rule_id in first)
     return Comparison(level=level, method=method, rules=rules,
                       only_before=tuple(rule_id for rule_id in first if rule_id not in second),
-                      only_after=tuple(rule_id for rule_id in second if rule_id not in first))
+                      only_after=tuple(rule_id for rule_id in second if rule_id not in first),
+                      differences=tuple(differences(before, after)))
 
 
 def read_figures(result: Mapping[str, Any], label: str) -> dict[str, Figure]:

@@ -40,6 +40,7 @@ the above, the population file's sha256 and the drawn case ids, so
 
 from __future__ import annotations
 
+import gzip
 import json
 import random
 import secrets
@@ -51,9 +52,10 @@ from typing import Any
 
 from checker import TOOL_NAME, __version__
 from checker.inputs.casemodel import is_list_field, known_paths, schema_at, value_at
-from checker.inputs.records import CaseRecord, Rejection, file_sha256
-from checker.errors import InputError
-from checker.inputs.sources import open_source, read_cases
+from checker.inputs.records import CaseIds, CaseRecord, Rejection, check_record, file_sha256
+from checker.errors import EmptyInputError, InputError
+from checker.inputs.sources import CaseSource, format_from_name, open_source
+from checker.outputs import write_output
 from checker.engine.evaluate import EvaluationError
 from checker.engine.selectors import SelectorError, compile_selector
 from checker.schemaerrors import suggestion
@@ -86,6 +88,8 @@ class Population:
     records: tuple[CaseRecord, ...]  # valid records, in input order
     excluded: tuple[Rejection, ...]  # invalid records, in input order
     timezone: str = DEFAULT_TIMEZONE
+    input_format: str = "json"
+    mapping: Any = None  # the field mapping of a CSV/xlsx export
 
     @property
     def records_read(self) -> int:
@@ -122,17 +126,26 @@ class Sample:
         return sorted(record.case_id for record in self.records)
 
 
-def read_population(path: Path, timezone: str = DEFAULT_TIMEZONE) -> Population:
-    """Read a population file; raises InputError (located) when it is not a JSON array of records."""
+def read_population(population: CaseSource | Path | str, timezone: str = DEFAULT_TIMEZONE) -> Population:
+    """Read a population in any input form (a `CaseSource`: JSON, JSON Lines, gzip, standard input, a
+    mapped CSV/xlsx export; a path is opened by its name). InputError (located) when it cannot be read,
+    EmptyInputError when it holds no case file."""
+    source = population if isinstance(population, CaseSource) else open_source(population)
+    ids = CaseIds()
     valid: list[CaseRecord] = []
     excluded: list[Rejection] = []
-    for item in read_cases(path, timezone):
+    for raw in source.records():
+        item = check_record(raw, timezone)
+        item = ids.check(item) if isinstance(item, CaseRecord) else item
         if isinstance(item, Rejection):
             excluded.append(item)
         else:
             valid.append(item)
-    return Population(path=path, sha256=file_sha256(path), records=tuple(valid), excluded=tuple(excluded),
-                      timezone=timezone)
+    if not valid and not excluded:
+        raise EmptyInputError(source.path)
+    return Population(path=Path(source.path), sha256=source.sha256 or "", records=tuple(valid),
+                      excluded=tuple(excluded), timezone=timezone, input_format=source.input_format,
+                      mapping=source.mapping)
 
 
 def new_seed() -> int:
@@ -333,15 +346,66 @@ def _excluded_entry(rejection: Rejection) -> dict[str, Any]:
             "reason": f"{rejection.path or '(record)'}: {rejection.message}"}
 
 
+# Sample file forms by name: what `check` reads back the same way.
+SAMPLE_FORMS = {".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv"}
+
+
+def sample_form(output: Path, population_format: str, mapping: Any = None) -> str:
+    """The form a sample written to `output` takes, from its name: `.json` a JSON array, `.jsonl` JSON Lines
+    (either may end in `.gz`: gzip-compressed), `.csv` the export's own columns (a CSV population read
+    through a mapping); SampleError for any other name, so a sample can always be scored as written."""
+    name = output.name.lower()
+    compressed = name.endswith(".gz")
+    form = format_from_name(name)
+    if form == "csv" and not compressed:
+        joins_csv = mapping is not None and all(spec.join.source.format == "csv"
+                                                for spec in mapping.lists if spec.join is not None)
+        if population_format != "csv" or not joins_csv:
+            raise SampleError(f"--output {output}: a .csv sample copies the rows of a CSV export read through "
+                              "--mapping (joined files included, as CSV); this population is not one: give a "
+                              ".json or .jsonl name")
+        return "csv"
+    if form in ("json", "jsonl"):
+        return form
+    raise SampleError(f"--output {output}: cannot tell what to write from the name: give .json (a JSON array), "
+                      ".jsonl (JSON Lines), either with .gz, or .csv for a CSV export read through --mapping")
+
+
+def sample_outputs(output: Path, population_format: str, mapping: Any = None) -> list[Path]:
+    """Every file writing a sample to `output` creates: the sample, its manifest, and for a CSV export
+    the joined files beside it."""
+    paths = [output, manifest_path_for(output)]
+    if sample_form(output, population_format, mapping) == "csv":
+        from checker.inputs.exports.subset import joined_outputs
+
+        paths += joined_outputs(mapping, output)
+    return paths
+
+
 def write_sample(sample: Sample, population: Population, output: Path) -> Path:
-    """Write the sampled records (the input's JSON array format, input order) and the manifest; return its path."""
-    if output.resolve() == population.path.resolve():
+    """Write the sampled records in the form the output's name says (input order) and the manifest, each
+    atomically; return the manifest's path."""
+    if population.path.name != "-" and output.resolve() == population.path.resolve():
         raise SampleError(f"--output {output} is the population file: give a new file name for the sample")
-    text = json.dumps([record.raw for record in sample.records], indent=2, ensure_ascii=False) + "\n"
-    output.write_text(text, encoding="utf-8")
+    form = sample_form(output, population.input_format, population.mapping)
+    if form == "csv":
+        from checker.inputs.exports.subset import write_csv_subset
+
+        write_csv_subset(population.path, population.mapping, [record.line for record in sample.records
+                                                               if record.line is not None], output)
+    else:
+        records = [record.raw for record in sample.records]
+        if form == "json":
+            text = json.dumps(records, indent=2, ensure_ascii=False) + "\n"
+        else:
+            text = "".join(json.dumps(record, ensure_ascii=False) + "\n" for record in records)
+        data: str | bytes = text
+        if output.name.lower().endswith(".gz"):
+            data = gzip.compress(text.encode("utf-8"), mtime=0)  # the same sample gives the same bytes
+        write_output(output, data)
     manifest = build_manifest(sample, population, output, file_sha256(output))
     manifest_path = manifest_path_for(output)
-    manifest_path.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    write_output(manifest_path, json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
     return manifest_path
 
 
@@ -449,7 +513,7 @@ def _id_differences(what: str, recorded: list[str], drawn: list[str]) -> list[st
 
 def _sample_file_problems(manifest: dict[str, Any], population: Population, sample_path: Path) -> list[str]:
     try:
-        raws = list(open_source(sample_path, "json").records())
+        raws = list(open_source(sample_path).records())
     except InputError as exc:
         return [f"the sample file cannot be read: {exc}"]
     by_id = {record.case_id: record.raw for record in population.records}

@@ -691,7 +691,8 @@ class _Unparser:
 
 
 def literal_text(value: Any) -> str:
-    """A Python value of a CEL literal (null, bool, int, double, string) as CEL text."""
+    """A Python value of a CEL literal (null, bool, int, double, string, or a list of them: a list
+    setting) as CEL text."""
     if value is None:
         return "null"
     if value is True:
@@ -708,6 +709,8 @@ def literal_text(value: Any) -> str:
     if type(value) is str:
         return '"' + "".join(_STRING_ESCAPES.get(char) or (
             f"\\x{ord(char):02x}" if ord(char) < 0x20 or ord(char) == 0x7f else char) for char in value) + '"'
+    if type(value) is list:
+        return "[" + ", ".join(literal_text(item) for item in value) + "]"
     raise TypeError(f"no CEL literal for a {type(value).__name__}")
 
 

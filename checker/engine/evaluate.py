@@ -46,6 +46,7 @@ from checker.engine.judgements import Judgement
 from checker.results import ERROR, FAIL, MANUAL, NOT_APPLICABLE, PASS, Evidence, RuleResult, new_evidence
 from checker.packs.rules import Clause, Expression, Rule, RulePack
 from checker.inputs.timestamps import is_date_only
+from checker.engine.workdays import start_of_local_day
 
 if TYPE_CHECKING:  # annotations only: checker.settings loads the interval methods (scipy, statsmodels)
     from checker.settings import RunSettings
@@ -62,12 +63,20 @@ def code_number(code: str | None) -> int | None:
 
 
 def cel_functions(settings: RunSettings) -> dict[str, Callable[..., Any]]:
-    """The helpers rules may call; the date helpers are bound to the run's calendar and zone."""
+    """The helpers rules may call (`checker.packs.environment.HELPERS` gives `check validate` their types); the
+    date helpers are bound to the run's calendar and zone, `as_of()` to the run's reference date."""
     calendar = settings.working_days
+    reference = (None if settings.rules_as_of is None
+                 else start_of_local_day(settings.rules_as_of, settings.timezone))
     return {
         "hours_between": calendar.hours_between,
         "working_days_between": calendar.working_days_between,
         "longest_gap_days": calendar.longest_gap_days,
+        "longest_gap_local_days": calendar.longest_gap_local_days,
+        "local_date": calendar.local_date,
+        "local_date_plus_months": calendar.local_date_plus_months,
+        "latest": calendar.latest,
+        "as_of": lambda: reference,
         "code_number": code_number,
     }
 

@@ -31,6 +31,7 @@ from checker.engine.evaluate import Evaluator
 from checker.results import ERROR, NOT_APPLICABLE, RULE_STATUSES, RuleResult
 from checker.packs.rules import FIXTURE_SUFFIXES, RulePack
 from checker.settings import RunSettings
+from checker.outputs import AtomicFile
 from checker.yamlfiles import load_checked_yaml
 from checker.errors import RULE_FIXTURES, FileErrors, Location, SourceError
 
@@ -102,6 +103,13 @@ def load_fixtures(file: Path) -> list[Fixture]:
         raise SourceError(locations.key_at((sorted(unknown)[0],)),
                           f"unknown key {sorted(unknown)[0]!r}; allowed keys: base, fixtures")
     base_path = file.parent / data.get("base", DEFAULT_BASE)
+    if not base_path.exists():
+        named = "base" in data
+        raise SourceError(locations.at(("base",)) if named else Location(str(file), 1, 1),
+                          f"no base record: each fixture is a fragment merged onto a complete, valid case file, "
+                          f"{base_path}, which does not exist. Create it (every field the model requires: "
+                          f"`check schema cases`; `check init DIR` writes one to start from), or name another with "
+                          f"'base: FILE.json' in this file")
     try:
         base = json.loads(base_path.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as exc:
@@ -212,4 +220,5 @@ def write_junit(report: FixtureReport, path: Path) -> None:
         cases = suite.findall("testcase")
         suite.set("tests", str(len(cases)))
         suite.set("failures", str(sum(1 for case in cases if case.find("failure") is not None)))
-    ElementTree.ElementTree(root).write(path, encoding="utf-8", xml_declaration=True)
+    with AtomicFile(path, binary=True) as output:  # a CI report is never left half-written
+        ElementTree.ElementTree(root).write(output.handle, encoding="utf-8", xml_declaration=True)

@@ -53,6 +53,7 @@ class Judgements:
     path: str
     items: Mapping[tuple[str, str], Judgement] = field(default_factory=dict)
     sha256: str | None = None
+    rows: tuple[tuple[str, str], ...] = ()  # (case id, cell) of every filled row, answered or not
 
     def __len__(self) -> int:
         return len(self.items)

@@ -18,14 +18,16 @@ Clock hours (`hours_between`) are exact elapsed time between two instants, so a
 
 from __future__ import annotations
 
+import calendar as month_lengths
 from bisect import bisect_right
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
+from typing import Any
 
 import holidays
 
-from checker.inputs.timestamps import local_date
+from checker.inputs.timestamps import local_date, parse_timestamp
 
 # Calendars a user can choose: name → (country, subdivision) in the `holidays` package.
 CALENDARS: dict[str, tuple[str, str | None]] = {
@@ -129,3 +131,57 @@ class WorkingDayCalendar:
         ordered = sorted(instants)  # type: ignore[type-var]
         gaps = [(b - a).total_seconds() / 86400 for a, b in zip(ordered, ordered[1:])]
         return max(gaps, default=0.0)
+
+    # Local-date helpers: calendar days and months are counted on dates in the run's zone, so an
+    # instant within an hour of midnight in summer time falls on its local day, and a clock change
+    # never decides a result.
+
+    def local_date(self, instant: datetime | None) -> str | None:
+        """The instant's calendar date in the run's zone, as `YYYY-MM-DD` (ISO dates sort as text)."""
+        if instant is None:
+            return None
+        return local_date(instant, self.timezone).isoformat()
+
+    def local_date_plus_months(self, instant: datetime | None, months: int | None) -> str | None:
+        """The instant's local date moved on by whole calendar months (`YYYY-MM-DD`); a day the
+        month does not have becomes its last day (31 August + 6 months = 28 or 29 February)."""
+        if instant is None or months is None:
+            return None
+        return add_calendar_months(local_date(instant, self.timezone), months).isoformat()
+
+    def longest_gap_local_days(self, instants: list[datetime | None]) -> int | None:
+        """The longest gap, in calendar days of the run's zone, between consecutive instants (sorted
+        first): an update on the agreed day is on time whatever the hour; null if any is null."""
+        if None in instants:
+            return None
+        days = sorted(local_date(instant, self.timezone).toordinal() for instant in instants)  # type: ignore[arg-type]
+        return max((b - a for a, b in zip(days, days[1:])), default=0)
+
+    @staticmethod
+    def latest(value: Any) -> datetime | None:
+        """The latest instant in `value`: a list of instants, or a record (or any part of one) walked
+        through its maps and lists. Nulls (not recorded) are skipped; null when there is none."""
+        found: datetime | None = None
+        stack = [value]
+        while stack:
+            item = stack.pop()
+            if isinstance(item, datetime):
+                found = item if found is None or item > found else found
+            elif isinstance(item, dict):
+                stack.extend(item.values())
+            elif isinstance(item, list):
+                stack.extend(item)
+        return found
+
+
+def add_calendar_months(day: date, months: int) -> date:
+    """`day` plus whole calendar months, clamped to the end of a shorter month."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    month += 1
+    return date(year, month, min(day.day, month_lengths.monthrange(year, month)[1]))
+
+
+def start_of_local_day(day: date, zone_name: str) -> datetime:
+    """The first instant of `day` in the zone, as an aware UTC datetime (as a date alone is read)."""
+    return parse_timestamp(day.isoformat(), zone_name)

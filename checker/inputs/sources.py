@@ -37,8 +37,10 @@ from checker.inputs.records import (
 )
 from checker.inputs.timestamps import DEFAULT_TIMEZONE
 
-INPUT_FORMATS = ("json", "jsonl", "csv", "xlsx")
-_EXTENSIONS = {".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".xlsx": "xlsx"}
+INPUT_FORMATS = ("json", "jsonl", "parquet", "csv", "xlsx")
+_EXTENSIONS = {".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet", ".csv": "csv",
+               ".xlsx": "xlsx"}
+PARQUET_BATCH = 10_000  # rows decoded from a Parquet file at a time
 _GZIP_MAGIC = b"\x1f\x8b"
 _CHUNK = 1 << 20  # characters read at a time from a JSON array
 _READ_SIZE = 1 << 20  # bytes read from the file at a time: fewer, larger reads (and hash updates)
@@ -79,6 +81,9 @@ class CaseSource:
         if self.input_format in ("csv", "xlsx"):
             yield from self._mapped_records()
             return
+        if self.input_format == "parquet":
+            yield from self._parquet_records()
+            return
         with self._open_binary() as binary:
             hashing = _HashingReader(binary, self)
             text = io.TextIOWrapper(io.BufferedReader(_maybe_gunzip(hashing, self.path), _READ_SIZE),
@@ -94,6 +99,27 @@ class CaseSource:
             return open(self.path, "rb")  # noqa: SIM115 - closed by the caller's with-block
         except OSError as exc:
             raise InputError(self.path, f"cannot read the file: {exc.strerror or exc}") from None
+
+    def _parquet_records(self) -> Iterator[RawRecord]:
+        """The rows of a Parquet file as case files: nested columns as the case model's objects and lists
+        (timestamps as text columns); a null column is a field not recorded. Rows are numbered from 1."""
+        import pyarrow.lib
+        import pyarrow.parquet as parquet  # only Parquet inputs need it
+
+        if self.path == "-":
+            raise InputError(self.path, "a Parquet file cannot be read from standard input: give its file name")
+        try:
+            table = parquet.ParquetFile(self.path)
+            index = 0
+            for batch in table.iter_batches(batch_size=PARQUET_BATCH):
+                for row in batch.to_pylist(maps_as_pydicts="strict"):
+                    yield RawRecord(index, index + 1, row)
+                    index += 1
+        except OSError as exc:
+            raise InputError(self.path, f"cannot read the file: {exc.strerror or exc}") from None
+        except pyarrow.lib.ArrowException as exc:
+            raise InputError(self.path, f"not a readable Parquet file: {exc}") from None
+        self.sha256 = file_sha256(Path(self.path))
 
     def _mapped_records(self) -> Iterator[RawRecord]:
         from checker.inputs.exports.mapping import read_mapped  # only CSV/XLSX inputs need it
@@ -113,6 +139,22 @@ class MemorySource(CaseSource):
     def records(self) -> Iterator[RawRecord]:
         for index, data in enumerate(self.items):
             yield RawRecord(index, None, data)
+
+
+def keep_raw_records(source: CaseSource) -> list[RawRecord]:
+    """Make `source` keep every raw record it yields, in a list returned now and filled as it is read: for
+    commands that need the records again after a run (a review's key facts, a sample), without reading the
+    input twice (standard input cannot be). Samples only: the records are held in memory."""
+    kept: list[RawRecord] = []
+    read = source.records
+
+    def records() -> Iterator[RawRecord]:
+        for raw in read():
+            kept.append(raw)
+            yield raw
+
+    source.records = records  # type: ignore[method-assign]
+    return kept
 
 
 def open_source(path: str | Path, input_format: str | None = None, mapping_path: Path | None = None) -> CaseSource:
@@ -293,7 +335,9 @@ def _json_array_records(stream: IO[str], name: str) -> Iterator[RawRecord]:
     window = _TextWindow(stream)
     decoder = json.JSONDecoder()
     position = window.skip_space(0)
-    if position >= len(window.text) or window.text[position] != "[":
+    if position >= len(window.text):
+        return  # an empty (or blank) file holds no case files, as an empty array does
+    if window.text[position] != "[":
         raise InputError(name, "expected a JSON array of case files ('[' … ']')", *window.line_at(position))
     position = window.skip_space(position + 1)
     if position < len(window.text) and window.text[position] == "]":

@@ -14,7 +14,8 @@ from functools import lru_cache
 
 from checker.cel.analysis import Environment, FunctionType
 from checker.cel.types import (
-    BOOL_TYPE, DOUBLE_TYPE, INT_TYPE, NUMBER, STRING_TYPE, TIMESTAMP_TYPE, CelType, list_of, object_type, type_from_schema,
+    BOOL_TYPE, DOUBLE_TYPE, DYN_TYPE, INT_TYPE, NUMBER, STRING_TYPE, TIMESTAMP_TYPE, CelType, list_of, object_type,
+    type_from_schema,
 )
 from checker.inputs import casemodel
 
@@ -23,8 +24,17 @@ HELPERS: dict[str, FunctionType] = {
     "working_days_between": FunctionType((TIMESTAMP_TYPE, TIMESTAMP_TYPE), CelType("int", nullable=True)),
     "longest_gap_days": FunctionType((list_of(TIMESTAMP_TYPE),), CelType("double", nullable=True)),
     "code_number": FunctionType((STRING_TYPE,), CelType("int", nullable=True)),
+    # Local dates: days and months counted on dates in the run's zone (see checker.engine.workdays).
+    "longest_gap_local_days": FunctionType((list_of(TIMESTAMP_TYPE),), CelType("int", nullable=True)),
+    "local_date": FunctionType((TIMESTAMP_TYPE,), CelType("string", nullable=True)),
+    "local_date_plus_months": FunctionType((TIMESTAMP_TYPE, INT_TYPE), CelType("string", nullable=True)),
+    # The latest timestamp in a list, or anywhere in a record (`latest(case)`: the latest dated entry).
+    "latest": FunctionType((DYN_TYPE,), CelType("timestamp", nullable=True)),
+    # The run's reference date (--as-of) as the start of that day; null when none was given.
+    "as_of": FunctionType((), CelType("timestamp", nullable=True)),
 }
-SETTING_KINDS = {"integer": INT_TYPE, "number": DOUBLE_TYPE, "string": STRING_TYPE, "boolean": BOOL_TYPE}
+SETTING_KINDS = {"integer": INT_TYPE, "number": DOUBLE_TYPE, "string": STRING_TYPE, "boolean": BOOL_TYPE,
+                 "list": list_of(DYN_TYPE)}  # a list of strings or of whole numbers (checker.packs.rules.Setting)
 
 
 @lru_cache(maxsize=1)

@@ -50,6 +50,7 @@ from checker.errors import FileErrors, Location, RULE_FILES, SourceError
 FIXTURE_SUFFIXES = (".test.yaml", ".test.yml")
 SETTING_TYPES: dict[str, tuple[type, ...]] = {
     "integer": (int,), "number": (int, float), "string": (str,), "boolean": (bool,),
+    "list": (list,),  # of strings, or of whole numbers (e.g. outcome types): CEL `x in settings.NAME`
 }
 
 
@@ -96,14 +97,41 @@ class Setting:
         allowed = SETTING_TYPES[self.type]
         if isinstance(value, bool) and bool not in allowed or not isinstance(value, allowed):
             raise ValueError(f"setting {self.name!r} must be {self.type}, found {value!r}")
+        if self.type == "list":
+            return self._check_list(value)
         if self.minimum is not None and value < self.minimum:
             raise ValueError(f"setting {self.name!r} must be at least {self.minimum}, found {value!r}")
         if self.maximum is not None and value > self.maximum:
             raise ValueError(f"setting {self.name!r} must be at most {self.maximum}, found {value!r}")
         return value
 
+    def _check_list(self, value: list[Any]) -> list[Any]:
+        kinds = {type(item) for item in value}
+        if not (kinds <= {str} or kinds <= {int}):
+            raise ValueError(f"setting {self.name!r} must be a list of strings or of whole numbers, found {value!r}")
+        wanted = self._list_item_kind()
+        if wanted is not None and kinds - {wanted}:
+            what = "whole numbers" if wanted is int else "strings"
+            raise ValueError(f"setting {self.name!r} must be a list of {what} (as its default), found {value!r}")
+        return value
+
+    def _list_item_kind(self) -> type | None:
+        """What a list setting holds, from its default: int, str, or None (an empty default says nothing)."""
+        kinds = {type(item) for item in self.default} if isinstance(self.default, list) else set()
+        return next(iter(kinds)) if len(kinds) == 1 else None
+
     def parse(self, text: str) -> Any:
-        """A value given on the command line (`--set name=value`), typed."""
+        """A value given on the command line (`--set name=value`), typed. A list is written as
+        comma-separated items (`--set name=a,b,c`; an empty value is the empty list), or as JSON;
+        its items are read as whole numbers when the default's are."""
+        if self.type == "list" and not text.lstrip().startswith("["):
+            items = [item.strip() for item in text.split(",") if item.strip()]
+            if self._list_item_kind() is int:
+                try:
+                    items = [int(item) for item in items]  # type: ignore[misc]
+                except ValueError:
+                    raise ValueError(f"setting {self.name!r} must be a list of whole numbers, found {text!r}") from None
+            return self.check_value(items)
         try:
             value = json.loads(text) if self.type != "string" else text
         except json.JSONDecodeError:

@@ -11,6 +11,7 @@ import io
 import json
 from typing import Any, TextIO
 
+from checker.report.wording import for_people
 from checker.results import Evidence, RecordResult, RunReport
 
 HEADERS = ["case_id", "rule_id", "status", "message", "evidence", "clause"]
@@ -26,19 +27,22 @@ def neutralise(value: Any) -> Any:
     return value
 
 
-def evidence_text(evidence: tuple[Evidence, ...]) -> str:
-    return "; ".join(f"{item.path}={json.dumps(item.value, ensure_ascii=False, default=str)}" for item in evidence)
+def evidence_text(evidence: tuple[Evidence, ...], human: bool = False) -> str:
+    """`path=value; …`; with `human`, numbers rounded for people (the xlsx), else in full (the CSV is data)."""
+    shown = for_people if human else (lambda value: value)
+    return "; ".join(f"{item.path}={json.dumps(shown(item.value), ensure_ascii=False, default=str)}"
+                     for item in evidence)
 
 
-def record_rows(record: RecordResult) -> list[list[str]]:
+def record_rows(record: RecordResult, human: bool = False) -> list[list[str]]:
     """One record's findings, one row per rule, in HEADERS order (not yet neutralised)."""
-    return [[record.case_id, result.rule_id, result.status, result.message, evidence_text(result.evidence),
+    return [[record.case_id, result.rule_id, result.status, result.message, evidence_text(result.evidence, human),
              result.clause or ""] for result in record.results]
 
 
-def finding_rows(report: RunReport) -> list[list[str]]:
+def finding_rows(report: RunReport, human: bool = False) -> list[list[str]]:
     """The findings of every record the report holds."""
-    return [row for record in report.records for row in record_rows(record)]
+    return [row for record in report.records for row in record_rows(record, human)]
 
 
 class CsvFindingsWriter:

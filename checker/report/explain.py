@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from checker.report.wording import for_people
 from checker.results import NOT_APPLICABLE, Evidence, RuleResult, RunReport
 
 
@@ -37,5 +38,6 @@ def explanation_lines(result: RuleResult) -> list[str]:
 
 
 def evidence_line(item: Evidence) -> str:
-    """`path = value`, the value as JSON so that strings, numbers and null read unambiguously."""
-    return f"{item.path} = {json.dumps(item.value, ensure_ascii=False, default=str)}"
+    """`path = value`, the value as JSON so that strings, numbers and null read unambiguously; numbers
+    rounded for people (`checker.report.wording.for_people`)."""
+    return f"{item.path} = {json.dumps(for_people(item.value), ensure_ascii=False, default=str)}"

@@ -13,6 +13,7 @@ import json
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from checker.report.documents import document_title, register_for
 from checker.report.explain import evidence_line, explanation_lines
 from checker.report.wording import SMALL_SAMPLE_NOTE, count_of, interval_text, percent
 from checker.results import ERROR, FAIL, MANUAL, NOT_APPLICABLE, PASS, RecordResult, RuleResult, RuleScore, RunReport
@@ -342,7 +343,8 @@ def _rule_rows(report: RunReport, score: RuleScore, columns: int) -> Markup:
              element("td", score.counts[MANUAL], class_="num")]
     if report.settings.get("grade_bands"):
         cells.append(element("td", score.grade or "—"))
-    details = [("Statement", score.statement), ("Note", score.note), ("Source", _source(score.source)),
+    details = [("Statement", score.statement), ("Note", score.note),
+               ("Source", _source(score.source, register_for(report.rulesets))),
                ("Message when failing", score.message),
                ("Rule", f"{score.severity} severity, {score.kind}, pack {score.pack}")]
     detail = element("dl", [[element("dt", label), element("dd", value)] for label, value in details if value])
@@ -350,14 +352,16 @@ def _rule_rows(report: RunReport, score: RuleScore, columns: int) -> Markup:
                 element("tr", element("td", detail, colspan=columns), class_="rule-detail"))
 
 
-def _source(source: dict[str, Any]) -> Markup:
-    """The rule's source: document, paragraph or section, quote, status, note, then any other key."""
+def _source(source: dict[str, Any], register: dict[str, dict[str, str]] | None = None) -> Markup:
+    """The rule's source: document (by title, publisher and date from the documents register), paragraph
+    or section, quote, status, note, then any other key."""
     keys = [key for key in SOURCE_KEYS if source.get(key)] + [key for key in source if key not in SOURCE_KEYS]
     parts = []
     for key in keys:
         value = source[key]
         if key == "document":
-            parts.append(element("cite", value))
+            title = document_title(value, register or {})
+            parts.append(element("cite", title, title=value) if title != value else element("cite", value))
         elif key == "quote":
             parts.append(element("q", value))
         else:
@@ -488,7 +492,8 @@ def _run(report: RunReport) -> Markup:
 
 
 def _value(value: Any, path: str) -> Markup:
-    """A settings value in full: mappings as tables (nested), lists as lists, scalars as JSON text."""
+    """A settings value in full: mappings as tables (nested), lists as lists, scalars and lists of
+    scalars (a list setting such as outcome types) as JSON text."""
     if isinstance(value, dict):
         if not value:
             return element("span", "(none)", class_="muted")
@@ -496,7 +501,9 @@ def _value(value: Any, path: str) -> Markup:
                         data_setting=f"{path}.{key}")
                 for key, item in value.items()]
         return element("table", element("tbody", rows), class_="settings")
-    if isinstance(value, list):
+    if isinstance(value, list) and any(isinstance(item, (dict, list)) for item in value):
         return element("ol", [element("li", _value(item, f"{path}[{index}]")) for index, item in enumerate(value)])
+    if value is None:  # a setting left unset (no grade bands, no as-of date): words, not JSON's null
+        return element("span", "none", class_="muted")
     text = value if isinstance(value, str) else json.dumps(value, default=str)
     return element("code", text)

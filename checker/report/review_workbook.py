@@ -1,9 +1,12 @@
 """The reviewer's round trip for manual rules: a workbook of pending judgements, written and read back.
 
-    rows = review_rows(report, packs, read_case_facts(cases, timezone))
-    data = write_review_workbook(rows, report)        # the reviewer fills the answer column
-    judgements = read_judgements(path, case_ids(cases, timezone), manual_rule_ids(packs))
-    run_check(cases, packs, settings, judgements=judgements)
+    raws = keep_raw_records(source)                     # the run's own records, read once
+    report = run_check(source, packs, settings)
+    rows = review_rows(report, packs, facts_of(raws, timezone))
+    data = write_review_workbook(rows, report)          # the reviewer fills the answer column
+    judgements = read_judgements(path, None, manual_rule_ids(packs))
+    report = run_check(source, packs, settings, judgements=judgements)
+    check_case_ids(judgements, <the case ids the run read>)
 
 One row per evaluated record and manual rule still pending (status `manual`).
 The "Review" sheet has the columns in `COLUMNS`; the answer column has a
@@ -20,7 +23,7 @@ from __future__ import annotations
 import io
 import zipfile
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -34,10 +37,10 @@ from checker import __version__
 from checker.errors import REVIEW_WORKBOOK, FileErrors
 from checker.inputs.casemodel import value_at
 from checker.inputs.records import CaseRecord, file_sha256
-from checker.inputs.sources import read_cases
 from checker.engine.judgements import ANSWERS, Judgement, Judgements, parse_answer
 from checker.report.csv_report import neutralise
 from checker.report.table import settings_line
+from checker.report.wording import for_people
 from checker.results import MANUAL, Evidence, RunReport
 from checker.packs.rules import RulePack
 
@@ -106,23 +109,12 @@ def key_facts(record: Mapping[str, Any]) -> dict[str, Any]:
             "victim": value_at(record, "victim.kind"), "flags": ", ".join(flags) or None}
 
 
-def read_case_facts(cases_path: Path, timezone: str) -> dict[str, dict[str, Any]]:
-    """Case id → key facts, for every valid record of a case file."""
-    return {item.case_id: key_facts(item.raw) for item in read_cases(cases_path, timezone)
-            if isinstance(item, CaseRecord)}
-
-
-def case_ids(cases_path: Path, timezone: str) -> set[str]:
-    """Every case id in a case file, rejected records' included (their judgements are then reported as unused)."""
-    return {item.case_id for item in read_cases(cases_path, timezone) if item.case_id is not None}
-
-
 def manual_rule_ids(packs: Iterable[RulePack]) -> set[str]:
     return {rule.id for pack in packs for rule in pack.rules if rule.kind == "manual"}
 
 
 def _evidence_text(evidence: tuple[Evidence, ...]) -> str:
-    return "\n".join(f"{item.path} = {_plain(item.value)}" for item in evidence)
+    return "\n".join(f"{item.path} = {_plain(for_people(item.value))}" for item in evidence)
 
 
 def _plain(value: Any) -> str:
@@ -139,7 +131,7 @@ def review_rows(report: RunReport, packs: Iterable[RulePack],
                 facts: Mapping[str, Mapping[str, Any]] | None = None) -> list[ReviewRow]:
     """One row per evaluated record and manual rule still pending, in record order then rule order.
 
-    `facts` (case id → key facts, see `read_case_facts`) fills the fact columns; without it they are blank.
+    `facts` (case id → key facts, see `facts_of`) fills the fact columns; without it they are blank.
     """
     questions = {rule.id: rule.question or rule.title for pack in packs for rule in pack.rules
                  if rule.kind == "manual"}
@@ -212,8 +204,23 @@ def _about(sheet: Any, rows: list[ReviewRow], report: RunReport) -> None:
 
 # --- reading it back ---------------------------------------------------------------------------------
 
-def read_judgements(path: Path, known_case_ids: Iterable[str], manual_rule_ids: Iterable[str]) -> Judgements:
-    """The answers of a filled review workbook; FileErrors listing every problem found."""
+def read_judgements(path: Path, known_case_ids: Iterable[str] | None, manual_rule_ids: Iterable[str]) -> Judgements:
+    """The answers of a filled review workbook; FileErrors listing every problem found.
+
+    With `known_case_ids` None the case ids are not checked here: the run checks them against the case
+    ids it read (`check_case_ids`), so the case file is read once, in whatever form it comes."""
+    file = str(path)
+    sheet, header = _review_sheet(path)
+    reader = _RowReader(file, header, None if known_case_ids is None else set(known_case_ids), set(manual_rule_ids))
+    for row in sheet.iter_rows(min_row=2):
+        reader.read(row)
+    if reader.errors:
+        raise FileErrors(REVIEW_WORKBOOK, reader.errors)
+    return Judgements(path=file, items=reader.items, sha256=file_sha256(path), rows=tuple(reader.row_cases))
+
+
+def _review_sheet(path: Path) -> tuple[Any, dict[str, int]]:
+    """The Review sheet of a workbook and its header (name → column), or FileErrors saying what is wrong."""
     file = str(path)
     try:
         workbook = load_workbook(path, data_only=True)
@@ -236,20 +243,77 @@ def read_judgements(path: Path, known_case_ids: Iterable[str], manual_rule_ids: 
             file, SHEET, f"{SHEET}!1:1", sorted(header), f"columns {', '.join(REQUIRED_COLUMNS)}",
             f"the header row has no {', '.join(repr(name) for name in missing)} column "
             f"(expected {', '.join(REQUIRED_COLUMNS)})")])
-    reader = _RowReader(file, header, set(known_case_ids), set(manual_rule_ids))
+    return sheet, header
+
+
+@dataclass(frozen=True)
+class GivenAnswer:
+    """What a reviewer wrote on one row of an existing workbook (answer, name or notes), as typed."""
+
+    case_id: str
+    rule_id: str
+    answer: str
+    reviewer: str
+    notes: str
+    cell: str
+
+
+def given_answers(path: Path) -> list[GivenAnswer]:
+    """Every row of an existing review workbook where a reviewer wrote something (answer, name or notes).
+
+    FileErrors when the file is not a review workbook (no Review sheet, no answer column)."""
+    sheet, header = _review_sheet(path)
+    found: list[GivenAnswer] = []
     for row in sheet.iter_rows(min_row=2):
-        reader.read(row)
-    if reader.errors:
-        raise FileErrors(REVIEW_WORKBOOK, reader.errors)
-    return Judgements(path=file, items=reader.items, sha256=file_sha256(path))
+        values = {name: _text(row[column - 1].value) if column <= len(row) else "" for name, column in header.items()}
+        if any(values.get(name) for name in ("answer", "reviewer", "notes")):
+            found.append(GivenAnswer(values["case_id"], values["rule_id"], values["answer"], values.get("reviewer", ""),
+                                     values.get("notes", ""), f"{SHEET}!{get_column_letter(header['answer'])}{row[0].row}"))
+    return found
+
+
+def carry_forward(rows: list[ReviewRow], answers: list[GivenAnswer]) -> tuple[list[ReviewRow], list[GivenAnswer]]:
+    """The rows with the reviewer's earlier answers, names and notes filled in; and the answers that fit no
+    row (their judgement is no longer pending), which the caller must not drop silently."""
+    by_key = {(answer.case_id, answer.rule_id): answer for answer in answers}
+    filled = []
+    for row in rows:
+        answer = by_key.pop((row.case_id, row.rule_id), None)
+        filled.append(row if answer is None else replace(row, answer=answer.answer, reviewer=answer.reviewer,
+                                                         notes=answer.notes))
+    return filled, list(by_key.values())
+
+
+def facts_of(raws: Iterable[Any], timezone: str) -> dict[str, dict[str, Any]]:
+    """Case id → key facts, for the valid records among raw records already read (the run's own)."""
+    from checker.inputs.records import check_record
+
+    facts: dict[str, dict[str, Any]] = {}
+    for raw in raws:
+        item = check_record(raw, timezone)
+        if isinstance(item, CaseRecord):
+            facts.setdefault(item.case_id, key_facts(item.raw))
+    return facts
+
+
+def check_case_ids(judgements: Judgements, case_ids: Iterable[str]) -> None:
+    """FileErrors naming every row of the workbook whose case id the run did not read."""
+    known = set(case_ids)
+    errors = [ReviewError(judgements.path, SHEET, cell, case_id, "a case id of the case file",
+                          f"case id {case_id!r} is not in the case file")
+              for case_id, cell in judgements.rows if case_id not in known]
+    if errors:
+        raise FileErrors(REVIEW_WORKBOOK, errors)
 
 
 class _RowReader:
     """Checks the rows of the Review sheet one by one, collecting answers and errors."""
 
-    def __init__(self, file: str, header: dict[str, int], known_case_ids: set[str], manual_rule_ids: set[str]):
+    def __init__(self, file: str, header: dict[str, int], known_case_ids: set[str] | None,
+                 manual_rule_ids: set[str]):
         self.file, self.header = file, header
         self.known_case_ids, self.manual_rule_ids = known_case_ids, manual_rule_ids
+        self.row_cases: list[tuple[str, str]] = []  # (case id, cell) of each filled row
         self.items: dict[tuple[str, str], Judgement] = {}
         self.first_row: dict[tuple[str, str], int] = {}
         self.errors: list[ReviewError] = []
@@ -264,6 +328,8 @@ class _RowReader:
         before = len(self.errors)
         if not case_id:
             self._error("case_id", number, case_id, "a case id of the case file", "case id is blank")
+        elif self.known_case_ids is None:
+            self.row_cases.append((case_id, self._ref("case_id", number)))
         elif case_id not in self.known_case_ids:
             self._error("case_id", number, case_id, "a case id of the case file",
                         f"case id {case_id!r} is not in the case file")

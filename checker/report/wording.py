@@ -11,6 +11,19 @@ SMALL_SAMPLE_NOTE = ("fewer than 30 applicable files, or fewer than 5 passes or 
                      "unreliable; report the result as \"X of Y\".")
 
 
+def for_people(value: Any) -> Any:
+    """A value as people read it: numbers that are not whole (hours, days) to one decimal place, inside
+    lists and objects too; everything else unchanged. The JSON output keeps full precision."""
+    if isinstance(value, float):
+        rounded = round(value, 1)
+        return int(rounded) if rounded.is_integer() else rounded
+    if isinstance(value, list):
+        return [for_people(item) for item in value]
+    if isinstance(value, dict):
+        return {key: for_people(item) for key, item in value.items()}
+    return value
+
+
 def percent(rate: float | None) -> str:
     return "—" if rate is None else f"{rate * 100:.1f}%"
 

@@ -71,7 +71,6 @@ def _summary(sheet: Worksheet, report: RunReport) -> None:
     _append(sheet, [settings_line(report)])
     for warning in report.warnings:
         _append(sheet, ["Warning", warning])
-    sheet.column_dimensions["B"].width = 48
 
 
 WAIVER_HEADERS = ["rule", "cases", "where", "reason", "approved by", "expires", "state", "waived", "waived from",
@@ -93,7 +92,7 @@ def _waivers(sheet: Worksheet, waivers: list[dict[str, Any]]) -> None:
 def _findings(sheet: Worksheet, report: RunReport) -> None:
     _header(sheet, 1, HEADERS)
     sheet.freeze_panes = "A2"
-    for row in finding_rows(report):
+    for row in finding_rows(report, human=True):
         _append(sheet, row)
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(HEADERS))}{sheet.max_row}"
 
@@ -114,6 +113,30 @@ def _rule_sheets(workbook: Workbook, report: RunReport, taken: set[str]) -> None
         sheet.freeze_panes = "A3"
         for case_id, message, clause in failing[score.id]:
             _append(sheet, [case_id, message, clause])
+        _fit(sheet, 2, sheet.max_row)
+
+
+MIN_WIDTH, MAX_WIDTH = 8, 60  # characters; longer text wraps in the cell rather than widening the sheet
+
+
+def _fit(sheet: Worksheet, header_row: int, last_row: int) -> None:
+    """Columns as wide as their content (within MIN_WIDTH..MAX_WIDTH), the header row frozen, filters on
+    the table from the header row to `last_row`."""
+    widths: dict[int, int] = {}
+    for row in sheet.iter_rows(min_row=header_row, max_row=max(last_row, header_row)):
+        for cell in row:
+            if isinstance(cell.value, float):
+                longest = 8  # shown as a percentage or a short number, not its full repr
+            elif cell.value is not None:
+                longest = max(len(line) for line in str(cell.value).splitlines() or [""])
+            else:
+                continue
+            widths[cell.column] = max(widths.get(cell.column, 0), longest)
+    for column, width in widths.items():
+        sheet.column_dimensions[get_column_letter(column)].width = min(max(width + 2, MIN_WIDTH), MAX_WIDTH)
+    sheet.freeze_panes = f"A{header_row + 1}"
+    last_column = max((cell.column for cell in sheet[header_row] if cell.value is not None), default=1)
+    sheet.auto_filter.ref = f"A{header_row}:{get_column_letter(last_column)}{max(last_row, header_row + 1)}"
 
 
 def render(report: RunReport) -> bytes:
@@ -122,10 +145,15 @@ def render(report: RunReport) -> bytes:
     summary.title = "Summary"
     taken = {"summary", "findings"}
     _summary(summary, report)
-    _findings(workbook.create_sheet("Findings"), report)
+    _fit(summary, 1, 1 + len(report.rules))  # the rules' table; the run's facts below it are not filtered
+    findings = workbook.create_sheet("Findings")
+    _findings(findings, report)
+    _fit(findings, 1, findings.max_row)
     if report.waivers is not None:
         taken.add("waivers")
-        _waivers(workbook.create_sheet("Waivers"), report.waivers)
+        waivers = workbook.create_sheet("Waivers")
+        _waivers(waivers, report.waivers)
+        _fit(waivers, 1, waivers.max_row)
     _rule_sheets(workbook, report, taken)
     buffer = io.BytesIO()
     workbook.save(buffer)

@@ -16,7 +16,6 @@ from __future__ import annotations
 import copy
 import json
 import math
-import re
 import string
 from datetime import datetime, timedelta, timezone
 from pathlib import Path

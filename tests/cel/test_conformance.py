@@ -290,7 +290,7 @@ def test_the_generator_builds_every_kind_of_node() -> None:
     """The strategies reach every node type the compiler has (so no feature goes untested by them)."""
     seen: set[str] = set()
 
-    @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
     @given(tree=PROGRAMS)
     def collect(tree: Node) -> None:
         seen.update(type(node).__name__ for node in walk(tree))

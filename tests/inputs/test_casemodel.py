@@ -101,7 +101,7 @@ def test_absent_and_null_become_what_the_model_says() -> None:
               "audit": {"judgements": {"vc-needs-assessment": "yes"}}}
     normalised = normalise(record, "Europe/London")
     assert normalised["crime"]["flags"] == dict.fromkeys(SCHEMA["properties"]["crime"]["properties"]["flags"]["properties"])
-    assert normalised["crime"]["offence"] == {"code": None, "description": None, "summary_only": None}
+    assert normalised["crime"]["offence"] == {"code": None, "description": None, "summary_only": None, "category": None}
     assert normalised["crime"]["cancellation"] is None and normalised["outcome"] is None
     assert normalised["victim"]["updates"] == [] and normalised["key_events"] == []
     assert normalised["investigation"] == {"allocated_at": None, "plan_recorded": None, "attendance": None,

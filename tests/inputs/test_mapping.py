@@ -405,7 +405,7 @@ def test_missing_columns_of_the_joined_file_and_a_duplicated_column(small: tuple
     with pytest.raises(InputError, match=r"column 'Age' appears 2 times in the header \(columns 6 and 16\)"):
         list(read_mapped(cases, mapping))
     (cases.parent / "empty.csv").write_text("")
-    with pytest.raises(InputError, match="the file is empty: expected a header row"):
+    with pytest.raises(InputError, match="no case files in .*empty.csv"):  # as an empty array is
         list(read_mapped(cases.parent / "empty.csv", mapping))
 
 
@@ -433,7 +433,7 @@ def test_the_wrong_file_is_refused_in_a_few_words(tmp_path: Path) -> None:
     with pytest.raises(InputError) as caught:
         list(read_mapped(SAMPLES / "cases.json", mapping))
     message = str(caught.value)
-    assert message.count("(mapped at") == 10 and "; and 71 more. Is this the export the mapping describes" in message
+    assert message.count("(mapped at") == 10 and "; and 74 more. Is this the export the mapping describes" in message
     assert message.endswith("The first row has: '['")
     text = (EXPORT / "mapping.yaml").read_text(encoding="utf-8").replace("  format: csv ", "  format: xlsx\n ")
     as_xlsx = load_mapping(write(tmp_path / "mapping.yaml", text))
@@ -495,7 +495,7 @@ def test_the_export_is_a_realistic_force_export() -> None:
     assert first["Outcome"] == "10 - Formal action not in the public interest (police decision)"
     times = [datetime.strptime(row[1], "%d/%m/%Y %H:%M") for row in export.updates.rows]
     references = [row[0] for row in export.updates.rows]
-    assert len(export.updates.rows) == 346 and references != sorted(references)  # a log by time, not by case
+    assert len(export.updates.rows) == 341 and references != sorted(references)  # a log by time, not by case
     assert times[:5] == sorted(times[:5])
 
 
@@ -585,7 +585,7 @@ def test_check_mapping_validate_prints_one_ok_line() -> None:
     path = EXPORT / "mapping.yaml"
     result = CliRunner().invoke(app, ["mapping", "validate", str(path)])
     assert result.exit_code == 0, result.output
-    assert result.stdout == (f"{path}: OK: csv input, case id from column 'Occurrence ID', 76 field(s) and 3 list(s) "
+    assert result.stdout == (f"{path}: OK: csv input, case id from column 'Occurrence ID', 79 field(s) and 3 list(s) "
                              "mapped; joins updates.csv.\n")
 
 

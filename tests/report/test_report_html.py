@@ -244,10 +244,11 @@ def test_rules_grouped_by_family(report: RunReport, tree: Node) -> None:
         rule_rows = [row for row in section.find("tbody").find_all("tr") if "data-rule-id" in row.attrs]
         assert [row.attrs["data-rule-id"] for row in rule_rows] == [s.id for s in report.rules if s.family == family]
         for row in rule_rows:
-            _check_rule_row(next(s for s in report.rules if s.id == row.attrs["data-rule-id"]), row, section)
+            _check_rule_row(next(s for s in report.rules if s.id == row.attrs["data-rule-id"]), row, section,
+                            report.rulesets)
 
 
-def _check_rule_row(score: Any, row: Node, section: Node) -> None:
+def _check_rule_row(score: Any, row: Node, section: Node, report_rulesets: list[dict[str, Any]]) -> None:
     cells = [cell.text() for cell in row.children if isinstance(cell, Node)]
     marked = score.reliable is False
     assert cells == [score.id, score.title, count_of(score.counts[PASS], score.applicable),
@@ -259,7 +260,10 @@ def _check_rule_row(score: Any, row: Node, section: Node) -> None:
     assert detail["Statement"] == score.statement
     assert detail["Message when failing"] == score.message
     source = detail["Source"]
-    assert source.startswith(score.source["document"]) and f"status: {score.source['status']}" in source
+    from checker.report.documents import document_title, register_for
+
+    document = document_title(score.source["document"], register_for(report_rulesets))
+    assert source.startswith(document) and f"status: {score.source['status']}" in source
     for key in ("paragraph", "section"):
         if key in score.source:
             assert f"{key}: {score.source[key]}" in source
@@ -323,7 +327,7 @@ def _leaves(value: Any, path: str) -> Iterator[tuple[str, Any]]:
     if isinstance(value, dict):
         for key, item in value.items():
             yield from _leaves(item, f"{path}.{key}")
-    elif isinstance(value, list):
+    elif isinstance(value, list) and any(isinstance(item, (dict, list)) for item in value):
         for index, item in enumerate(value):
             yield from _leaves(item, f"{path}[{index}]")
     else:
@@ -337,12 +341,14 @@ def test_the_run_settings_and_rule_packs(report: RunReport, tree: Node) -> None:
     packs = [[cell.text() for cell in row.find_all("td")] for row in run.find("table", class_="rulesets").find_all("tr")
              if row.find_all("td")]
     assert packs == [[p["name"], p["version"], p["code_version"], p["path"]] for p in report.rulesets]
-    assert ["victims-code", "1.1.0", "VC-2020"] in [row[:3] for row in packs]
+    assert ["victims-code", "1.2.0", "VC-2020"] in [row[:3] for row in packs]
     leaves = dict(_leaves(report.settings, "settings"))
     assert "settings.packs.victims-code.referral_working_days" in leaves and "settings.grade_bands.bands[1].grade" in leaves
+    assert leaves["settings.packs.outcomes.outcome_codes_with_suffix"] == ["1A", "2A", "3A"]  # a list setting: one cell
     for path, value in leaves.items():
         cell = run.find("tr", data_setting=path).find("td")
-        assert cell.text() == (value if isinstance(value, str) else json.dumps(value)), path
+        assert cell.text() == (value if isinstance(value, str) else "none" if value is None
+                               else json.dumps(value)), path
 
 
 def test_nothing_is_fetched(page: str, tree: Node) -> None:
@@ -506,3 +512,13 @@ def test_report_in_a_headless_browser(browser: Any, report: RunReport, page: str
     assert browser.save_screenshot(str(screenshot))
     data = screenshot.read_bytes()
     assert data.startswith(PNG_SIGNATURE) and len(data) > 10_000
+
+
+def test_rule_sources_are_shown_by_title_publisher_and_date_from_the_documents_register() -> None:
+    from checker import api
+    from tests.conftest import RULES, SAMPLES
+
+    page = api.render("html", api.run(SAMPLES / "cases.json", api.load_packs([RULES])))
+    assert ('<cite title="002_fdea3b87747c63ed.txt">PEEL 2021/22: an inspection of Lancashire Constabulary '
+            '(HMICFRS, 2022)</cite>') in page
+    assert "<cite>002_fdea3b87747c63ed.txt</cite>" not in page

@@ -59,7 +59,7 @@ from jsonschema import Draft202012Validator
 from checker.inputs import casemodel
 from checker.inputs.casemodel import TIMESTAMP_FORMAT, case_schema, schema_types, value_at
 from checker.inputs.records import RawRecord
-from checker.errors import FIELD_MAPPING, FileErrors, InputError
+from checker.errors import EmptyInputError, FIELD_MAPPING, FileErrors, InputError
 from checker.inputs.exports.cells import (
     BOOLEAN, INTEGER, KIND_WORDS, NUMBER, STRING, TIMESTAMP, CellError, cell_text, date_format_problem,
     read_boolean, read_integer, read_number, read_timestamp, shown,
@@ -587,7 +587,7 @@ class MappedRecords(Iterator[RawRecord]):
         rows = read_rows(self.path, self.mapping.input)
         first = next(rows, None)
         if first is None:
-            raise InputError(str(self.path), "the file is empty: expected a header row with the column names", 1)
+            raise EmptyInputError(str(self.path))  # a 0-byte export holds no case files, as an empty array
         header = _Header(str(self.path), first[1], first[0])
         builder = _RecordBuilder(self.mapping, header)
         joined = [(spec, header.index(spec.join.case_column, spec.join.location))

@@ -1,0 +1,324 @@
+"""Rule packs as one SQL query, run on DuckDB over many records at once.
+
+`SqlPlan` compiles every rule of an `Evaluator` (settings as literals, each pack variable once, as a
+column of its own) into one SELECT that gives, per record and rule, an outcome code: not applicable,
+pass, pending (a manual rule that applies: judgements decide), fail at clause k, or an error at
+`applies_when` or clause k. The codes become the per-record engine's `Outcome`s, and the results
+(message, deciding clause, explanation, evidence) are built by the same code that builds them
+for the per-record engine (`Evaluator.result`), so every report is the same whichever engine
+ran. A rule that cannot be compiled (`compile.Unsupported`) is decided by the per-record engine
+for the records of the batch (`SqlPlan.fallback` says which and why).
+
+Records reach DuckDB as Arrow tables typed from the case model, with timestamps as the text the
+file holds (read in the run's zone by the query); the working-day calendar is a one-row table of
+ordinals joined to the query.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import duckdb
+import orjson
+import pyarrow as pa
+import sqlglot
+from sqlglot import exp
+
+from checker.cel.errors import CelSyntaxError
+from checker.inputs.casemodel import case_schema
+from checker.inputs.parquet import arrow_type, case_arrow_schema
+from checker.inputs.records import CaseRecord
+from checker.engine.evaluate import (APPLIES_WHEN, EVERY_CLAUSE_FAILED, JUDGED_OUTCOME, NOT_APPLICABLE_OUTCOME, PASS_OUTCOME,
+                            CompiledRule, Evaluator, Outcome)
+from checker.results import ERROR, FAIL, RuleResult
+from checker.sql import calendar as workday_table
+from checker.sql.compile import CALENDAR, DIALECT, RECORDS, Compiler, Unsupported, sql, typed_value
+
+# Outcome codes in the query's result (a fail at clause k is k; an error at clause k is ERROR_BASE + 1 + k).
+NOT_APPLICABLE_CODE, PASS_CODE, PENDING_CODE, EVERY_CLAUSE_CODE = -1, -2, -3, -4
+ERROR_BASE = 1000  # an error at applies_when
+INDEX_COLUMN = "record_index"
+DIALECTS = ("duckdb", "postgres", "spark", "bigquery")
+
+
+@dataclass
+class RulePlan:
+    compiled: CompiledRule
+    code: exp.Expression | None  # the outcome code's SQL; None: decided by the per-record engine
+    reason: str = ""  # why the rule could not be compiled
+
+    @property
+    def column(self) -> str:
+        return "rule_" + self.compiled.rule.id.replace("-", "_")
+
+
+@dataclass
+class SqlPlan:
+    """Every rule of an evaluator compiled for the run's zone and calendar."""
+
+    evaluator: Evaluator
+    rules: list[RulePlan] = field(default_factory=list)
+    uses_calendar: bool = False
+
+    compiler: Compiler | None = None
+
+    @classmethod
+    def build(cls, evaluator: Evaluator) -> "SqlPlan":
+        compiler = Compiler(evaluator.settings.timezone)
+        plan = cls(evaluator, compiler=compiler)
+        for compiled in evaluator.rules:
+            for expression in [compiled.applies_when] + [expression for _, expression in compiled.clauses]:
+                if expression is not None:
+                    compiler.count_groups(expression.tree)
+        for compiled in evaluator.rules:
+            compiler.pack, compiler.scope = compiled.rule.pack, evaluator.scopes[compiled.rule.pack]
+            try:
+                code: exp.Expression | None = outcome_code(compiler, compiled)
+                reason = ""
+            except (Unsupported, CelSyntaxError) as exc:
+                code, reason = None, str(exc)
+            plan.rules.append(RulePlan(compiled, code, reason))
+        plan.uses_calendar = compiler.uses_calendar
+        return plan
+
+    @property
+    def fallback(self) -> dict[str, str]:
+        """Rule id → why it runs on the per-record engine."""
+        return {rule.compiled.rule.id: rule.reason for rule in self.rules if rule.code is None}
+
+    def query(self, records_table: str = "records", calendar_table: str = "workday_calendar",
+              reader: exp.Select | None = None) -> exp.Select:
+        """The SELECT giving each record's index and every compiled rule's outcome code.
+
+        Steps (common table expressions): `typed` reads the records' timestamps in the run's zone, once;
+        `shared_N` adds the pack variables that several rules read, each computed once per record; the
+        last step decides every rule."""
+        assert self.compiler is not None
+        schema = case_schema()["properties"]
+        used = {path[:depth] for path in self.compiler.paths for depth in range(len(path) + 1)}
+        columns = [exp.column(INDEX_COLUMN, table=records_table)]
+        for name, child in schema.items():
+            if arrow_type(child, maps=False) is not None:
+                value = typed_value(exp.column(name, table=records_table), child, self.compiler.zone_name, used, (name,))
+                if value is not None:
+                    columns.append(exp.alias_(value, name))
+        typed = exp.select(*columns).from_(records_table)
+        steps: list[tuple[str, exp.Select]] = [("typed", typed)]
+        for number, definitions in enumerate(self.compiler.layers(), start=1):
+            columns: list[exp.Expression] = [exp.Star()]
+            for definition in definitions:
+                columns.append(exp.alias_(definition.compiled.value, f"{definition.name}_value"))
+                if definition.compiled.error is not None:
+                    columns.append(exp.alias_(sql("COALESCE(:e, FALSE)", e=definition.compiled.error),
+                                              f"{definition.name}_error"))
+            steps.append((f"shared_{number}", exp.select(*columns).from_(
+                exp.alias_(exp.to_table(steps[-1][0]), RECORDS, table=True))))
+        columns = [exp.column(INDEX_COLUMN, table=RECORDS)] + [
+            exp.alias_(rule.code, rule.column) for rule in self.rules if rule.code is not None]
+        select = exp.select(*columns).from_(exp.alias_(exp.to_table(steps[-1][0]), RECORDS, table=True))
+        if self.uses_calendar:
+            select = select.join(exp.alias_(exp.to_table(calendar_table), CALENDAR, table=True), join_type="cross")
+            # the shared steps may read the calendar too
+            steps = [steps[0]] + [(name, step.join(exp.alias_(exp.to_table(calendar_table), CALENDAR, table=True),
+                                                   join_type="cross")) for name, step in steps[1:]]
+        if reader is not None:  # the records table as a step of its own (e.g. read from JSON text)
+            steps.insert(0, (records_table, reader))
+        for name, step in steps:
+            select = select.with_(name, as_=step)
+        return select
+
+    def text(self, dialect: str = DIALECT, pretty: bool = True) -> str:
+        return self.query().sql(dialect=dialect, pretty=pretty)
+
+
+def outcome_code(compiler: Compiler, compiled: CompiledRule) -> exp.Expression:
+    """A rule's outcome code on a record, as the per-record engine decides it (`checker.engine.decider`)."""
+    whens: list[tuple[exp.Expression, int]] = []
+    if compiled.applies_when is not None:
+        holds, error = compiler.condition(compiled.applies_when.tree)
+        whens += [(error, ERROR_BASE), (exp.Not(this=holds), NOT_APPLICABLE_CODE)]
+    if compiled.rule.kind == "manual":
+        return _case(whens, PENDING_CODE)
+    clauses = [compiler.condition(expression.tree) for _, expression in compiled.clauses]
+    if compiled.rule.combine == "all":
+        for index, (holds, error) in enumerate(clauses):
+            whens += [(error, ERROR_BASE + 1 + index), (exp.Not(this=holds), index)]
+        return _case(whens, PASS_CODE)
+    # any: a true clause passes; else the first error; else a fail naming every clause
+    any_holds = exp.or_(*[holds for holds, _ in clauses]) if len(clauses) > 1 else clauses[0][0]
+    whens.append((exp.Paren(this=any_holds), PASS_CODE))
+    whens += [(error, ERROR_BASE + 1 + index) for index, (_, error) in enumerate(clauses)]
+    return _case(whens, EVERY_CLAUSE_CODE)
+
+
+def _case(whens: list[tuple[exp.Expression, int]], default: int) -> exp.Expression:
+    case = exp.Case()
+    for condition, code in whens:
+        if condition == exp.false():
+            continue
+        case = case.when(condition, _number(code))
+    return case.else_(_number(default)) if case.args.get("ifs") else _number(default)
+
+
+def _number(value: int) -> exp.Expression:
+    return exp.Literal.number(value) if value >= 0 else exp.Neg(this=exp.Literal.number(-value))
+
+
+def outcome_of(code: int) -> Outcome:
+    """The per-record engine's Outcome for a code (errors carry no reason: see `SqlBatch.results`)."""
+    if code == NOT_APPLICABLE_CODE:
+        return NOT_APPLICABLE_OUTCOME
+    if code == PASS_CODE:
+        return PASS_OUTCOME
+    if code == PENDING_CODE:
+        return JUDGED_OUTCOME
+    if code == EVERY_CLAUSE_CODE:
+        return EVERY_CLAUSE_FAILED
+    if code >= ERROR_BASE:
+        return Outcome(ERROR, APPLIES_WHEN if code == ERROR_BASE else code - ERROR_BASE - 1)
+    return Outcome(FAIL, code)
+
+
+# --- records as an Arrow table ------------------------------------------------------------------
+
+
+def records_schema() -> pa.Schema:
+    """The records as the query reads them: the index, then the case model's columns without its maps (read
+    only by manual rules, which judgements decide outside SQL)."""
+    return pa.schema([pa.field(INDEX_COLUMN, pa.int64())] + list(case_arrow_schema(maps=False)))
+
+
+def json_structure(schema: pa.Schema | pa.DataType) -> Any:
+    """The structure DuckDB's JSON_TRANSFORM reads records into (the Arrow schema's fields and types)."""
+    if isinstance(schema, pa.Schema) or pa.types.is_struct(schema):
+        return {item.name: json_structure(item.type) for item in schema if item.name != INDEX_COLUMN}
+    if pa.types.is_list(schema):
+        return [json_structure(schema.value_type)]
+    return {pa.string(): "VARCHAR", pa.int64(): "BIGINT", pa.float64(): "DOUBLE", pa.bool_(): "BOOLEAN"}[schema]
+
+
+# The year of every text that starts like a date, e.g. "2022-10-30T01:30": the calendar covers them all.
+_DATE_YEAR = re.compile(r'"(\d{4})-\d\d-\d\d')
+
+
+class SqlBatch:
+    """Runs a plan on batches of checked records on one DuckDB connection (one per process)."""
+
+    def __init__(self, plan: SqlPlan) -> None:
+        self.plan = plan
+        self._connection: duckdb.DuckDBPyConnection | None = None
+        self._pid = 0
+        # The records arrive as their JSON text (`documents`) and are read into the case model's columns
+        # by DuckDB's JSON reader: fields outside the model are ignored, as the per-record engine ignores them.
+        structure = orjson.dumps(json_structure(records_schema())).decode()
+        reader = sqlglot.parse_one(f"SELECT {INDEX_COLUMN}, UNNEST(JSON_TRANSFORM(document, '{structure}')) "
+                                   "FROM documents", read=DIALECT)
+        self.query = plan.query(reader=reader).sql(dialect=DIALECT)
+        self.calendar_years: tuple[int, int] | None = None
+
+    @property
+    def connection(self) -> duckdb.DuckDBPyConnection:
+        """This process's DuckDB connection (a worker forked with --jobs opens its own)."""
+        if self._connection is None or self._pid != os.getpid():
+            self._connection, self._pid, self.calendar_years = duckdb.connect(), os.getpid(), None
+            self._connection.execute("SET TimeZone = 'UTC'")
+        return self._connection
+
+    def codes(self, records: Sequence[CaseRecord]) -> list[tuple[int, ...]]:
+        """Each record's outcome codes for the compiled rules (plan order), in the records' order."""
+        if not records or all(rule.code is None for rule in self.plan.rules):
+            return [() for _ in records]
+        dumps = orjson.dumps
+        documents = [dumps(record.raw).decode() for record in records]
+        table = pa.table({INDEX_COLUMN: pa.array(range(len(records)), pa.int64()),
+                          "document": pa.array(documents, pa.string())})
+        if self.plan.uses_calendar:
+            self._cover_years({int(year) for year in _DATE_YEAR.findall("".join(documents))})
+        self.connection.register("documents", table)
+        try:
+            result = self.connection.execute(self.query).fetchall()
+        finally:
+            self.connection.unregister("documents")
+        ordered: list[tuple[int, ...]] = [()] * len(records)
+        for row in result:
+            ordered[row[0]] = tuple(row[1:])
+        return ordered
+
+    def _cover_years(self, years: set[int]) -> None:
+        """Make the calendar table cover `years` (the years of every date-like text in the batch, a superset
+        of its timestamps' years)."""
+        span = workday_table.year_span(years)
+        if self.calendar_years is not None and self.calendar_years[0] <= span[0] and span[1] <= self.calendar_years[1]:
+            return
+        if self.calendar_years is not None:
+            span = (min(span[0], self.calendar_years[0]), max(span[1], self.calendar_years[1]))
+        first_day, ordinals = workday_table.ordinals(span[0], span[1], self.plan.evaluator.settings.working_days.calendar)
+        table = pa.table({"first_day": pa.array([first_day], pa.date32()),
+                          "ordinals": pa.array([ordinals], pa.list_(pa.int32()))})
+        self.connection.register("workday_calendar_arrow", table)
+        self.connection.execute("CREATE OR REPLACE TABLE workday_calendar AS SELECT * FROM workday_calendar_arrow")
+        self.connection.unregister("workday_calendar_arrow")
+        self.calendar_years = span
+
+    def outcomes(self, records: Sequence[CaseRecord], contexts: Sequence[Any]) -> list[list[Outcome]]:
+        """Every rule's Outcome on each record: from SQL, or from the per-record engine for the rules
+        that could not be compiled and (for its reason) for errors."""
+        try:
+            codes = self.codes(records)
+        except duckdb.Error:
+            # A value the query cannot compute (e.g. a 64-bit overflow, an error in CEL but a stopped query in
+            # SQL): this batch is decided record by record, so the run still gives CEL's outcome for each.
+            return [[rule.compiled.decide(context) for rule in self.plan.rules] for context in contexts]
+        result = []
+        for record_codes, context in zip(codes, contexts):
+            outcomes: list[Outcome] = []
+            position = 0
+            for rule in self.plan.rules:
+                if rule.code is None:
+                    outcomes.append(rule.compiled.decide(context))
+                    continue
+                outcome = outcome_of(record_codes[position])
+                position += 1
+                if outcome.status == ERROR:  # the reason (the exception's words) comes from the per-record engine
+                    outcome = rule.compiled.decide(context)
+                outcomes.append(outcome)
+            result.append(outcomes)
+        return result
+
+    def results(self, records: Sequence[CaseRecord], contexts: Sequence[Any]) -> list[tuple[RuleResult, ...]]:
+        """Every rule's result on each record, as `Evaluator.evaluate` gives it."""
+        evaluator = self.plan.evaluator
+        compiled_rules = [rule.compiled for rule in self.plan.rules]
+        results = []
+        for record, context, outcomes in zip(records, contexts, self.outcomes(records, contexts)):
+            results.append(tuple(compiled.not_applicable if outcome is NOT_APPLICABLE_OUTCOME
+                                 else evaluator.result(compiled, outcome, record, context)
+                                 for compiled, outcome in zip(compiled_rules, outcomes)))
+        return results
+
+
+def explain_sql(plan: SqlPlan, dialect: str = DIALECT) -> str:
+    """The compiled query for a data team: the tables it reads, then the SELECT in the dialect."""
+    if dialect not in DIALECTS:
+        raise ValueError(f"unknown SQL dialect {dialect!r}: expected one of {', '.join(DIALECTS)}")
+    lines = [
+        f"-- Rule packs compiled to SQL ({dialect}); time zone {plan.evaluator.settings.timezone}, "
+        f"calendar {plan.evaluator.settings.working_days.calendar}.",
+        f"-- Reads a table `records` (one row per case file: {INDEX_COLUMN}, then the case model's fields, "
+        "timestamps as text as written)",
+    ]
+    if plan.uses_calendar:
+        lines.append("-- and a one-row table `workday_calendar` (first_day DATE, ordinals INTEGER[]: working days "
+                     "after first_day up to each day).")
+    lines.append(f"-- Outcome codes: {NOT_APPLICABLE_CODE} not applicable, {PASS_CODE} pass, {PENDING_CODE} "
+                 f"pending judgement, {EVERY_CLAUSE_CODE} fail (every clause), k fail at clause k (from 0), "
+                 f"{ERROR_BASE} error in applies_when, {ERROR_BASE + 1}+k error in clause k.")
+    for rule in plan.rules:
+        if rule.code is None:
+            lines.append(f"-- {rule.compiled.rule.id}: not compiled ({rule.reason}); evaluated by the per-record engine")
+    return "\n".join(lines) + "\n" + plan.text(dialect) + ";\n"
+
