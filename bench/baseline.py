@@ -490,8 +490,8 @@ def out_victim_stance_matches(case: Record, env: Env) -> str:
     return verdict(stance == "supported" if outcome_type(case) == 15 else stance in NOT_SUPPORTING)
 
 
-@rule("out-da-not-supporting-options-considered")
-def out_da_not_supporting_options_considered(case: Record, env: Env) -> str:
+@rule("out-da-options-considered")
+def out_da_options_considered(case: Record, env: Env) -> str:
     suspect = case["suspect"]
     # The outcome type first: CEL's && is false when any operand is, even if another cannot be read.
     if not (finalised(case) and outcome_type(case) not in (1, 16)
@@ -584,8 +584,8 @@ def inv_supervision_regular(case: Record, env: Env) -> str:
     return verdict(all(instant <= last or hours(last, instant) < limit_hours for instant in running))
 
 
-@rule("vic-told-who-and-whether-investigated")
-def vic_told_who_and_whether_investigated(case: Record, env: Env) -> str:
+@rule("vic-told-who-and-whether")
+def vic_told_who_and_whether(case: Record, env: Env) -> str:
     if case["crime"]["cancellation"] is not None:
         return NOT_APPLICABLE
     victim = case["victim"]
