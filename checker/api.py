@@ -33,7 +33,7 @@ from checker.audit.sampling import (
 from checker.engine.fixtures import FixtureReport, find_fixture_files, run_fixtures, write_junit
 from checker.engine.judgements import Judgements
 from checker.engine.waivers import Waiver, load_waivers
-from checker.errors import CheckerError, EmptyInputError, FileErrors, InputError, Location, SourceError
+from checker.errors import CheckerError, EmptyInputError, FileErrors, InputError, Location, RunFailed, SourceError
 from checker.inputs.casemodel import case_schema
 from checker.inputs.exports.mapping import FieldMapping, load_mapping
 from checker.inputs.sources import INPUT_FORMATS, CaseSource, MemorySource, keep_raw_records, open_source
@@ -50,6 +50,7 @@ from checker.results import RecordResult, RunReport
 from checker.runner import ENGINES, Progress, ResultSink, run_check, run_rulesets
 from checker.scoring.statements import GradeBands, load_grade_bands
 from checker.settings import RunSettings, pack_settings, parse_as_of, parse_overrides
+from checker.sidefiles import MAX_RESULT_BYTES, SideFileError, load_json_side_file
 
 __all__ = [
     # the four calls
@@ -59,6 +60,7 @@ __all__ = [
     "ResultSink", "Progress", "FieldMapping", "FixtureReport", "Comparison",
     # errors
     "CheckerError", "SourceError", "FileErrors", "InputError", "EmptyInputError", "Location", "SampleError", "CaseNotFound",
+    "SideFileError", "load_json_side_file", "MAX_RESULT_BYTES", "RunFailed",
     # settings, waivers, judgements, grade bands
     "pack_settings", "parse_as_of", "parse_overrides", "load_waivers", "load_grade_bands", "load_manifest",
     "read_judgements", "manual_rule_ids",

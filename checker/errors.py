@@ -8,7 +8,8 @@ match on it; the README lists them) and its message says where and what was expe
 - `FileErrors`: every problem found in one file or set of files of one kind, listed together
   so an author fixes them all in one pass (`kind` says which: "rule files", "waivers file",
   "field mapping", "review workbook");
-- `InputError`: an input that cannot be read at all (missing, not JSON, not a list of records).
+- `InputError`: an input that cannot be read at all (missing, not JSON, not a list of records);
+- `RunFailed`: a run that could not finish (a worker process ended unexpectedly).
 
 Problems in single case-file records are not errors: they are rejections, reported with the
 run's results (see `checker.inputs.records.Rejection`), and the rest of the run goes on.
@@ -85,3 +86,9 @@ class EmptyInputError(InputError):
         super().__init__(file, "no case files in the input")
         self.message = f"no case files in {file}"
         Exception.__init__(self, self.message)
+
+
+class RunFailed(CheckerError):
+    """A run that could not finish, e.g. a worker process killed or out of memory; nothing is scored."""
+
+    code = "run-failed"

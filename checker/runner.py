@@ -18,10 +18,12 @@ from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from itertools import chain, islice
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from checker import TOOL_NAME, __version__
+from checker.errors import RunFailed
 from checker.inputs.records import CaseIds, CaseRecord, RawRecord, Rejection, check_record
 from checker.engine.evaluate import Evaluator
 from checker.inputs.casemodel import value_at
@@ -96,7 +98,7 @@ def run_check(cases: Path | str | CaseSource, packs: list[RulePack], settings: R
     scores = [new_score(compiled.rule) for compiled in checker.evaluator.rules]  # in the order of each record's results
     records: list[RecordResult] = []
     rejected: list[dict[str, Any]] = []
-    unknown_fields: dict[str, int] = {}
+    unknown = UnknownFields()
     unseen = set(checker.read_paths)
     ids = CaseIds()
     read = evaluated = 0
@@ -122,8 +124,8 @@ def run_check(cases: Path | str | CaseSource, packs: list[RulePack], settings: R
             evaluated += 1
             if applier is not None:
                 applier.record(outcome.case_id, outcome.waiver_events)
-            for path in outcome.unknown_fields:
-                unknown_fields[path] = unknown_fields.get(path, 0) + 1
+            if outcome.unknown_fields:
+                unknown.add(outcome.unknown_fields)
             if outcome.seen_paths:
                 unseen.difference_update(outcome.seen_paths)
             if outcome.record is not None:
@@ -143,7 +145,7 @@ def run_check(cases: Path | str | CaseSource, packs: list[RulePack], settings: R
         rules=[finish_score(score, settings.interval, settings.confidence, settings.grade_bands) for score in scores],
         records=records,
         rejected=rejected,
-        warnings=source.notes + _warnings(unknown_fields, unseen if evaluated else set(), checker.read_paths),
+        warnings=source.notes + unknown.warnings() + _warnings(unseen if evaluated else set(), checker.read_paths),
     )
     if judgements is not None:
         report.input["judgements"] = judgements.as_dict()
@@ -305,14 +307,32 @@ def _checked_chunks(records: Iterator[RawRecord], checker: RecordChecker, jobs: 
     # concurrent.futures rather than multiprocessing.Pool: the Pool's worker-handler thread wakes for
     # every result waiting in its queue and polls the workers, a busy loop that cost the main process
     # ~20 µs a record; the executor's one manager thread reads the results itself.
-    with ProcessPoolExecutor(jobs, mp_context=context, initializer=initializer, initargs=initargs) as pool:
-        pending: deque[Future[CheckedChunk]] = deque()
+    pending: deque[tuple[Future[CheckedChunk], int]] = deque()  # each chunk's future and first record index
+    pool = ProcessPoolExecutor(jobs, mp_context=context, initializer=initializer, initargs=initargs)
+    try:
         for chunk in _chunks(records, size):
-            pending.append(pool.submit(_check_chunk, chunk))
+            pending.append((pool.submit(_check_chunk, chunk), chunk[0].index))
             while len(pending) > 2 * jobs:  # bounded: memory stays flat however large the input
-                yield pending.popleft().result()
+                yield _next_result(pending)
         while pending:
-            yield pending.popleft().result()
+            yield _next_result(pending)
+    except BrokenProcessPool:  # a worker died (killed, out of memory) before giving its chunk back
+        # Not waiting: the pool's threads may be stuck sending to the dead worker (see checker.cli.main).
+        pool.shutdown(wait=False, cancel_futures=True)
+        where = f" while evaluating records from {pending[0][1] + 1}" if pending else ""
+        raise RunFailed(f"a worker process ended unexpectedly (killed, or out of memory?){where}: the run was "
+                        "stopped and nothing was scored; run again, with fewer --jobs if memory is short") from None
+    except BaseException:
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
+
+
+def _next_result(pending: deque[tuple[Future[CheckedChunk], int]]) -> CheckedChunk:
+    """The oldest chunk's results, taken off `pending` only once they came (so a failure names its records)."""
+    result = pending[0][0].result()
+    pending.popleft()
+    return result
 
 
 _WORKER_CHECKER: RecordChecker | None = None
@@ -364,11 +384,43 @@ def _exported(record: CaseRecord, path: str) -> bool:
     return True
 
 
-def _warnings(unknown_fields: dict[str, int], unseen: set[str], read_paths: dict[str, list[str]]) -> list[str]:
-    warnings = [f"field '{path}' is not in the case model and was ignored ({count} record(s)); check its spelling"
-                for path, count in sorted(unknown_fields.items())]
+class UnknownFields:
+    """Fields not in the case model, counted by path for the warnings: the first `LISTED` distinct paths
+    by name, the rest only counted, so memory stays flat however many distinct names the records hold."""
+
+    LISTED = 100
+
+    def __init__(self) -> None:
+        self.counts: dict[str, int] = {}
+        self.unlisted = 0  # occurrences (record × field) of paths beyond the first LISTED
+        self.unlisted_records = 0
+
+    def add(self, paths: tuple[str, ...]) -> None:
+        counts, beyond = self.counts, 0
+        for path in paths:
+            if path in counts:
+                counts[path] += 1
+            elif len(counts) < self.LISTED:
+                counts[path] = 1
+            else:
+                beyond += 1
+        if beyond:
+            self.unlisted += beyond
+            self.unlisted_records += 1
+
+    def warnings(self) -> list[str]:
+        warnings = [f"field '{path}' is not in the case model and was ignored ({count} record(s)); check its spelling"
+                    for path, count in sorted(self.counts.items())]
+        if self.unlisted:
+            warnings.append(f"{self.unlisted:,} more occurrence(s) of fields not in the case model, in "
+                            f"{self.unlisted_records:,} record(s), were ignored; only the first {self.LISTED} "
+                            "distinct field names are listed")
+        return warnings
+
+
+def _warnings(unseen: set[str], read_paths: dict[str, list[str]]) -> list[str]:
     # A field no record has is more likely missing from the export than never done.
-    warnings += [f"no record has the field '{path}' (read by {', '.join(read_paths[path])}): "
+    warnings = [f"no record has the field '{path}' (read by {', '.join(read_paths[path])}): "
                  "the export probably lacks this field; treat these results as a data problem"
                  for path in sorted(unseen)]
     return warnings

@@ -19,6 +19,7 @@ from typing import Any
 import yaml
 
 from checker.errors import Location, SourceError
+from checker.sidefiles import SideFileError, read_side_file
 
 MAX_YAML_BYTES = 2 * 1024 * 1024
 
@@ -128,12 +129,9 @@ def load_yaml(path: Path | str) -> tuple[Any, Locations]:
     name = str(path)
     start = Location(name, 1, 1)
     try:
-        size = path.stat().st_size
-        if size > MAX_YAML_BYTES:
-            raise SourceError(start, f"file is {size} bytes; YAML files above {MAX_YAML_BYTES} bytes are refused")
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise SourceError(start, f"cannot read file: {exc.strerror or exc}") from None
+        raw = read_side_file(path, MAX_YAML_BYTES, "YAML files")
+    except SideFileError as exc:
+        raise SourceError(start, str(exc)) from None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -145,6 +143,9 @@ def parse_yaml(text: str, name: str) -> tuple[Any, Locations]:
     locations = Locations(name, text)
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except RecursionError:
+        raise SourceError(_too_deep(text, name), f"nested more than {MAX_YAML_DEPTH} levels deep: "
+                          "not a file this checker reads") from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = Location(name, mark.line + 1, mark.column + 1) if mark else Location(name, 1, 1)
@@ -156,12 +157,34 @@ def parse_yaml(text: str, name: str) -> tuple[Any, Locations]:
     return _build(node, (), locations, set()), locations
 
 
+MAX_YAML_DEPTH = 100  # rule packs nest about 6 levels; the parser's own recursion gives out near 300
+
+
+def _too_deep(text: str, name: str) -> Location:
+    """Where the YAML first nests deeper than MAX_YAML_DEPTH, found from the parser's events (which,
+    unlike composing the document, do not recurse)."""
+    depth = 0
+    try:
+        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+            if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+                depth += 1
+                if depth > MAX_YAML_DEPTH:
+                    return Location(name, event.start_mark.line + 1, event.start_mark.column + 1)
+            elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+                depth -= 1
+    except yaml.YAMLError:
+        pass
+    return Location(name, 1, 1)
+
+
 _SCALAR_CONSTRUCTOR = yaml.SafeLoader("")  # used only to resolve scalar values (int, bool, null, …)
 
 
 def _build(node: yaml.Node, path: PathKey, locations: Locations, seen: set[int]) -> Any:
     locations.add(path, node.start_mark.line + 1, node.start_mark.column + 1)
     here = Location(locations.file, node.start_mark.line + 1, node.start_mark.column + 1)
+    if len(path) > MAX_YAML_DEPTH:
+        raise SourceError(here, f"nested more than {MAX_YAML_DEPTH} levels deep: not a file this checker reads")
     # The composer hands back the anchored node again for every alias: a node met twice is an alias.
     if id(node) in seen:
         raise SourceError(here, "YAML anchors and aliases are not allowed in this file")
@@ -190,7 +213,11 @@ def _build(node: yaml.Node, path: PathKey, locations: Locations, seen: set[int])
             return node.value  # dates stay text: the code that reads them parses and checks them
         if node.tag not in _CORE_TAGS:
             raise SourceError(here, f"YAML tag {node.tag!r} is not allowed: only plain values, lists and mappings")
-        value = _SCALAR_CONSTRUCTOR.construct_object(node, deep=True)
+        try:
+            value = _SCALAR_CONSTRUCTOR.construct_object(node, deep=True)
+        except ValueError:  # an integer beyond Python's digit limit (4,300 digits)
+            raise SourceError(here, f"a number of {len(node.value):,} characters is too long to be a value "
+                              "in this file") from None
         if isinstance(value, str):
             locations.add_scalar(path, ScalarSpan(locations.file, locations.source, value, node.style,
                                                   node.start_mark.index, node.end_mark.index))

@@ -50,6 +50,7 @@ from datetime import datetime, timezone as dt_timezone
 from pathlib import Path
 from typing import Any
 
+from checker.sidefiles import MAX_MANIFEST_BYTES, SideFileError, load_json_side_file
 from checker import TOOL_NAME, __version__
 from checker.inputs.casemodel import is_list_field, known_paths, schema_at, value_at
 from checker.inputs.records import CaseIds, CaseRecord, Rejection, check_record, file_sha256
@@ -412,9 +413,9 @@ def write_sample(sample: Sample, population: Population, output: Path) -> Path:
 def load_manifest(path: Path) -> dict[str, Any]:
     """Read a manifest file; SampleError when it is not a JSON object."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise SampleError(f"{path}: cannot read the manifest: {exc.strerror or exc}") from None
+        data = load_json_side_file(path, MAX_MANIFEST_BYTES, "manifests")
+    except SideFileError as exc:
+        raise SampleError(f"{path}: cannot read the manifest: {exc}") from None
     except json.JSONDecodeError as exc:
         raise SampleError(f"{path}:{exc.lineno}:{exc.colno}: the manifest is not valid JSON: {exc.msg}") from None
     if not isinstance(data, dict):

@@ -19,6 +19,7 @@ from typing import Any, Optional
 import typer
 
 from checker.api import (
+    MAX_RESULT_BYTES, SideFileError, load_json_side_file,
     COMPARISON_METHODS, COMPARISON_SIZES, DEFAULT_METHOD, DEFAULT_TIMEZONE, compare_results, draw_sample,
     InputError, margin_table, read_figures, read_population, render_comparison_table, required_sample_size,
     SampleError, compare_overlapping, render_plan, comparison_dict, render_paired_table, sample_outputs, shared_case_ids,
@@ -208,11 +209,9 @@ def _emit(text: str, output: Optional[Path], name: str) -> None:
 def _read_result(path: Path) -> Any:
     """A JSON file, or ValueError located by file, line and column."""
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        raise ValueError(f"{path}: cannot read the file: {exc.strerror or exc}") from None
-    try:
-        return json.loads(text)
+        return load_json_side_file(path, MAX_RESULT_BYTES, "results")
+    except SideFileError as exc:
+        raise ValueError(f"{path}: {exc}") from None
     except json.JSONDecodeError as exc:
         raise ValueError(f"{path}:{exc.lineno}:{exc.colno}: not valid JSON ({exc.msg}): expected the output "
                          "of `check --format json`") from None

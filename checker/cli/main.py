@@ -38,12 +38,12 @@ from checker.api import (
     AtomicFile, default_rules_path, render_table, ENGINES, SQL_DIALECTS,
     EXTENSIONS, FORMATS, NEEDS_RECORDS, TOOL_NAME, WRITERS, __version__, case_schema, CaseNotFound,
     FileErrors, find_fixture_files, format_for_extension, InputError, load_manifest, load_packs, load_waivers,
-    RecordResult, render_case, RulePack, rules_schema, run_fixtures, run_rulesets, RunReport, SourceError, Waiver,
+    RecordResult, render_case, RulePack, rules_schema, run_fixtures, run_rulesets, RunFailed, RunReport, SourceError, Waiver,
     write_junit,
 )
 from checker.cli.audit import register as register_audit_commands
 from checker.cli.common import (
-    CALENDAR_OPTION, CASES_ARGUMENT, EXIT_FAILED, EXIT_REJECTED, INPUT_FORMAT_OPTION, MAPPING_OPTION, RULES_OPTION,
+    EXIT_CANNOT_RUN, CALENDAR_OPTION, CASES_ARGUMENT, EXIT_FAILED, EXIT_REJECTED, INPUT_FORMAT_OPTION, MAPPING_OPTION, RULES_OPTION,
     SET_OPTION, TIMEZONE_OPTION, build_settings, fail, input_failure, judgement_errors, load_judgements,
     load_rule_packs, open_cases, preflight, write_output,
 )
@@ -157,11 +157,18 @@ def run_command(
             report = api.run(source, packs, settings, manifest=load_manifest(manifest) if manifest else None,
                              judgements=given, waivers=waiver_list, sinks=[stream.writer for stream in streams],
                              keep=keep, jobs=jobs, progress=progress, engine=engine)
-    except (ValueError, InputError) as exc:  # a manifest that does not fit the sample; an unreadable input
+    except (ValueError, InputError, RunFailed) as exc:  # a manifest that does not fit; an unreadable input; a worker died
         for stream in streams:
             stream.abandon()
         if isinstance(exc, InputError):
             raise input_failure(exc) from None
+        if isinstance(exc, RunFailed):
+            fail(f"error: {exc}")
+            sys.stdout.flush()
+            sys.stderr.flush()
+            # A dead worker can leave the process pool's threads blocked on its pipe, and the interpreter
+            # would wait for them at exit: end at once (the outputs are already removed).
+            os._exit(EXIT_CANNOT_RUN)
         raise fail(f"error: {exc}") from None
     except BaseException:
         for stream in streams:

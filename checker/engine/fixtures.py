@@ -26,6 +26,8 @@ from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
 
+from checker.sidefiles import SideFileError, load_json_side_file
+from checker.yamlsource import MAX_YAML_BYTES
 from checker.inputs.records import CaseRecord, RawRecord, Rejection, check_record
 from checker.engine.evaluate import Evaluator
 from checker.results import ERROR, NOT_APPLICABLE, RULE_STATUSES, RuleResult
@@ -111,8 +113,8 @@ def load_fixtures(file: Path) -> list[Fixture]:
                           f"`check schema cases`; `check init DIR` writes one to start from), or name another with "
                           f"'base: FILE.json' in this file")
     try:
-        base = json.loads(base_path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
+        base = load_json_side_file(base_path, MAX_YAML_BYTES, "base records")
+    except (SideFileError, json.JSONDecodeError) as exc:
         raise SourceError(locations.at(("base",)), f"cannot read the base record {base_path}: {exc}") from None
     fixtures: list[Fixture] = []
     for index, item in enumerate(data["fixtures"]):

@@ -154,7 +154,7 @@ class WorkingDayCalendar:
         first): an update on the agreed day is on time whatever the hour; null if any is null."""
         if None in instants:
             return None
-        days = sorted(local_date(instant, self.timezone).toordinal() for instant in instants)  # type: ignore[arg-type]
+        days = sorted(_local_day_number(instant, self.timezone) for instant in instants)  # type: ignore[arg-type]
         return max((b - a for a, b in zip(days, days[1:])), default=0)
 
     @staticmethod
@@ -172,6 +172,13 @@ class WorkingDayCalendar:
             elif isinstance(item, list):
                 stack.extend(item)
         return found
+
+
+@lru_cache(maxsize=65536)
+def _local_day_number(instant: datetime, zone_name: str) -> int:
+    """The ordinal of the instant's local date. Cached: a file's report and updates are read by the
+    clauses and again by the evidence, and a zone conversion costs more than the lookup."""
+    return local_date(instant, zone_name).toordinal()
 
 
 def add_calendar_months(day: date, months: int) -> date:

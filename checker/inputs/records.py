@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import sqlite3
 import tempfile
 from dataclasses import dataclass, field
@@ -76,6 +77,13 @@ def file_sha256(path: Path) -> str:
 
 def check_record(raw: RawRecord, zone_name: str) -> CaseRecord | Rejection:
     """Decode (if need be), validate and normalise one record. Duplicate ids are `CaseIds`' business."""
+    try:
+        return _check_record(raw, zone_name)
+    except RecursionError:  # decoded (orjson reads 1,024 levels), but too deep to validate or to word
+        return Rejection(raw.index, raw.line, None, "", NESTED_TOO_DEEPLY)
+
+
+def _check_record(raw: RawRecord, zone_name: str) -> CaseRecord | Rejection:
     problems, data = raw.problems, raw.data
     if raw.text is not None and not problems:
         data, problem = _decode(raw.text)
@@ -114,7 +122,12 @@ def _as_written(raw: RawRecord, data: Any) -> Any:
 
     orjson reads integers beyond 64 bits as floats (10**30 as 1e+30): a rejected JSON Lines record is
     decoded again so that its errors name the number as written, as the JSON array reader's do."""
-    return json.loads(raw.text) if raw.text is not None else data
+    if raw.text is None:
+        return data
+    try:
+        return json.loads(raw.text)
+    except (ValueError, RecursionError):  # orjson read what the standard library cannot: keep its reading
+        return data
 
 
 def _decode(text: str) -> tuple[Any, tuple[str, str] | None]:
@@ -123,18 +136,73 @@ def _decode(text: str) -> tuple[Any, tuple[str, str] | None]:
     orjson decodes the well-formed majority fast; anything it refuses goes to the standard library,
     which decides (it accepts a little more, e.g. integers beyond 64 bits) and words the problem."""
     try:
-        return orjson.loads(text), None
+        value = orjson.loads(text)
     except orjson.JSONDecodeError:
         pass
+    else:
+        return value, duplicate_key(text, value)
     try:
         value = json.loads(text)
-        return value, unpaired_surrogate(value)  # orjson refuses these; the standard library lets them through
     except json.JSONDecodeError as exc:
         if not text.endswith("\n") or exc.pos >= len(text.rstrip()):  # the file's last line, cut short
             return None, ("", "the line ends in the middle of a record (is it truncated?)")
         return None, ("", f"invalid JSON at column {exc.colno}: {exc.msg}")
     except RecursionError:
-        return None, ("", "the record is nested too deeply to be a case file")
+        return None, ("", NESTED_TOO_DEEPLY)
+    except ValueError:  # an integer of more digits than Python converts (sys.get_int_max_str_digits)
+        return None, ("", huge_number(text))
+    # orjson refuses unpaired surrogates and integers beyond 64 bits; the standard library lets them through
+    return value, unpaired_surrogate(value) or duplicate_key(text, value)
+
+
+NESTED_TOO_DEEPLY = "the record is nested too deeply to be a case file (the reader allows about 1,000 levels)"
+_LONG_NUMBER = re.compile(r"[0-9]{1000,}")
+
+
+def huge_number(text: str) -> str:
+    """The problem of a record holding an integer too long to read, with the column where it starts."""
+    found = _LONG_NUMBER.search(text)
+    where = f" at column {found.start() + 1 - (text.rfind(chr(10), 0, found.start()) + 1)}" if found else ""
+    digits = f" of {len(found.group()):,} digits" if found else ""
+    return f"a number{digits}{where} is too long to be a case-file value"
+
+
+def duplicate_key(text: str, value: Any) -> tuple[str, str] | None:
+    """(path, problem) when the record's text names a field twice in one object, else None.
+
+    A decoder keeps the last of duplicate keys silently; `case_id` written three times would be
+    scored as one of them. Every key is followed by a colon, and orjson writes no colon escaped, so
+    the record's text has more colons than the decoded record written back when a key was dropped
+    (~6 µs a record). Only then, or when the text escapes a colon (which could hide one), is the
+    record decoded again keeping every pair, to name the object and key."""
+    try:
+        if text.count(":") == orjson.dumps(value).count(b":") and not ("\\" in text and "\\u003" in text):
+            return None
+    except orjson.JSONEncodeError:  # beyond what orjson writes (64-bit integers, 255 levels): decide below
+        pass
+    try:
+        pairs = json.loads(text, object_pairs_hook=_Pairs)
+    except (ValueError, RecursionError):
+        return None
+    stack: list[tuple[tuple[str | int, ...], Any]] = [((), pairs)]
+    while stack:  # iterative: the record may be nested up to the decoder's limit
+        path, item = stack.pop(0)
+        if isinstance(item, _Pairs):
+            counts: dict[str, int] = {}
+            for key, _ in item:
+                counts[key] = counts.get(key, 0) + 1
+            for key, count in counts.items():
+                if count > 1:
+                    return dotted(path + (key,)), (f"the key {key!r} appears {count} times in one object: "
+                                                   "each field must be written once")
+            stack.extend((path + (key,), child) for key, child in item)
+        elif isinstance(item, list):
+            stack.extend((path + (position,), child) for position, child in enumerate(item))
+    return None
+
+
+class _Pairs(list):  # type: ignore[type-arg]
+    """A JSON object as the list of its (key, value) pairs, duplicates kept."""
 
 
 def unpaired_surrogate(value: Any, path: tuple[str | int, ...] = ()) -> tuple[str, str] | None:

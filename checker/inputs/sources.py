@@ -33,7 +33,7 @@ import orjson
 
 from checker.errors import InputError
 from checker.inputs.records import (
-    CaseIds, CaseRecord, RawRecord, Rejection, check_record, file_sha256, unpaired_surrogate,
+    CaseIds, CaseRecord, RawRecord, Rejection, check_record, duplicate_key, file_sha256, unpaired_surrogate,
 )
 from checker.inputs.timestamps import DEFAULT_TIMEZONE
 
@@ -65,6 +65,7 @@ class CaseSource:
     sha256: str | None = None
     bytes_read: int = 0
     notes: list[str] = field(default_factory=list)  # e.g. rows of a joined file that match no case
+    sniff_content: bool = False  # standard input, gzip-compressed: the form is told once decompressed
 
     @property
     def size(self) -> int | None:
@@ -86,10 +87,12 @@ class CaseSource:
             return
         with self._open_binary() as binary:
             hashing = _HashingReader(binary, self)
-            text = io.TextIOWrapper(io.BufferedReader(_maybe_gunzip(hashing, self.path), _READ_SIZE),
-                                    encoding="utf-8-sig", newline="")  # a byte-order mark is tolerated
+            content = _LineCountingReader(_maybe_gunzip(hashing, self.path), _READ_SIZE)
+            if self.sniff_content:  # gzip on standard input: array or lines, told by its content
+                self.input_format = _json_form(content)
+            text = io.TextIOWrapper(content, encoding="utf-8-sig", newline="")  # a byte-order mark is tolerated
             reader = _json_array_records if self.input_format == "json" else _json_lines_records
-            yield from _decoding_errors_located(reader(text, self.path), self.path)
+            yield from _decoding_errors_located(reader(text, self.path), self.path, content)
             self.sha256 = hashing.hexdigest()
 
     def _open_binary(self) -> IO[bytes]:
@@ -172,8 +175,9 @@ def open_source(path: str | Path, input_format: str | None = None, mapping_path:
 
         mapping = load_mapping(mapping_path)
     named = None if name == "-" else format_from_name(name)
+    sniffed = _sniff_stdin() if name == "-" and not (input_format or named or mapping) else "json"
     chosen = input_format or named or (mapping.input.format if mapping is not None else None) or (
-        _sniff_stdin() if name == "-" else "json")  # a JSON array, whatever the name
+        sniffed or "jsonl")  # a JSON array, whatever the name; gzip on standard input: told when read
     if chosen in ("csv", "xlsx"):
         if name == "-":
             raise InputError(name, f"a {chosen.upper()} export cannot be read from standard input: "
@@ -187,7 +191,7 @@ def open_source(path: str | Path, input_format: str | None = None, mapping_path:
             mapping = replace(mapping, input=replace(mapping.input, format=chosen))
     elif mapping is not None:
         raise InputError(name, f"--mapping is for CSV and XLSX exports; this input is read as {chosen}")
-    return CaseSource(name, chosen, mapping)
+    return CaseSource(name, chosen, mapping, sniff_content=sniffed is None)
 
 
 def read_cases(path: str | Path, zone_name: str = DEFAULT_TIMEZONE, input_format: str | None = None,
@@ -199,13 +203,20 @@ def read_cases(path: str | Path, zone_name: str = DEFAULT_TIMEZONE, input_format
         yield ids.check(item) if isinstance(item, CaseRecord) else item
 
 
-def _sniff_stdin() -> str:
-    """JSON array or JSON Lines, from the first character on standard input (gzip looked through)."""
+def _sniff_stdin() -> str | None:
+    """JSON array or JSON Lines, from the first character on standard input; None for gzip, whose
+    content is looked at once decompressed (`CaseSource.records`)."""
     buffered = sys.stdin.buffer
-    head = buffered.peek(2)[:2] if hasattr(buffered, "peek") else b""
-    if head == _GZIP_MAGIC:
-        return "jsonl"  # a gzip stream cannot be peeked into cheaply; JSON Lines is the usual pipe
-    start = buffered.peek(64).lstrip(b"\xef\xbb\xbf \t\r\n")[:1] if hasattr(buffered, "peek") else b"["
+    if not hasattr(buffered, "peek"):
+        return "json"
+    if buffered.peek(2)[:2] == _GZIP_MAGIC:
+        return None
+    return _json_form(buffered)
+
+
+def _json_form(buffered: Any) -> str:
+    """"json" when the first character after spaces (and a byte-order mark) is '[', else "jsonl"."""
+    start = buffered.peek(64).lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
     return "json" if start == b"[" else "jsonl"
 
 
@@ -271,16 +282,38 @@ class _GzipErrorsLocated(_ByteStream):
             raise InputError(self.file_name, f"the gzip data is damaged or cut short ({exc})") from None
 
 
-def _decoding_errors_located(records: Iterator[RawRecord], name: str) -> Iterator[RawRecord]:
-    """Turn a UnicodeDecodeError raised mid-stream into an InputError after the last good record."""
-    last_line = 1
+def _decoding_errors_located(records: Iterator[RawRecord], name: str,
+                             content: _LineCountingReader) -> Iterator[RawRecord]:
+    """Turn a UnicodeDecodeError raised mid-stream into an InputError at the line of the bad byte."""
     try:
-        for record in records:
-            last_line = record.line or last_line
-            yield record
+        yield from records
     except UnicodeDecodeError as exc:
-        raise InputError(name, f"not UTF-8 text near line {last_line} (byte value 0x{exc.object[exc.start]:02x}): "
-                         "export the file as UTF-8") from None
+        line = content.line_of(exc.object, exc.start)
+        raise InputError(name, f"not UTF-8 text (byte value 0x{exc.object[exc.start]:02x}): "
+                         "export the file as UTF-8", line) from None
+
+
+class _LineCountingReader(io.BufferedReader):
+    """The buffered bytes the text decoder reads, counting the line breaks handed to it, so a byte that
+    is not UTF-8 is located on its line: the decoder's error holds the bytes it was decoding, which are
+    the last ones handed out (with any incomplete character carried over)."""
+
+    def __init__(self, raw: Any, size: int) -> None:
+        super().__init__(raw, size)
+        self.newlines = 0
+
+    def read1(self, size: int = -1) -> bytes:
+        data = super().read1(size)
+        self.newlines += data.count(b"\n")
+        return data
+
+    def read(self, size: int | None = -1) -> bytes:
+        data = super().read(size)
+        self.newlines += data.count(b"\n")
+        return data
+
+    def line_of(self, decoding: bytes, position: int) -> int:
+        return self.newlines - decoding[position:].count(b"\n") + 1
 
 
 class _TextWindow:
@@ -352,9 +385,15 @@ def _json_array_records(stream: IO[str], name: str) -> Iterator[RawRecord]:
             yield RawRecord(index=index, line=line, data=None, text=text)
         else:
             start = position
-            value, position = _decode_one(window, decoder, position, index, name)
-            unpaired = unpaired_surrogate(value) if _SURROGATE_ESCAPE.search(window.text, start, position) else None
-            yield RawRecord(index=index, line=line, data=value, problems=(unpaired,) if unpaired else ())
+            decoded = _decode_one(window, decoder, position, index, name)
+            if decoded is None:  # a record confined fault (too deep, a huge number, too large): reject it alone
+                record, position = _undecodable_record(window, start, index, line, name)
+                yield record
+            else:
+                value, position = decoded
+                problem = unpaired_surrogate(value) if _SURROGATE_ESCAPE.search(window.text, start, position) else None
+                problem = problem or duplicate_key(window.text[start:position], value)
+                yield RawRecord(index=index, line=line, data=value, problems=(problem,) if problem else ())
         index += 1
         position = window.skip_space(position)
         if position < len(window.text) and window.text[position] == ",":
@@ -403,28 +442,96 @@ def _record_text(text: str, position: int) -> tuple[str, int] | None:
 
 
 def _decode_one(window: _TextWindow, decoder: json.JSONDecoder, position: int, index: int,
-                name: str) -> tuple[Any, int]:
-    """Decode the value at `position`, reading more text while it may be incomplete."""
+                name: str) -> tuple[Any, int] | None:
+    """Decode the value at `position`, reading more text while it may be incomplete; None when the value
+    is complete but cannot be a case file (nested too deeply, a number too long, larger than the limit)."""
     while True:
         try:
             value, end = decoder.raw_decode(window.text, position)
         except json.JSONDecodeError as exc:
-            if window.more():
+            if len(window.text) - position <= MAX_RECORD_CHARS and window.more():
                 continue
+            if len(window.text) - position > MAX_RECORD_CHARS:
+                return None  # too large to decode: found by its brackets instead
             problem = exc.msg
             if exc.pos >= len(window.text.rstrip()):
                 problem = "the file ends in the middle of this record (is it truncated?)"
             raise InputError(name, f"invalid JSON in record {index + 1}: {problem}", *window.line_at(exc.pos)) from None
-        except RecursionError:
-            raise InputError(name, f"record {index + 1} is nested too deeply to be a case file",
-                             *window.line_at(position)) from None
+        except (RecursionError, ValueError):  # too deep; an integer beyond Python's digit limit
+            return None
         # A number or literal may continue past the window's end; an object or string cannot.
         if end >= len(window.text) and window.more():
             continue
         if end - position > MAX_RECORD_CHARS:
-            raise InputError(name, f"record {index + 1} is larger than {MAX_RECORD_CHARS >> 20} MB: "
-                             "not a case file", *window.line_at(position))
+            return None
         return value, end
+
+
+# Inside a string only a quote ends it and a backslash escapes; outside, brackets nest and a comma or
+# the array's ']' ends a scalar.
+_IN_STRING = re.compile(r'["\\]')
+_OUTSIDE_STRING = re.compile(r'["{}\[\],]')
+
+
+def _undecodable_record(window: _TextWindow, position: int, index: int, line: int,
+                        name: str) -> tuple[RawRecord, int]:
+    """The array element at `position` as a record to reject, and the position after it.
+
+    Found by its brackets and quotes alone (no decoding), so a record nested a million deep or holding
+    a number of a million digits is passed over; text beyond `MAX_RECORD_CHARS` is dropped as it is
+    scanned, so memory stays bounded whatever the element's size. Raises InputError when the file ends
+    inside it."""
+    depth, in_string, scanned, oversize = 0, False, 0, False
+    start = at = position
+    while True:
+        text = window.text
+        found = (_IN_STRING if in_string else _OUTSIDE_STRING).search(text, at)
+        if found is None:
+            at = len(text)
+        elif in_string:
+            if found.group() == "\\":
+                if found.end() < len(text):
+                    at = found.end() + 1
+                    continue
+                at = found.start()  # the escaped character is not read yet
+            else:
+                in_string, at = False, found.end()
+                if depth == 0:
+                    break
+                continue
+        else:
+            char = found.group()
+            if char == '"':
+                in_string, at = True, found.end()
+                continue
+            if char in "{[":
+                depth, at = depth + 1, found.end()
+                continue
+            if char in "}]" and depth > 0:
+                depth, at = depth - 1, found.end()
+                if depth == 0:
+                    break
+                continue
+            if depth > 0:  # a ',' inside the record
+                at = found.end()
+                continue
+            at = found.start()  # a ',' or the array's ']' after a scalar
+            break
+        if scanned + at - start > MAX_RECORD_CHARS:
+            oversize = True
+        if not window.more():
+            raise InputError(name, f"the file ends in the middle of record {index + 1} (is it truncated?)",
+                             *window.line_at(len(window.text)))
+        if oversize:  # forget what was scanned: the record is rejected for its size alone
+            dropped = window.drop_before(at)
+            if dropped != at:
+                scanned += at - start
+                start, at = 0, 0
+    size = scanned + at - start
+    if oversize or size > MAX_RECORD_CHARS:
+        problem = ("", f"the record is larger than {MAX_RECORD_CHARS >> 20} MB ({size:,} characters): not a case file")
+        return RawRecord(index, line, None, (problem,)), at
+    return RawRecord(index, line, None, text=window.text[start:at]), at  # decoded (and refused) as a line is
 
 
 def _expect_end(window: _TextWindow, position: int, name: str) -> None:
@@ -446,7 +553,8 @@ def _json_lines_records(stream: IO[str], name: str) -> Iterator[RawRecord]:
             while line and not line.endswith("\n"):  # skip the rest of the oversized line
                 line = stream.readline(MAX_RECORD_CHARS)
             yield RawRecord(index, line_number, None,
-                            (("", f"the line is longer than {MAX_RECORD_CHARS >> 20} MB: not a case file"),))
+                            (("", f"the record is larger than {MAX_RECORD_CHARS >> 20} MB (the line is longer than "
+                                  f"{MAX_RECORD_CHARS:,} characters): not a case file"),))
             index += 1
             continue
         if not line.strip():

@@ -22,6 +22,7 @@ offset in the expression is mapped back through the YAML scalar's style).
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -81,6 +82,10 @@ class EvidenceItem:
     location: Location | None = None  # where the item is written
 
 
+def _clipped(text: str, width: int = 60) -> str:
+    return repr(text if len(text) <= width else text[:width] + "…")
+
+
 @dataclass(frozen=True)
 class Setting:
     name: str
@@ -97,6 +102,8 @@ class Setting:
         allowed = SETTING_TYPES[self.type]
         if isinstance(value, bool) and bool not in allowed or not isinstance(value, allowed):
             raise ValueError(f"setting {self.name!r} must be {self.type}, found {value!r}")
+        if isinstance(value, float) and not math.isfinite(value):  # 1e400 reads as infinity, NaN compares false
+            raise ValueError(f"setting {self.name!r} must be a finite number, found {value!r}")
         if self.type == "list":
             return self._check_list(value)
         if self.minimum is not None and value < self.minimum:
@@ -134,10 +141,15 @@ class Setting:
             return self.check_value(items)
         try:
             value = json.loads(text) if self.type != "string" else text
-        except json.JSONDecodeError:
-            raise ValueError(f"setting {self.name!r} must be {self.type}, found {text!r}") from None
+        except ValueError:  # not JSON, or an integer of more digits than Python reads
+            raise ValueError(f"setting {self.name!r} must be {self.type}, found {_clipped(text)}") from None
         if self.type == "number" and isinstance(value, int) and not isinstance(value, bool):
-            value = float(value)
+            try:
+                value = float(value)
+            except OverflowError:
+                raise ValueError(f"setting {self.name!r} must be a finite number, found {_clipped(text)}") from None
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ValueError(f"setting {self.name!r} must be a finite number, found {_clipped(text)} (read as {value})")
         return self.check_value(value)
 
 

@@ -8,6 +8,7 @@ from tabulate import tabulate
 
 from checker.audit.comparison import Comparison, RuleComparison, Figure
 from checker.audit.paired import PairedRule
+from checker.report.safetext import terminal_text
 
 
 def render_comparison_table(comparison: Comparison) -> str:
@@ -27,7 +28,7 @@ def render_comparison_table(comparison: Comparison) -> str:
     if comparison.only_after:
         lines.append(f"Only in the second result (not compared): {', '.join(comparison.only_after)}.")
     lines += [f"{rule.id}: {rule.note}" for rule in comparison.rules if rule.note]
-    return "\n".join(lines) + "\n"
+    return terminal_text("\n".join(lines)) + "\n"  # rule ids come from the compared files: shown, never run
 
 
 def _figure_text(figure: Figure) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from typing import Any, TextIO
 
 from checker.report.wording import for_people
@@ -18,6 +19,12 @@ HEADERS = ["case_id", "rule_id", "status", "message", "evidence", "clause"]
 
 # A spreadsheet treats a cell starting with one of these as a formula; case files hold free text.
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+# The csv module quotes a value holding "\n" (the line terminator) but not one holding "\r" or another
+# line break that readers (and Python's own str.splitlines) end a line at: a new row, and a formula at
+# its start, could begin inside a value. A row holding one is written with every value quoted.
+_OTHER_LINE_BREAKS = re.compile("[\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
 
 
 def neutralise(value: Any) -> Any:
@@ -57,10 +64,18 @@ class CsvFindingsWriter:
     @staticmethod
     def render_record(record: RecordResult) -> str:
         """One record's rows as CSV text (pure: runs in worker processes)."""
+        rows = [[neutralise(cell) for cell in row] for row in record_rows(record)]
         buffer = io.StringIO()
-        csv.writer(buffer, lineterminator="\n").writerows(
-            [neutralise(cell) for cell in row] for row in record_rows(record))
-        return buffer.getvalue()
+        csv.writer(buffer, lineterminator="\n").writerows(rows)
+        text = buffer.getvalue()
+        if _OTHER_LINE_BREAKS.search(text):  # rare: write again, quoting every row that holds one
+            buffer = io.StringIO()
+            plain, quoted = csv.writer(buffer, lineterminator="\n"), csv.writer(
+                buffer, lineterminator="\n", quoting=csv.QUOTE_ALL)
+            for row in rows:
+                (quoted if any(_OTHER_LINE_BREAKS.search(str(cell)) for cell in row) else plain).writerow(row)
+            text = buffer.getvalue()
+        return text
 
     record_separator = ""  # each record's rows end with a newline
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from checker.report.wording import for_people
+from checker.report.safetext import terminal_text
 from checker.results import NOT_APPLICABLE, Evidence, RuleResult, RunReport
 
 
@@ -17,11 +18,12 @@ def render_case(report: RunReport, case_id: str) -> str:
     if record is None:
         rejected = next((r for r in report.rejected if r["case_id"] == case_id), None)
         if rejected:
-            raise CaseNotFound(f"case {case_id!r} was rejected: {rejected['path'] or '(record)'}: {rejected['message']}")
+            raise CaseNotFound(terminal_text(f"case {case_id!r} was rejected: {rejected['path'] or '(record)'}: "
+                                             f"{rejected['message']}", newlines=False))
         raise CaseNotFound(f"no case {case_id!r} in {report.input['path']}")
     titles = {score.id: score.title for score in report.rules}
     where = f"record {record.index + 1}" + (f", line {record.line}" if record.line else "")
-    lines = [f"Case {record.case_id} ({report.input['path']}, {where})", ""]
+    lines = [f"Case {terminal_text(record.case_id, newlines=False)} ({report.input['path']}, {where})", ""]
     for result in record.results:
         lines.append(f"{result.status.upper():<15} {result.rule_id}: {titles.get(result.rule_id, '')}")
         if result.message:
@@ -29,7 +31,7 @@ def render_case(report: RunReport, case_id: str) -> str:
         lines += [f"{'':15} read: {line}" for line in explanation_lines(result)]
         if result.status != NOT_APPLICABLE:
             lines += [f"{'':15} evidence: {evidence_line(item)}" for item in result.evidence]
-    return "\n".join(lines) + "\n"
+    return terminal_text("\n".join(lines)) + "\n"  # case text never sends an escape sequence to the terminal
 
 
 def explanation_lines(result: RuleResult) -> list[str]:

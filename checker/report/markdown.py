@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from tabulate import tabulate
 
+from checker.report.safetext import markdown_text
 from checker.report.table import settings_line
 from checker.report.wording import SMALL_SAMPLE_NOTE, count_of, interval_text, percent, waiver_line
 from checker.results import ERROR, FAIL, MANUAL, PASS, WAIVED, RunReport
 
 
 def escape(text: object) -> str:
-    return str(text).replace("|", "\\|")
+    """Text from case files, waivers, grade bands or packs, shown as text: no HTML tag, no table break."""
+    return markdown_text(text)
 
 
 def render(report: RunReport) -> str:

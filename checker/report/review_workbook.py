@@ -35,10 +35,13 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from checker import __version__
 from checker.errors import REVIEW_WORKBOOK, FileErrors
+from checker.sidefiles import (
+    MAX_REVIEW_WORKBOOK_EXPANDED_BYTES, SideFileError, check_workbook, workbook_problem,
+)
 from checker.inputs.casemodel import value_at
 from checker.inputs.records import CaseRecord, file_sha256
 from checker.engine.judgements import ANSWERS, Judgement, Judgements, parse_answer
-from checker.report.csv_report import neutralise
+from checker.report.safetext import read_workbook_text, restore_controls, workbook_value
 from checker.report.table import settings_line
 from checker.report.wording import for_people
 from checker.results import MANUAL, Evidence, RunReport
@@ -153,7 +156,7 @@ def write_review_workbook(rows: list[ReviewRow], report: RunReport) -> bytes:
         sheet.cell(row=1, column=column, value=name).font = Font(bold=True)
         sheet.column_dimensions[get_column_letter(column)].width = _WIDTHS.get(name, 16)
     for row in rows:
-        sheet.append([neutralise(value) for value in row.values()])  # case text must not become a formula
+        sheet.append([workbook_value(value) for value in row.values()])  # case text must not become a formula
     last = max(sheet.max_row, 2)
     wrap = Alignment(wrap_text=True, vertical="top")
     for name in ("question", "evidence", "notes"):
@@ -196,7 +199,7 @@ def _about(sheet: Any, rows: list[ReviewRow], report: RunReport) -> None:
     lines += [["Settings", settings_line(report).removeprefix("Settings: ")],
               ["Made by", f"{report.tool['name']} {__version__}"]]
     for line in lines:
-        sheet.append([neutralise(value) for value in line])
+        sheet.append([workbook_value(value) for value in line])
     sheet["A1"].font = Font(bold=True)
     sheet.column_dimensions["A"].width = 20
     sheet.column_dimensions["B"].width = 100
@@ -223,10 +226,12 @@ def _review_sheet(path: Path) -> tuple[Any, dict[str, int]]:
     """The Review sheet of a workbook and its header (name → column), or FileErrors saying what is wrong."""
     file = str(path)
     try:
+        check_workbook(path, MAX_REVIEW_WORKBOOK_EXPANDED_BYTES)  # read whole: a small file must not unzip to gigabytes
         workbook = load_workbook(path, data_only=True)
-    except (OSError, zipfile.BadZipFile, InvalidFileException, KeyError, ValueError) as exc:
+    except (OSError, zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, SyntaxError,
+            SideFileError) as exc:  # SyntaxError: malformed XML; ValueError: defusedxml refusing entities
         raise FileErrors(REVIEW_WORKBOOK, [ReviewError(file, None, None, None, "an .xlsx workbook written by check review",
-                                                f"cannot read the workbook: {exc}")]) from None
+                                                f"cannot read the workbook: {workbook_problem(exc)}")]) from None
     if SHEET not in workbook.sheetnames:
         raise FileErrors(REVIEW_WORKBOOK, [ReviewError(
             file, None, None, workbook.sheetnames, f"a sheet named {SHEET!r}",
@@ -325,6 +330,11 @@ class _RowReader:
             return  # an empty row
         number = row[0].row
         case_id, rule_id, typed = values["case_id"], values["rule_id"], values["answer"]
+        if self.known_case_ids is None or (case_id not in self.known_case_ids
+                                           and restore_controls(case_id) in self.known_case_ids):
+            # Written with its control characters shown as pictures. Without the run's ids (checked later,
+            # against the records read) a control picture in a case id is always read as the character.
+            case_id = restore_controls(case_id)
         before = len(self.errors)
         if not case_id:
             self._error("case_id", number, case_id, "a case id of the case file", "case id is blank")
@@ -368,7 +378,4 @@ def _text(value: Any) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)  # a case id typed as a number
-    text = str(value).strip()
-    if text.startswith("'") and neutralise(text[1:]) != text[1:]:
-        text = text[1:]
-    return text
+    return read_workbook_text(str(value).strip())

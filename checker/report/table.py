@@ -9,6 +9,7 @@ from tabulate import tabulate
 from checker.report.wording import SMALL_SAMPLE_NOTE, count_of, interval_text, percent, waiver_line
 from checker.results import ERROR, FAIL, MANUAL, PASS, WAIVED, RunReport
 from checker.report.estimates import render_estimates_table
+from checker.report.safetext import terminal_text
 
 
 TITLE_WIDTHS = (48, 32, 20)  # the title column narrows to these before it is left out to fit a terminal
@@ -87,15 +88,20 @@ def _render(report: RunReport, title_width: int | None, stacked: int | None = No
         lines.append(f"Waivers ({len(report.waivers)}; waived results are not in the rates' denominators):")
         lines += [f"  {waiver_line(entry)}" for entry in report.waivers]
     for rejection in report.rejected:
-        case = f" case {rejection['case_id']}" if rejection["case_id"] else ""
+        case = f" case {_field(rejection['case_id'])}" if rejection["case_id"] else ""
         line = f" (line {rejection['line']})" if rejection.get("line") else ""
         lines.append(f"Rejected record {rejection['index'] + 1}{line}{case}: "
-                     f"{rejection['path'] or '(record)'}: {rejection['message']}")
-    lines += [f"Warning: {warning}" for warning in report.warnings]
+                     f"{_field(rejection['path'] or '(record)')}: {_field(rejection['message'])}")
+    lines += [f"Warning: {_field(warning)}" for warning in report.warnings]
     if report.stratified is not None:
         lines += ["", "Population estimates, weighted by the strata of the sample manifest:", ""]
         lines.append(render_estimates_table(report.stratified))
-    return "\n".join(lines) + "\n"
+    return terminal_text("\n".join(lines)) + "\n"  # case text never sends an escape sequence to the terminal
+
+
+def _field(text: str) -> str:
+    """One value on one line: its line breaks escaped too."""
+    return terminal_text(text, newlines=False)
 
 
 def settings_line(report: RunReport) -> str:

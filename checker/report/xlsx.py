@@ -11,7 +11,8 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from checker.report.csv_report import HEADERS, finding_rows, neutralise
+from checker.report.csv_report import HEADERS, finding_rows
+from checker.report.safetext import workbook_value
 from checker.report.table import settings_line
 from checker.report.wording import count_of
 from checker.results import ERROR, FAIL, MANUAL, PASS, WAIVED, RunReport
@@ -39,7 +40,7 @@ def _header(sheet: Worksheet, row: int, values: list[str]) -> None:
 
 
 def _append(sheet: Worksheet, values: list[Any]) -> None:
-    sheet.append([neutralise(value) for value in values])
+    sheet.append([workbook_value(value) for value in values])
 
 
 def _summary(sheet: Worksheet, report: RunReport) -> None:

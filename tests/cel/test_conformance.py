@@ -271,7 +271,18 @@ def test_fast_engine_agrees_with_the_reference_binding(tree: Node, record: dict[
 def test_fast_engine_agrees_with_the_reference_binding_on_damaged_records(tree: Node, record: dict[str, Any]) -> None:
     text = unparse(tree)
     got, want = run_fast(text, record), run_binding(text, record)
+    if got == ERROR and isinstance(want, list) and adds_a_list_and_a_map(text, record):
+        return  # the binding adds a list and a map (CEL has no such overload): the fast engine's error is CEL's
     assert same(got, want), f"{text} on {record}: fast {got!r}, binding {want!r}"
+
+
+def adds_a_list_and_a_map(text: str, record: dict[str, Any]) -> bool:
+    """Whether the fast engine's error on `text` is the missing `list + map` overload."""
+    try:
+        fast.compile_program(text).execute(fast.make_activation({"case": record}))
+    except fast.CelError as exc:
+        return "list + map" in str(exc) or "map + list" in str(exc)
+    return False
 
 
 @pytest.mark.skipif(google_cel is None, reason="cel-expr-python (optional extra 'reference') is not installed")

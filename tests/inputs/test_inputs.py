@@ -140,7 +140,6 @@ def test_a_number_split_at_a_chunk_edge_is_read_whole(tmp_path: Path, monkeypatc
     (b'[\n  ', "the file ends in the middle of this record (is it truncated?)", 2),
     (b'{"case_id": "T-1"}', "expected a JSON array of case files", 1),
     (b'[1]\n[2]', "unexpected text after the end of the JSON array", 2),
-    (b'[' + b'[' * 100000 + b']' * 100000 + b']', "nested too deeply", 1),
 ])
 def test_a_json_array_that_cannot_be_read_is_located(tmp_path: Path, content: bytes, message: str, line: int) -> None:
     path = tmp_path / "bad.json"
@@ -156,7 +155,7 @@ def test_wrong_encoding_is_an_input_error_naming_the_line(tmp_path: Path) -> Non
     path.write_bytes(json.dumps(make_case("T-1")).encode() + b"\n" + '{"case_id": "Jos\xe9"}\n'.encode("latin-1"))
     with pytest.raises(InputError) as caught:
         list(read_cases(path))
-    assert "not UTF-8 text near line" in str(caught.value) and "export the file as UTF-8" in str(caught.value)
+    assert str(caught.value) == f"{path}:2:1: not UTF-8 text (byte value 0xe9): export the file as UTF-8"
 
 
 def test_a_byte_order_mark_is_tolerated(tmp_path: Path) -> None:

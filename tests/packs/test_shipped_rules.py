@@ -76,6 +76,28 @@ def test_published_outcome16_audit_scores_13_of_17_18_of_20_19_of_20(packs, outc
     assert report.summary == {"records_read": 20, "records_evaluated": 20, "records_rejected": 0}
 
 
+def test_published_victim_engagement_scores_21_of_35(packs, tmp_path: Path) -> None:
+    """The 2021 inspection: "Of 35 relevant cases reviewed, 21 had good victim engagement". Rebuilt from
+    record-level data: 35 synthetic files of person victims (the Code's scope), 21 judged good by the
+    reviewer and 14 not; 5 files out of the Code's scope (a business victim, a cancelled crime) do not count."""
+    from synthetic.cases import generate_cases
+
+    in_scope = [case for case in generate_cases(200, seed=35)
+                if case["victim"].get("kind") == "person" and case["crime"].get("cancellation") is None][:35]
+    for position, case in enumerate(in_scope):
+        case["audit"] = {"reviewer": "Reviewer 01", "judgements": {"vc-engagement-good": "yes" if position < 21 else "no"}}
+    out_of_scope = [dict(case, case_id=f"{case['case_id']}-B", victim=dict(case["victim"], kind="business"),
+                         audit={"judgements": {"vc-engagement-good": "yes"}}) for case in in_scope[:5]]
+    cases = tmp_path / "engagement.json"
+    cases.write_text(json.dumps(in_scope + out_of_scope), encoding="utf-8")
+    report = run_check(cases, packs, RunSettings(interval="wald", packs=pack_settings(packs, {})))
+    engagement = next(score for score in report.rules if score.id == "vc-engagement-good")
+    assert (engagement.counts["pass"], engagement.applicable) == (21, 35)
+    assert engagement.counts["not_applicable"] == 5
+    # Wald, as the inspectorate writes it: 0.6 +/- 1.96 * sqrt(0.6 * 0.4 / 35) = 16.2 points
+    assert engagement.statement == "60.0 percent (with a confidence interval of +/- 16.2 percent)"
+
+
 def test_shipped_sample_scores_without_rejections_or_errors(packs) -> None:
     report = run_check(SAMPLES / "cases.json", packs, RunSettings(packs=pack_settings(packs, {})))
     assert report.summary["records_rejected"] == 0 and report.summary["records_read"] >= 60

@@ -42,7 +42,6 @@ Reading conventions, chosen so that an export reads like the equivalent JSON:
 
 from __future__ import annotations
 
-import codecs
 import json
 import re
 from collections.abc import Callable, Iterator, Sequence
@@ -67,7 +66,7 @@ from checker.inputs.exports.cells import (
 from checker.schemaerrors import (
     describe, error_location, error_path, sorted_errors, suggestion, without_misspelling_echoes,
 )
-from checker.inputs.exports.tables import CSV, TableSource, header_names, is_empty, read_rows
+from checker.inputs.exports.tables import CSV, TableSource, check_text_encoding, header_names, is_empty, read_rows
 from checker.inputs.timestamps import zone
 from checker.yamlfiles import load_checked_yaml
 from checker.yamlsource import Locations, PathKey
@@ -262,9 +261,12 @@ class _Loader:
     def _source(self, spec: dict[str, Any], where: PathKey, default_format: str) -> TableSource:
         encoding = spec.get("encoding", TableSource.encoding)
         try:
-            codecs.lookup(encoding)
+            check_text_encoding(encoding)
         except LookupError:
             self.error(where + ("encoding",), f"unknown text encoding {encoding!r}: e.g. utf-8-sig, cp1252")
+        except ValueError as exc:
+            self.error(where + ("encoding",), f"{encoding!r} cannot read a CSV file ({exc}): give a text "
+                       "encoding, e.g. utf-8-sig, cp1252")
         except TypeError:
             pass  # not text: reported with the shape
         return TableSource(format=spec.get("format", default_format), sheet=spec.get("sheet"),

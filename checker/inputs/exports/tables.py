@@ -12,7 +12,9 @@ naming the file and, where known, the line.
 
 from __future__ import annotations
 
+import codecs
 import csv
+import io
 import zipfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -20,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from checker.errors import InputError
+from checker.sidefiles import SideFileError, check_workbook, workbook_problem
 from checker.schemaerrors import suggestion
 
 CSV, XLSX = "csv", "xlsx"
@@ -57,6 +60,22 @@ def header_names(row: Sequence[Any]) -> list[str]:
     return ["" if cell is None else str(cell).strip() for cell in row]
 
 
+def check_text_encoding(encoding: str) -> None:
+    """LookupError for an unknown encoding; ValueError for one that cannot read a CSV file as text (a
+    codec between bytes and bytes such as 'hex' or 'zlib', or one that decodes nothing such as 'undefined')."""
+    info = codecs.lookup(encoding)
+    if not getattr(info, "_is_text_encoding", True):
+        raise ValueError("it is not a text encoding")
+    sample = "Crime Ref,Date Reported\r\nLC-1,01/02/2022\n"
+    try:
+        with io.TextIOWrapper(io.BytesIO(sample.encode(encoding)), encoding=encoding, newline="") as handle:
+            read = handle.read()
+    except (UnicodeError, ValueError, TypeError, LookupError) as exc:
+        raise ValueError(str(exc) or type(exc).__name__) from None
+    if read != sample:
+        raise ValueError("it does not read back the text it writes")
+
+
 def _csv_rows(path: Path, delimiter: str, encoding: str) -> Iterator[Row]:
     name = str(path)
     try:
@@ -70,8 +89,8 @@ def _csv_rows(path: Path, delimiter: str, encoding: str) -> Iterator[Row]:
             for cells in reader:
                 yield ended + 1, cells
                 ended = reader.line_num
-        except UnicodeDecodeError as exc:
-            raise InputError(name, f"not {encoding} text ({exc.reason}): export the file as UTF-8 or set "
+        except UnicodeError as exc:
+            raise InputError(name, f"not {encoding} text ({getattr(exc, 'reason', exc)}): export the file as UTF-8 or set "
                                    "input.encoding in the mapping", _undecodable_line(path, encoding)) from None
         except csv.Error as exc:
             raise InputError(name, f"cannot read this CSV row: {exc}", ended + 1) from None
@@ -85,6 +104,8 @@ def _undecodable_line(path: Path, encoding: str) -> int | None:
         raw.decode(encoding)
     except UnicodeDecodeError as exc:
         return raw[: exc.start].count(b"\n") + 1
+    except (UnicodeError, LookupError):
+        return None
     return None
 
 
@@ -94,18 +115,27 @@ def _xlsx_rows(path: Path, sheet: str | None) -> Iterator[Row]:
 
     name = str(path)
     try:
+        check_workbook(path)
         workbook = load_workbook(path, read_only=True, data_only=True)
+    except SideFileError as exc:
+        raise InputError(name, str(exc)) from None
     except OSError as exc:
         raise InputError(name, f"cannot read the file: {exc.strerror or exc}") from None
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError) as exc:
-        raise InputError(name, f"not an .xlsx workbook ({exc}): save it as Excel Workbook (.xlsx)") from None
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, SyntaxError) as exc:
+        # SyntaxError: the XML parser's ParseError (malformed XML); ValueError: defusedxml refusing entities
+        raise InputError(name, f"not an .xlsx workbook ({workbook_problem(exc)}): save it as Excel Workbook (.xlsx)") from None
     try:
         if sheet is not None and sheet not in workbook.sheetnames:
             raise InputError(name, f"no sheet {sheet!r}{suggestion(sheet, workbook.sheetnames)}; "
                                    f"the workbook has: {', '.join(workbook.sheetnames)}")
         worksheet = workbook[sheet] if sheet is not None else workbook.worksheets[0]
         worksheet.reset_dimensions()  # some writers record wrong dimensions; read what is there
-        for number, cells in enumerate(worksheet.iter_rows(values_only=True), start=1):
-            yield number, cells
+        number = 0
+        try:
+            for number, cells in enumerate(worksheet.iter_rows(values_only=True), start=1):
+                yield number, cells
+        except (SyntaxError, ValueError, KeyError) as exc:  # the sheet's XML is parsed as it is read
+            raise InputError(name, f"the workbook's sheet cannot be read after row {number} ({workbook_problem(exc)}): "
+                                   "save it again as Excel Workbook (.xlsx)") from None
     finally:
         workbook.close()
