@@ -1,4 +1,4 @@
-"""The plain-Python yardstick: the 28 shipped rules written by hand, to price the engine's generality.
+"""The plain-Python yardstick: the 37 shipped rules written by hand, to price the engine's generality.
 
 The checker reads rules from YAML packs and runs them as CEL, so a force can change a rule
 without touching code. This module answers "what would a hand-written checker cost?": the
@@ -21,7 +21,7 @@ How the engine's semantics are mirrored:
   unlike Python's `\\s`, does not include the separators U+001C to U+001F (`HAS_TEXT`).
 
 Run as a program it is the benchmark's baseline process: read a case file (JSON Lines line by
-line, or a JSON array), normalise each record, run the 28 functions, write one JSON line of
+line, or a JSON array), normalise each record, run the 37 functions, write one JSON line of
 statuses per record, and print a summary of the counts (per rule, per status) as JSON:
 
     python bench/baseline.py cases.jsonl --output statuses.jsonl
@@ -56,6 +56,7 @@ PUBLISHED_CANCELLATION_CRITERIA = ("transferred", "duplicate", "recorded_in_erro
 AUTHORISED_CANCELLATION_ROLES = ("designated_decision_maker", "force_crime_registrar")
 KNOWN_OUTCOMES = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 20, 21, 22)
 OUT_OF_COURT_OUTCOMES = (2, 3, 6, 7, 8)
+NOT_SUPPORTING = ("never_supported", "withdrew")
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,7 @@ class Env:
     victims: dict[str, Any]  # victims-code pack settings
     outcomes: dict[str, Any]
     recording: dict[str, Any]  # crime-recording pack settings
+    investigation: dict[str, Any]  # investigation pack settings
     outcome_21_from: datetime  # outcomes settings parsed once, as CEL's timestamp() does per record
     outcome_22_from: datetime
 
@@ -84,6 +86,7 @@ def default_env(rules_dir: Path = RULES_DIR) -> Env:
         victims=packs["victims-code"],
         outcomes=outcomes,
         recording=packs["crime-recording"],
+        investigation=packs["investigation"],
         outcome_21_from=parse_timestamp(outcomes["outcome_21_in_force_from"]),
         outcome_22_from=parse_timestamp(outcomes["outcome_22_in_force_from"]),
     )
@@ -477,6 +480,30 @@ def ooc_victim_views(case: Record, env: Env) -> str:
     return verdict(agreed is not None and (finalised_at is None or agreed <= finalised_at))
 
 
+@rule("out-victim-stance-matches")
+def out_victim_stance_matches(case: Record, env: Env) -> str:
+    if not finalised_as(case, 15, 16):
+        return NOT_APPLICABLE
+    stance = case["victim"]["support_for_action"]
+    if stance is None:
+        return FAIL
+    return verdict(stance == "supported" if outcome_type(case) == 15 else stance in NOT_SUPPORTING)
+
+
+@rule("out-da-options-considered")
+def out_da_options_considered(case: Record, env: Env) -> str:
+    suspect = case["suspect"]
+    # The outcome type first: CEL's && is false when any operand is, even if another cannot be read.
+    if not (finalised(case) and outcome_type(case) not in (1, 16)
+            and case["crime"]["flags"]["domestic_abuse"] is True
+            and case["victim"]["support_for_action"] in NOT_SUPPORTING
+            and suspect is not None and suspect["named"] is True):
+        return NOT_APPLICABLE
+    outcome = case["outcome"]
+    return verdict(outcome["evidence_led_prosecution_considered"] is True
+                   and outcome["protective_orders_considered"] is True)
+
+
 # --------------------------------------------------------------------------- crime-recording
 
 @rule("ncrs-recorded-within-24h")
@@ -498,6 +525,120 @@ def ncrs_cancellation_authorised(case: Record, env: Env) -> str:
                    and (criterion != "verifiable_information" or has_text(cancellation["evidence"]))
                    and cancellation["decided_by_role"] in AUTHORISED_CANCELLATION_ROLES
                    and cancellation["at"] is not None)
+
+
+@rule("ncrs-hate-crime-flagged")
+def ncrs_hate_crime_flagged(case: Record, env: Env) -> str:
+    perceived = case["crime"]["perceived_hostility"]
+    if perceived is None or not (perceived["by_victim"] is True or perceived["by_other_person"] is True):
+        return NOT_APPLICABLE
+    return verdict(case["crime"]["flags"]["hate_crime"] is True)
+
+
+# --------------------------------------------------------------------------- investigation
+
+def allocated(case: Record) -> bool:
+    return case["crime"]["cancellation"] is None and case["investigation"]["allocated_at"] is not None
+
+
+def running_until(case: Record) -> list[datetime]:
+    """What shows the investigation was still running: its finalisation, or every dated entry of an open file."""
+    outcome = case["outcome"]
+    if outcome is not None and outcome["finalised_at"] is not None:
+        return [outcome["finalised_at"]]
+    crime, investigation = case["crime"], case["investigation"]
+    entries = [crime["reported_at"], crime["recorded_at"], investigation["allocated_at"]]
+    entries += [update["at"] for update in case["victim"]["updates"]]
+    entries += [event["at"] for event in case["key_events"]]
+    entries += [event["victim_informed_at"] for event in case["key_events"]]
+    entries += [review["at"] for review in investigation["supervisor_reviews"]]
+    return [entry for entry in entries if entry is not None]
+
+
+@rule("inv-plan-recorded")
+def inv_plan_recorded(case: Record, env: Env) -> str:
+    suspect = case["suspect"]
+    if not (allocated(case) and (env.investigation["investigation_plan_expected_without_suspect"]
+                                 or (suspect is not None and suspect["named"] is True))):
+        return NOT_APPLICABLE
+    return verdict(case["investigation"]["plan_recorded"] is True)
+
+
+@rule("inv-supervision-regular")
+def inv_supervision_regular(case: Record, env: Env) -> str:
+    if not allocated(case):
+        return NOT_APPLICABLE
+    start, running = case["investigation"]["allocated_at"], running_until(case)
+    hours = env.calendar.hours_between
+    limit_hours = 24.0 * (env.investigation["supervision_interval_days"] + 1)
+    if not any(hours(start, instant) >= limit_hours for instant in running):
+        return NOT_APPLICABLE
+    outcome = case["outcome"]
+    finalised_at = outcome["finalised_at"] if outcome is not None else None
+    points = [start] + [review["at"] for review in case["investigation"]["supervisor_reviews"]
+                        if review["at"] is not None and review["at"] >= start
+                        and (finalised_at is None or review["at"] <= finalised_at)]
+    if not env.calendar.longest_gap_days(points) * 24.0 < limit_hours:
+        return FAIL
+    last = max(points)
+    return verdict(all(instant <= last or hours(last, instant) < limit_hours for instant in running))
+
+
+@rule("vic-told-who-and-whether")
+def vic_told_who_and_whether(case: Record, env: Env) -> str:
+    if case["crime"]["cancellation"] is not None:
+        return NOT_APPLICABLE
+    victim = case["victim"]
+    if victim["officer_in_case_told_at"] is None:
+        return FAIL
+    decided = case["investigation"]["allocated_at"] is not None or case["outcome"] is not None
+    return verdict(not decided or victim["investigation_decision_told_at"] is not None)
+
+
+@rule("vic-told-of-attendance-delay")
+def vic_told_of_attendance_delay(case: Record, env: Env) -> str:
+    attendance = case["investigation"]["attendance"]
+    if case["crime"]["cancellation"] is not None or attendance is None or attendance["expected_by"] is None:
+        return NOT_APPLICABLE
+    due, attended, told = attendance["expected_by"], attendance["attended_at"], attendance["victim_told_of_delay_at"]
+    if attended is not None and not attended > due:
+        return NOT_APPLICABLE
+    if told is None:
+        return FAIL
+    if env.investigation["attendance_delay_told_before_due"]:
+        return verdict(told <= due)
+    return verdict(attended is None or told <= attended)
+
+
+def advisers_expected(case: Record, env: Env) -> list[str]:
+    """IDVA for domestic abuse (high or unrecorded risk only, with idva_high_risk_only), ISVA for a sexual offence."""
+    flags, risk = case["crime"]["flags"], case["victim"]["domestic_abuse_risk"]
+    idva = flags["domestic_abuse"] is True and (not env.investigation["idva_high_risk_only"] or risk in (None, "high"))
+    return (["IDVA"] if idva else []) + (["ISVA"] if flags["sexual_offence"] is True else [])
+
+
+@rule("vic-independent-adviser-offered")
+def vic_independent_adviser_offered(case: Record, env: Env) -> str:
+    expected = advisers_expected(case, env)
+    if not (victims_code_applies(case) and expected):
+        return NOT_APPLICABLE
+    adviser, referral = case["victim"]["independent_adviser"], case["victim"]["referral"]
+    offered = (adviser is not None and adviser["service"] in expected
+               and (adviser["offered_at"] is not None or adviser["declined_at"] is not None))
+    referred = referral is not None and referral["made_at"] is not None and referral["service"] in expected
+    return verdict(offered or referred)
+
+
+ADVICE_KINDS = ("safeguarding", "crime_prevention", "evidence_preservation")
+
+
+@rule("vic-advice-recorded")
+def vic_advice_recorded(case: Record, env: Env) -> str:
+    advice = case["victim"]["advice"]
+    if case["crime"]["cancellation"] is not None or (
+            advice is not None and all(advice[kind] == "not_applicable" for kind in ADVICE_KINDS)):
+        return NOT_APPLICABLE
+    return verdict(advice is not None and all(advice[kind] is not None for kind in ADVICE_KINDS))
 
 
 # --------------------------------------------------------------------------- running
@@ -551,7 +692,7 @@ def input_format_of(path: Path) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python bench/baseline.py",
-        description="Score case files with the 28 shipped rules hand-written in Python (the benchmark's yardstick). "
+        description="Score case files with the 37 shipped rules hand-written in Python (the benchmark's yardstick). "
                     "Writes one JSON line of statuses per record and prints the counts as JSON.")
     parser.add_argument("cases", type=Path, help="case files: JSON Lines, or a JSON array (.json)")
     parser.add_argument("--output", "-o", type=Path, required=True, help="where to write the statuses (JSON Lines)")

@@ -50,6 +50,7 @@ from typing import Any, NamedTuple, TextIO
 from zoneinfo import ZoneInfo
 
 from checker.engine.workdays import DEFAULT_CALENDAR, bank_holidays, is_working_day
+from synthetic.second_round import SALT, SecondRound
 
 Record = dict[str, Any]
 
@@ -307,8 +308,10 @@ class _CaseBuilder:
 
     def __init__(self, rng: random.Random, seq: int, family: str, window: _Window, compliance: float,
                  exemplary: bool, anchor: tuple[str, datetime] | None,
-                 out16: _Out16Spec | None = None) -> None:
+                 second_round: random.Random, out16: _Out16Spec | None = None) -> None:
         self.rng = rng
+        # The second round's fields draw from their own generator, so the earlier fields keep their values.
+        self.second_round_rng = second_round
         self.seq = seq
         self.family = family
         self.window = window
@@ -650,6 +653,7 @@ class _CaseBuilder:
         }
         record["audit"] = self._audit()
         self._opt_out_of_updates(record)
+        SecondRound(self, self.second_round_rng).add(record)
         return LabelledCase(record, tuple(self.checks.faults))
 
     def _opt_out_of_updates(self, record: Record) -> None:
@@ -1050,10 +1054,11 @@ def iter_labelled_cases(count: int, seed: int, *, start: date = date(2022, 1, 1)
         if index % ANCHOR_EVERY == ANCHOR_OFFSET and window.anchors:
             anchor = window.anchors[anchored % len(window.anchors)]
             anchored += 1
-        rng = random.Random(master.getrandbits(64))
+        bits = master.getrandbits(64)
+        rng = random.Random(bits)
         exemplary = compliance > 0 and index % EXEMPLARY_EVERY == 0
         builder = _CaseBuilder(rng, index + 1, cycle[index % len(OUTCOME_CYCLE)], window, compliance,
-                               exemplary, anchor)
+                               exemplary, anchor, second_round=random.Random(bits ^ SALT))
         yield builder.build()
 
 
@@ -1099,8 +1104,10 @@ def outcome16_audit_sample(seed: int = 16) -> list[Record]:
     files = []
     for position, slot in enumerate(order):
         spec = _Out16Spec(supports[slot], records[slot], supervised[position], justifiable[position])
-        builder = _CaseBuilder(random.Random(rng.getrandbits(64)), 16001 + position, "16", window,
-                               compliance=0.8, exemplary=False, anchor=None, out16=spec)
+        bits = rng.getrandbits(64)
+        builder = _CaseBuilder(random.Random(bits), 16001 + position, "16", window,
+                               compliance=0.8, exemplary=False, anchor=None, out16=spec,
+                               second_round=random.Random(bits ^ SALT))
         files.append(builder.build().record)
     return files
 

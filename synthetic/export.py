@@ -96,6 +96,8 @@ CANCELLATION_REASONS = {"transferred": "Transferred to another force", "duplicat
 DECIDED_BY = {"designated_decision_maker": "DDM", "force_crime_registrar": "FCR",
               "investigating_officer": "OIC"}
 JUDGEMENTS = {"yes": "Yes", "no": "No", "not_applicable": "N/A"}
+ADVICE = {"given": "Given", "not_applicable": "Not required"}
+RISK_LEVELS = {"standard": "Standard", "medium": "Medium", "high": "High"}
 
 
 @dataclass(frozen=True)
@@ -170,6 +172,8 @@ CASE_COLUMNS: tuple[tuple[str, Callable[[Record], Cell]], ...] = (
     ("Date Recorded", _time("crime.recorded_at")),
     ("DA Flag (Y/N)", _flag("crime.flags.domestic_abuse")),
     ("Hate Crime (Y/N)", _flag("crime.flags.hate_crime")),
+    ("Hostility Perceived by Victim (Y/N)", _flag("crime.perceived_hostility.by_victim")),
+    ("Hostility Perceived by Others (Y/N)", _flag("crime.perceived_hostility.by_other_person")),
     ("Sexual Offence (Y/N)", _flag("crime.flags.sexual_offence")),
     ("Serious Crime (Y/N)", _flag("crime.flags.serious_crime")),
     ("Cancelled Date", _time("crime.cancellation.at")),
@@ -190,6 +194,15 @@ CASE_COLUMNS: tuple[tuple[str, Callable[[Record], Cell]], ...] = (
     ("Referral Service", _at("victim.referral.service")),
     ("Referral Declined Date", _time("victim.referral.declined_at")),
     ("Written Acknowledgement Sent", _time("victim.written_acknowledgement_at")),
+    ("OIC Details Given", _time("victim.officer_in_case_told_at")),
+    ("Investigation Decision Given", _time("victim.investigation_decision_told_at")),
+    ("Safeguarding Advice", _labelled(ADVICE, "victim.advice.safeguarding")),
+    ("Crime Prevention Advice", _labelled(ADVICE, "victim.advice.crime_prevention")),
+    ("Evidence Preservation Advice", _labelled(ADVICE, "victim.advice.evidence_preservation")),
+    ("DASH Risk", _labelled(RISK_LEVELS, "victim.domestic_abuse_risk")),
+    ("IDVA/ISVA Offered", _at("victim.independent_adviser.service")),
+    ("IDVA/ISVA Offered Date", _time("victim.independent_adviser.offered_at")),
+    ("IDVA/ISVA Declined Date", _time("victim.independent_adviser.declined_at")),
     ("Contact Agreed Date", _time("victim.contact_agreement.agreed_at")),
     ("Contact Frequency (days)", _at("victim.contact_agreement.interval_days")),
     ("Contact Method", _labelled(CONTACT_METHODS, "victim.contact_agreement.method")),
@@ -215,6 +228,9 @@ KEY_EVENT_COLUMNS: tuple[tuple[str, Callable[[Record], Cell]], ...] = (
 INVESTIGATION_COLUMNS: tuple[tuple[str, Callable[[Record], Cell]], ...] = (
     ("Allocated Date", _time("investigation.allocated_at")),
     ("Investigation Plan (Y/N)", _flag("investigation.plan_recorded")),
+    ("Attendance Due", _time("investigation.attendance.expected_by")),
+    ("Attended", _time("investigation.attendance.attended_at")),
+    ("Victim Told of Delay", _time("investigation.attendance.victim_told_of_delay_at")),
 )
 REVIEW_COLUMNS: tuple[tuple[str, Callable[[Record], Cell]], ...] = (
     ("Supervisor Review {n} Date", _time("at")),

@@ -60,6 +60,8 @@ def list_of(description: str, item: dict[str, Any]) -> dict[str, Any]:
     return {"type": ["array", "null"], "description": description, "items": item}
 
 
+ADVICE_VALUES = ["given", "not_applicable"]
+
 KEY_EVENT_TYPES = [
     "suspect_arrested", "suspect_interviewed", "suspect_released_on_bail",
     "suspect_released_under_investigation", "suspect_released_no_further_action",
@@ -101,6 +103,13 @@ CASE_SCHEMA: dict[str, Any] = {
                 "sexual_offence": nullable("boolean", "Sexual offence."),
                 "serious_crime": nullable("boolean", "Other 'most serious crime' categories of the Victims' Code."),
             }),
+            "perceived_hostility": obj(
+                "Whether anyone perceived the offence as motivated by hostility or prejudice (race, religion, "
+                "sexual orientation, disability, transgender identity): the perception that makes it a hate crime.", {
+                    "by_victim": nullable("boolean", "The victim perceived hostility or prejudice."),
+                    "by_other_person": nullable("boolean", "Another person (a witness, an officer, a relative…) "
+                                                           "perceived hostility or prejudice."),
+                }, can_be_null=True),
             "cancellation": obj("Cancellation of the recorded crime, if cancelled.", {
                 "at": timestamp("When the crime was cancelled."),
                 "criterion": nullable("string", "Published cancellation criterion, e.g. transferred, duplicate, "
@@ -129,6 +138,23 @@ CASE_SCHEMA: dict[str, Any] = {
                 "declined_at": timestamp("When the victim declined a referral."),
             }, can_be_null=True),
             "written_acknowledgement_at": timestamp("Written acknowledgement of the report (Right 3)."),
+            "officer_in_case_told_at": timestamp("When the victim was told who is dealing with their case."),
+            "investigation_decision_told_at": timestamp(
+                "When the victim was told whether the crime is to be investigated further."),
+            "advice": obj("Advice given to the victim; each is given, not_applicable (recorded as not needed) or "
+                          "null (not recorded).", {
+                "safeguarding": enum("Safeguarding advice.", ADVICE_VALUES),
+                "crime_prevention": enum("Crime prevention advice.", ADVICE_VALUES),
+                "evidence_preservation": enum("Advice on preserving evidence.", ADVICE_VALUES),
+            }, can_be_null=True),
+            "domestic_abuse_risk": enum("Domestic abuse risk level assessed (e.g. with DASH).",
+                                        ["standard", "medium", "high"]),
+            "independent_adviser": obj("Referral to an independent domestic violence adviser (IDVA) or independent "
+                                       "sexual violence adviser (ISVA) offered to the victim.", {
+                "service": enum("The adviser offered.", ["IDVA", "ISVA"]),
+                "offered_at": timestamp("When the referral was offered."),
+                "declined_at": timestamp("When the victim declined it."),
+            }, can_be_null=True),
             "contact_agreement": obj("How often and how the victim wants updates (Right 6).", {
                 "agreed_at": timestamp("When it was agreed."),
                 "interval_days": {"type": ["integer", "null"], "minimum": 1, "maximum": 3660,
@@ -173,6 +199,11 @@ CASE_SCHEMA: dict[str, Any] = {
         "investigation": obj("The investigation.", {
             "allocated_at": timestamp("When allocated."),
             "plan_recorded": nullable("boolean", "Investigation plan recorded."),
+            "attendance": obj("Attendance at the scene or on the victim.", {
+                "expected_by": timestamp("When the victim was told to expect attendance (the response time given)."),
+                "attended_at": timestamp("When officers attended."),
+                "victim_told_of_delay_at": timestamp("When the victim was told that attendance would be delayed."),
+            }, can_be_null=True),
             "supervisor_reviews": list_of("Supervisor reviews.", obj("A review.", {
                 "at": timestamp("When."),
                 "rank": nullable("string", "Rank of the supervisor."),

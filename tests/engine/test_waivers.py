@@ -423,8 +423,8 @@ def test_cli_applies_the_shipped_sample_waivers(tmp_path: Path) -> None:
     assert needs_after["counts"]["pass"] == needs_before.counts["pass"]
     assert needs_after["rate"] == pytest.approx(needs_after["counts"]["pass"] / needs_after["applicable"])
     updates = after["vc-updates-at-agreed-frequency"]
-    assert updates["counts"]["waived"] == 4
-    assert updates["applicable"] == before["vc-updates-at-agreed-frequency"].applicable - 4
+    assert updates["counts"]["waived"] == 5
+    assert updates["applicable"] == before["vc-updates-at-agreed-frequency"].applicable - 5
     assert after["vc-vps-offered"]["counts"] == before["vc-vps-offered"].counts  # its waiver has expired
     assert [w["state"] for w in data["waivers"]] == ["applied", "applied", "expired"]
     assert data["settings"]["as_of"] == "2023-01-31"

@@ -104,7 +104,8 @@ def test_absent_and_null_become_what_the_model_says() -> None:
     assert normalised["crime"]["offence"] == {"code": None, "description": None, "summary_only": None, "category": None}
     assert normalised["crime"]["cancellation"] is None and normalised["outcome"] is None
     assert normalised["victim"]["updates"] == [] and normalised["key_events"] == []
-    assert normalised["investigation"] == {"allocated_at": None, "plan_recorded": None, "supervisor_reviews": []}
+    assert normalised["investigation"] == {"allocated_at": None, "plan_recorded": None, "attendance": None,
+                                           "supervisor_reviews": []}
     assert normalised["crime"]["reported_at"] == datetime(2022, 3, 1, 0, tzinfo=timezone.utc)  # midnight GMT
     assert normalised["audit"] == {"reviewer": None, "judgements": {"vc-needs-assessment": "yes"}, "notes": None}
     assert normalised["audit"]["judgements"] is not record["audit"]["judgements"]

@@ -433,7 +433,7 @@ def test_the_wrong_file_is_refused_in_a_few_words(tmp_path: Path) -> None:
     with pytest.raises(InputError) as caught:
         list(read_mapped(SAMPLES / "cases.json", mapping))
     message = str(caught.value)
-    assert message.count("(mapped at") == 10 and "; and 60 more. Is this the export the mapping describes" in message
+    assert message.count("(mapped at") == 10 and "; and 74 more. Is this the export the mapping describes" in message
     assert message.endswith("The first row has: '['")
     text = (EXPORT / "mapping.yaml").read_text(encoding="utf-8").replace("  format: csv ", "  format: xlsx\n ")
     as_xlsx = load_mapping(write(tmp_path / "mapping.yaml", text))
@@ -585,7 +585,7 @@ def test_check_mapping_validate_prints_one_ok_line() -> None:
     path = EXPORT / "mapping.yaml"
     result = CliRunner().invoke(app, ["mapping", "validate", str(path)])
     assert result.exit_code == 0, result.output
-    assert result.stdout == (f"{path}: OK: csv input, case id from column 'Occurrence ID', 65 field(s) and 3 list(s) "
+    assert result.stdout == (f"{path}: OK: csv input, case id from column 'Occurrence ID', 79 field(s) and 3 list(s) "
                              "mapped; joins updates.csv.\n")
 
 
