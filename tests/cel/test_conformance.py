@@ -247,7 +247,8 @@ def has_macro(tree: Node) -> bool:
     return any(isinstance(node, Comprehension) for node in walk(tree))
 
 
-FAST_SETTINGS = settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# Derandomised: the same 400 examples on every run, so CI never fails on a draw no one has seen.
+FAST_SETTINGS = settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
 
 
 @FAST_SETTINGS
