@@ -50,6 +50,7 @@ from typing import Any, NamedTuple, TextIO
 from zoneinfo import ZoneInfo
 
 from checker.engine.workdays import DEFAULT_CALENDAR, bank_holidays, is_working_day
+from synthetic.checks import Checks
 from synthetic.second_round import SALT, SecondRound
 
 Record = dict[str, Any]
@@ -261,26 +262,7 @@ def _clock_change_on(day: date) -> datetime | None:
     return None
 
 
-# --------------------------------------------------------------------------- compliance draws
-
-class _Checks:
-    """Decides, obligation by obligation, whether a file meets it, and remembers what it broke."""
-
-    def __init__(self, rng: random.Random, compliance: float, exemplary: bool) -> None:
-        self.rng = rng
-        self.compliance = compliance
-        self.exemplary = exemplary
-        self.faults: list[str] = []
-
-    def met(self, obligation: str, weight: float = 1.0) -> bool:
-        """Met with probability 1 - (1 - compliance) * weight; always met in an exemplary file."""
-        if self.exemplary:
-            return True
-        if self.rng.random() < (1.0 - self.compliance) * weight:
-            if obligation not in self.faults:
-                self.faults.append(obligation)
-            return False
-        return True
+# --------------------------------------------------------------------------- outcome 16 audit files
 
 
 @dataclass(frozen=True)
@@ -315,7 +297,7 @@ class _CaseBuilder:
         self.seq = seq
         self.family = family
         self.window = window
-        self.checks = _Checks(rng, compliance, exemplary)
+        self.checks = Checks(rng, compliance, exemplary)
         self.anchor_kind = anchor[0] if anchor else None
         self.out16_forced = out16
         self._drawn_out16: _Out16Spec | None = None

@@ -31,27 +31,13 @@ from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from synthetic.checks import Checks
+
 Record = dict[str, Any]
 LONDON = ZoneInfo("Europe/London")
 
 # XOR-ed into a file's 64-bit seed to seed these draws (any fixed constant would do).
 SALT = 0x5EC0_2D20_0000_0013
-
-
-class SecondRoundChecks:
-    """`met` as in synthetic.cases, drawing from these fields' own generator; faults go to the file's list."""
-
-    def __init__(self, rng: random.Random, compliance: float, exemplary: bool, faults: list[str]) -> None:
-        self.rng, self.compliance, self.exemplary, self.faults = rng, compliance, exemplary, faults
-
-    def met(self, obligation: str, weight: float = 1.0) -> bool:
-        if self.exemplary:
-            return True
-        if self.rng.random() < (1.0 - self.compliance) * weight:
-            if obligation not in self.faults:
-                self.faults.append(obligation)
-            return False
-        return True
 
 
 def _between(rng: random.Random, lo: datetime, hi: datetime) -> datetime:
@@ -88,8 +74,7 @@ class SecondRound:
     def __init__(self, builder: Any, rng: random.Random) -> None:
         self.b = builder
         self.rng = rng
-        self.checks = SecondRoundChecks(rng, builder.checks.compliance, builder.checks.exemplary,
-                                        builder.checks.faults)
+        self.checks = Checks(rng, builder.checks.compliance, builder.checks.exemplary, builder.checks.faults)
 
     def _chance(self, probability: float) -> bool:
         return self.rng.random() < probability

@@ -196,7 +196,8 @@ def test_a_full_disk_leaves_the_previous_report_in_every_format(tmp_path: Path, 
     assert sorted(path.name for path in tmp_path.iterdir()) == sorted(["cases.json", name])
 
 
-def test_a_killed_run_leaves_the_previous_report(tmp_path: Path) -> None:
+def start_a_long_run(tmp_path: Path) -> tuple[subprocess.Popen[bytes], Path]:
+    """`check` on 40,000 files writing over an earlier report.json, as a process of its own (to be stopped)."""
     record = json.dumps(make_case("K-0"))
     big = tmp_path / "big.jsonl"
     big.write_text("".join(record.replace("K-0", f"K-{i}") + "\n" for i in range(40000)))
@@ -204,6 +205,11 @@ def test_a_killed_run_leaves_the_previous_report(tmp_path: Path) -> None:
     report.write_text("the previous report")
     process = subprocess.Popen([*CHECK, str(big), "-o", str(report), "--quiet"], cwd=ROOT,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return process, report
+
+
+def test_a_killed_run_leaves_the_previous_report(tmp_path: Path) -> None:
+    process, report = start_a_long_run(tmp_path)
     try:
         deadline = time.monotonic() + 120
         while not [path for path in tmp_path.iterdir() if path.name.startswith(".report.json.")
@@ -397,13 +403,7 @@ def test_answers_also_in_the_judgements_workbook_are_not_lost_nor_refused(cases:
 
 
 def test_a_terminated_run_removes_its_temporary_files_and_keeps_the_previous_report(tmp_path: Path) -> None:
-    record = json.dumps(make_case("K-0"))
-    big = tmp_path / "big.jsonl"
-    big.write_text("".join(record.replace("K-0", f"K-{i}") + "\n" for i in range(40000)))
-    report = tmp_path / "report.json"
-    report.write_text("the previous report")
-    process = subprocess.Popen([*CHECK, str(big), "-o", str(report), "--quiet"], cwd=ROOT,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process, report = start_a_long_run(tmp_path)
     deadline = time.monotonic() + 120
     while not [path for path in tmp_path.iterdir() if path.name.startswith(".report.json.")]:
         assert process.poll() is None, "the run ended before it could be stopped"
