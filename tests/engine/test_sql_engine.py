@@ -28,7 +28,7 @@ from checker.runner import run_check
 from checker.settings import RunSettings, pack_settings
 from checker.sql import calendar as workday_table
 from checker.sql.compile import timestamp_of
-from checker.sql.run import SqlBatch, SqlPlan, outcome_of
+from checker.sql.run import SqlBatch, SqlPlan, explain_sql, outcome_of
 from synthetic.cases import generate_cases
 from tests.conftest import mutate_once, run_cli, write_cases, write_pack
 
@@ -245,10 +245,21 @@ def test_a_rule_that_cannot_be_compiled_runs_on_the_per_record_engine(tmp_path: 
 # --- whole runs: the report is the same whichever engine runs -------------------------------------------
 
 
+@pytest.fixture(scope="module")
+def default_plan(packs: list[Any]) -> SqlPlan:
+    """The shipped packs compiled once for the module, with their default settings."""
+    return SqlPlan.build(Evaluator(packs, run_settings(packs)))
+
+
+@pytest.fixture(scope="module")
+def sample_reports(packs: list[Any]) -> list[Any]:
+    """The shipped sample scored by each engine, once for the module (every format is compared on them)."""
+    return [run_check(SAMPLE, packs, run_settings(packs), engine=engine) for engine in ("records", "sql")]
+
+
 @pytest.mark.parametrize("format_name", ["json", "csv", "table", "markdown", "html"])
-def test_reports_are_the_same_whichever_engine_runs(packs: list[Any], format_name: str) -> None:
-    reports = [run_check(SAMPLE, packs, run_settings(packs), engine=engine) for engine in ("records", "sql")]
-    assert render(format_name, reports[0]) == render(format_name, reports[1])
+def test_reports_are_the_same_whichever_engine_runs(sample_reports: list[Any], format_name: str) -> None:
+    assert render(format_name, sample_reports[0]) == render(format_name, sample_reports[1])
 
 
 def test_rejections_and_findings_only_evidence_are_the_same(packs: list[Any], tmp_path: Path) -> None:
@@ -288,10 +299,10 @@ def test_an_unknown_engine_is_refused(packs: list[Any]) -> None:
 # --- explain-sql --------------------------------------------------------------------------------------
 
 
-def test_explained_duckdb_query_runs_unchanged_on_duckdb(packs: list[Any]) -> None:
+def test_explained_duckdb_query_runs_unchanged_on_duckdb(packs: list[Any], default_plan: SqlPlan) -> None:
     """The printed text, run on a DuckDB table of the sample, gives the per-record engine's outcomes."""
     settings = run_settings(packs)
-    text = compiled_sql(packs, settings, "duckdb")
+    text = explain_sql(default_plan, "duckdb")
     records = checked(json.loads(SAMPLE.read_text(encoding="utf-8")))
     connection = duckdb.connect()
     connection.execute("SET TimeZone = 'UTC'")
@@ -320,8 +331,8 @@ def test_explained_duckdb_query_runs_unchanged_on_duckdb(packs: list[Any]) -> No
 
 
 @pytest.mark.parametrize("dialect", ["postgres", "spark", "bigquery"])
-def test_explained_query_parses_in_other_dialects(packs: list[Any], dialect: str) -> None:
-    text = compiled_sql(packs, run_settings(packs), dialect)
+def test_explained_query_parses_in_other_dialects(default_plan: SqlPlan, dialect: str) -> None:
+    text = explain_sql(default_plan, dialect)
     statements = [statement for statement in sqlglot.parse(text, read=dialect) if statement is not None]
     assert len(statements) == 1
     assert "rule_vc_needs_assessment" in text and "rule_out16_signed_decision" in text
