@@ -24,6 +24,7 @@ from typing import Any
 import cel
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
+from tests.cel.values import same
 
 from checker import cel as celfast
 from checker.inputs.records import CaseRecord, RawRecord, check_record
@@ -67,21 +68,6 @@ class _Error:
 
 ERROR = _Error()
 NO_SUCH_KEY = _Error(missing_key=True)
-
-
-def same(left: Any, right: Any) -> bool:
-    """Equal values of the same types (bool is not int, 1.0 is not 1); timestamps also in the same offset."""
-    if type(left) is not type(right):
-        return False
-    if type(left) is float:
-        return left == right or (math.isnan(left) and math.isnan(right))
-    if type(left) is list:
-        return len(left) == len(right) and all(map(same, left, right))
-    if type(left) is dict:
-        return left.keys() == right.keys() and all(same(left[key], right[key]) for key in left)
-    if type(left) is datetime:
-        return left == right and left.utcoffset() == right.utcoffset()
-    return bool(left == right)
 
 
 def run_fast(text: str, case: Any = None) -> Any:

@@ -14,13 +14,13 @@ non-ASCII text, the binding's wrap-around of -(-2^63), exact int/double comparis
 
 from __future__ import annotations
 
-import math
 import string
 from datetime import datetime, timezone
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
+from tests.cel.values import same
 
 from checker import cel as fast
 from checker.cel.tree import walk
@@ -230,17 +230,6 @@ def run_google(text: str, record: dict[str, Any]) -> Any:
         return ERROR
     result = value.plain_value()
     return result.replace(tzinfo=timezone.utc) if type(result) is datetime and result.tzinfo is None else result
-
-
-def same(left: Any, right: Any) -> bool:
-    """Equal values of the same types (bool is not int, 1.0 is not 1)."""
-    if type(left) is not type(right):
-        return False
-    if type(left) is float:
-        return left == right or (math.isnan(left) and math.isnan(right))
-    if type(left) is list:
-        return len(left) == len(right) and all(map(same, left, right))
-    return bool(left == right)
 
 
 def has_macro(tree: Node) -> bool:
