@@ -14,43 +14,21 @@ from checker.report import EXTENSIONS, FORMATS, csv_report, markdown, xlsx
 from checker.packs.rules import load_packs
 from checker.runner import run_check
 from checker.settings import RunSettings, pack_settings
-from tests.conftest import ROOT, make_case, write_cases, write_pack
+from tests.conftest import ROOT, make_case, rule_yaml, rules_yaml, write_cases, write_pack
 from tests.conftest import run_cli as check
 
 LONG_ID = "t-signed-by-the-victim-rule-with-a-long-id"  # 42 characters: truncated to 31 as a sheet name
 
-PACK = f"""\
-rules:
-  - id: {LONG_ID}
-    title: Decision signed | by the victim
-    family: test
-    severity: high
-    kind: automatic
-    source: {{document: test.txt, quote: "signed", status: confirmed}}
-    applies_when: case.victim.decision_record != null
-    assert:
-      all:
-        signed: case.victim.decision_record.signed_by_victim == true
-    message: Not signed by the victim
-    evidence: [victim.decision_record.signed_by_victim]
-  - id: {LONG_ID}-2
-    title: Decision signed (again)
-    family: test
-    severity: low
-    kind: automatic
-    source: {{document: test.txt, quote: "signed", status: confirmed}}
-    applies_when: case.victim.decision_record != null
-    assert: case.victim.decision_record.signed_by_victim == true
-    message: Not signed (again)
-  - id: t-outcome
-    title: Outcome 16
-    family: test
-    severity: low
-    kind: automatic
-    source: {{document: test.txt, quote: "x", status: assumed}}
-    assert: case.outcome.code == "16"
-    message: Not outcome 16
-"""
+SIGNED = "case.victim.decision_record.signed_by_victim == true"
+PACK = rules_yaml(
+    rule_yaml(LONG_ID, title="Decision signed | by the victim", severity="high", status="confirmed",
+              applies_when="case.victim.decision_record != null", check={"signed": SIGNED},
+              message="Not signed by the victim", evidence=["victim.decision_record.signed_by_victim"]),
+    rule_yaml(f"{LONG_ID}-2", title="Decision signed (again)", severity="low", status="confirmed",
+              applies_when="case.victim.decision_record != null", check=SIGNED, message="Not signed (again)"),
+    rule_yaml("t-outcome", title="Outcome 16", severity="low", check='case.outcome.code == "16"',
+              message="Not outcome 16"),
+)
 
 INJECTED = '=HYPERLINK("http://evil.example","click")'
 
