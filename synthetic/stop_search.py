@@ -180,7 +180,7 @@ class _SearchBuilder:
 
     def _told(self) -> Record:
         told: Record = {}
-        for item in ("grounds", "object", "officer_identity", "station", "power", "entitlement_to_copy"):
+        for item in ("grounds", "object", "officer_identity", "station", "entitlement_to_copy"):
             told[item] = True if self.checks.met("told_" + item, 0.3) else self.rng.choice((False, None))
         return told
 
@@ -206,7 +206,8 @@ class _SearchBuilder:
         if not self.checks.met("reviewed", 0.4):
             return None
         late = not self.checks.met("reviewed_in_time", 0.5)
-        delay = timedelta(days=self.rng.uniform(9, 40) if late else self.rng.uniform(0.1, 6.5))
+        # Whole minutes, as a force's system (and its CSV export) shows them.
+        delay = timedelta(minutes=round(24 * 60 * (self.rng.uniform(9, 40) if late else self.rng.uniform(0.1, 6.5))))
         return {
             "reviewed_at": self._ts(self.searched + delay),
             "reviewer": f"Sergeant {self.rng.randrange(1, 30):02d}" if self.checks.met("reviewer_named", 0.2) else None,

@@ -99,7 +99,6 @@ STOP_SEARCH_SCHEMA: dict[str, Any] = {
             "object": told("the object of the search"),
             "officer_identity": told("the officer's identity (name or number)"),
             "station": told("the station the officer is attached to"),
-            "power": told("the legal power used"),
             "entitlement_to_copy": told("of their entitlement to a copy of the search record"),
         }, can_be_null=True),
         "record_given": nullable("boolean", "A copy of the search record was given to the person at the time."),
