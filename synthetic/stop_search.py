@@ -86,12 +86,12 @@ GOOD_GROUNDS: dict[str, tuple[str, ...]] = {
 
 # Grounds an auditor would not accept. (text, rests on personal factors only)
 WEAK_GROUNDS: tuple[tuple[str, bool], ...] = (
-    ("Person known to police for drugs offences.", True),
-    ("Previous conviction for possession of a bladed article.", True),
-    ("Person wearing a hooded top in an area known for drug dealing.", True),
-    ("Young male loitering in a high-crime area.", True),
+    ("Person known to police.", True),
+    ("Previous convictions shown on the police national computer.", True),
+    ("Person wearing a hooded top in a high-crime area.", True),
+    ("Young male loitering in an area known for crime.", True),
     ("Person appeared nervous when police arrived.", False),
-    ("Smell of cannabis in the general area.", False),
+    ("Crime has been reported in the area recently.", False),
     ("Acting suspiciously.", False),
 )
 

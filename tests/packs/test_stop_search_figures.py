@@ -86,3 +86,19 @@ def test_other_rules_have_passes_and_failures_on_the_sample(report_2021) -> None
         if score.id.startswith("ss-") and score.id != RULE:
             assert score.counts["pass"] > 0 and score.counts["fail"] > 0, score.id
             assert score.counts["error"] == 0, score.id
+
+
+def test_the_subgroup_through_the_commands_an_auditor_runs(tmp_path: Path) -> None:
+    """As the README shows: draw every ethnic-minority record with `check sample --where`, then score it."""
+    from tests.conftest import run_cli
+
+    minority = tmp_path / "minority.json"
+    where = 'search.person.self_defined_ethnicity in ["asian", "black", "mixed", "other"]'
+    drawn = run_cli("sample", "samples/stop-search.json", "--where", where, "--size", "27", "--seed", "1",
+                    "--output", str(minority))
+    assert drawn.returncode == 0, drawn.stderr
+    assert "Drew 27 of 27 eligible record(s) (156 left out by --where)" in drawn.stdout + drawn.stderr
+    scored = run_cli(str(minority), "--format", "json")
+    assert scored.returncode == 0, scored.stderr
+    grounds = next(rule for rule in json.loads(scored.stdout)["rules"] if rule["id"] == RULE)
+    assert (grounds["counts"]["pass"], grounds["applicable"]) == (21, 27)
