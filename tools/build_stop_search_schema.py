@@ -17,7 +17,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from build_case_schema import CASE_SCHEMA, enum, nullable, obj, timestamp
+from build_case_schema import CASE_SCHEMA, enum, nullable, obj, record_type_field, timestamp
 
 OUTPUT = Path(__file__).resolve().parent.parent / "checker" / "schemas" / "stop-search.schema.json"
 
@@ -59,8 +59,7 @@ STOP_SEARCH_SCHEMA: dict[str, Any] = {
     "type": "object",
     "required": ["search_id"],
     "properties": {
-        "record_type": {"type": ["string", "null"], "enum": ["stop-search", None],
-                        "description": "The record type: 'stop-search' (optional when the input says so)."},
+        "record_type": record_type_field("stop-search"),
         "search_id": {"type": "string", "minLength": 1,
                       "description": "The search record's reference. Unique within a sample."},
         "force": nullable("string", "Force whose officer made the search."),
