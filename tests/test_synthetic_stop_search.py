@@ -146,3 +146,11 @@ def test_no_names_of_people() -> None:
     text = SAMPLE.read_text()
     people = set(re.findall(r'"(?:identifier|reviewer)": "([^"]+)"', text))
     assert people and all(re.fullmatch(r"(Officer \d{4}|Sergeant \d{2}|Reviewer \d{2})", who) for who in people)
+
+
+def test_check_schema_prints_the_stop_search_model() -> None:
+    from tests.conftest import run_cli
+
+    printed = run_cli("schema", "stop-search")
+    assert printed.returncode == 0, printed.stderr
+    assert json.loads(printed.stdout) == json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))

@@ -88,17 +88,18 @@ def test_other_rules_have_passes_and_failures_on_the_sample(report_2021) -> None
             assert score.counts["error"] == 0, score.id
 
 
-def test_the_subgroup_through_the_commands_an_auditor_runs(tmp_path: Path) -> None:
-    """As the README shows: draw every ethnic-minority record with `check sample --where`, then score it."""
+def test_the_subgroup_through_the_command_an_auditor_runs() -> None:
+    """As the README shows: `check --by` scores each group of the people searched as a sample of its own."""
     from tests.conftest import run_cli
 
-    minority = tmp_path / "minority.json"
-    where = 'search.person.self_defined_ethnicity in ["asian", "black", "mixed", "other"]'
-    drawn = run_cli("sample", "samples/stop-search.json", "--where", where, "--size", "27", "--seed", "1",
-                    "--output", str(minority))
-    assert drawn.returncode == 0, drawn.stderr
-    assert "Drew 27 of 27 eligible record(s) (156 left out by --where)" in drawn.stdout + drawn.stderr
-    scored = run_cli(str(minority), "--format", "json")
+    by = 'search.person.self_defined_ethnicity in ["asian", "black", "mixed", "other"] ? "ethnic minority" : "other"'
+    scored = run_cli("samples/stop-search.json", "--format", "json", "--interval", "wald", "--by", by)
     assert scored.returncode == 0, scored.stderr
-    grounds = next(rule for rule in json.loads(scored.stdout)["rules"] if rule["id"] == RULE)
-    assert (grounds["counts"]["pass"], grounds["applicable"]) == (21, 27)
+    groups = {group["value"]: group for group in json.loads(scored.stdout)["breakdown"]["groups"]}
+    assert {value: group["records"] for value, group in groups.items()} == {"ethnic minority": 27, "other": 156}
+    minority = next(rule for rule in groups["ethnic minority"]["rules"] if rule["id"] == RULE)
+    assert (minority["counts"]["pass"], minority["applicable"], minority["statement"]) == (21, 27, "21 of 27")
+    by_group = json.loads(run_cli("samples/stop-search.json", "--format", "json",
+                                  "--by", "search.person.self_defined_ethnicity").stdout)["breakdown"]["groups"]
+    assert sum(next(rule["counts"]["pass"] for rule in group["rules"] if rule["id"] == RULE)
+               for group in by_group if group["value"] in MINORITY_GROUPS) == 21
