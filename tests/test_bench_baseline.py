@@ -32,7 +32,7 @@ SHOWN_MISMATCHES = 10
 
 @pytest.fixture(scope="module")
 def engine() -> Evaluator:
-    packs = load_packs([RULES_DIR])
+    packs = [pack for pack in load_packs([RULES_DIR]) if pack.record_type == "case-file"]  # the baseline's rules
     return Evaluator(packs, RunSettings(packs=pack_settings(packs, {})))
 
 
@@ -84,7 +84,8 @@ def test_same_statuses_on_synthetic_files(engine: Evaluator, env, seed: int, com
 
 
 def test_same_statuses_on_every_rule_fixture(engine: Evaluator, env) -> None:
-    fixtures = [fixture.record for file in find_fixture_files([RULES_DIR]) for fixture in load_fixtures(file)]
+    fixtures = [fixture.record for file in find_fixture_files([RULES_DIR]) for fixture in load_fixtures(file)
+                if fixture.record.get("record_type", "case-file") == "case-file"]
     assert len(fixtures) > 100
     assert_same(checked(fixtures), engine, env)
 

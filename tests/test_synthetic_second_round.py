@@ -30,7 +30,7 @@ NEW_RULES = set(FAULT_RULES.values()) | {"inv-plan-recorded", "inv-supervision-r
 
 @pytest.fixture(scope="module")
 def evaluator() -> Evaluator:
-    packs = load_packs([RULES])
+    packs = [pack for pack in load_packs([RULES]) if pack.record_type == "case-file"]
     return Evaluator(packs, RunSettings(packs=pack_settings(packs, {})))
 
 
