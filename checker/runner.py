@@ -67,7 +67,8 @@ def run_check(cases: Path | str | CaseSource, packs: list[RulePack], settings: R
               manifest: dict[str, Any] | None = None, judgements: Judgements | None = None,
               waivers: Sequence[Waiver] | None = None, *, sinks: Sequence[ResultSink] = (),
               keep: bool | Callable[[RecordResult], bool] = True, jobs: int = 1,
-              progress: Progress | None = None, engine: str = RECORDS_ENGINE) -> RunReport:
+              progress: Progress | None = None, engine: str = RECORDS_ENGINE,
+              notice: Callable[[str], None] | None = None) -> RunReport:
     """Score an input; with the manifest of a stratified draw, also estimate each rule's population rate.
 
     `judgements` (a filled review workbook) fill manual rules the case files leave pending; where a case
@@ -77,7 +78,9 @@ def run_check(cases: Path | str | CaseSource, packs: list[RulePack], settings: R
     `keep`: which evaluated records the report holds (all by default; the sinks see every one).
     `engine`: "records" evaluates record by record; "sql" decides the rules of many records at once
     with one SQL query on DuckDB (`checker.sql`); "auto" takes SQL for inputs of more than
-    AUTO_SQL_THRESHOLD records. The report is the same whichever runs.
+    AUTO_SQL_THRESHOLD records. The report is the same whichever runs. With SQL, a JSON Lines input whose
+    outputs need no record's full results takes the bulk path (`checker.sql.bulk`; a findings file among the
+    sinks is then written by DuckDB); `notice` is told why not when it cannot.
     """
     if engine not in ENGINES:
         raise ValueError(f"unknown engine {engine!r}: expected one of {', '.join(ENGINES)}")
@@ -91,6 +94,13 @@ def run_check(cases: Path | str | CaseSource, packs: list[RulePack], settings: R
         head = list(islice(raw_records, AUTO_SQL_THRESHOLD + 1))
         engine = SQL_ENGINE if len(head) > AUTO_SQL_THRESHOLD else RECORDS_ENGINE
         raw_records = chain(head, raw_records)
+    if engine == SQL_ENGINE:
+        from checker.sql.bulk import bulk_report
+
+        report = bulk_report(source, packs, settings, raw_records, sinks, progress, keep=keep, notice=notice,
+                             judgements=judgements, waivers=waivers, manifest=manifest)
+        if report is not None:
+            return report
     checker = RecordChecker(packs, settings, judgements, waivers, renderers=[(sink.render_record, sink.record_separator) for sink in sinks],
                             keep=keep, engine=engine)
     applier = checker.waivers  # counts what the waivers did, from each record's waiver events
