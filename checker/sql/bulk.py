@@ -43,6 +43,7 @@ from checker.inputs.records import CaseIds, CaseRecord, RawRecord, Rejection, ch
 from checker.report.findings_file import FINDING_STATUSES, TABLE_COLUMNS, FindingsSink, finding_rows
 from checker.results import ERROR, FAIL, MANUAL, NOT_APPLICABLE, PASS, RecordResult
 from checker.sql import calendar as workday_table
+from checker.cel.errors import CelSyntaxError
 from checker.sql.compile import DIALECT, Unsupported
 from checker.sql.run import (ERROR_BASE, EVERY_CLAUSE_CODE, INDEX_COLUMN, NOT_APPLICABLE_CODE, PASS_CODE, PENDING_CODE,
                              SqlPlan, json_structure, records_schema)
@@ -97,7 +98,10 @@ class BulkRunner:
         # screened records (decoded for them): `python_rules`, with the reason of each.
         self.python_rules: dict[int, str] = {position: f"not compiled: {rule.reason}"
                                              for position, rule in enumerate(self.plan.rules) if rule.code is None}
+        self.uncompiled = sorted(self.python_rules)
+        self.needs = self._needs()
         self.computed = self._computed_evidence()
+        self.python_evidence = sorted(set(self.python_rules) - set(self.uncompiled))
         self.screen = Screen()
         self.query = self._rules_query()
         self.folder = tempfile.TemporaryDirectory(prefix="bulk-")
@@ -117,6 +121,24 @@ class BulkRunner:
         self.folder.cleanup()
 
     # --- compiling -----------------------------------------------------------------------------
+
+    def _needs(self) -> dict[int, exp.Expression]:
+        """Rule position → SQL true where the uncompiled rule may apply: its applies_when holds or cannot be
+        evaluated (TRUE when applies_when is not compiled either)."""
+        compiler = self.plan.compiler
+        assert compiler is not None
+        needs: dict[int, exp.Expression] = {}
+        for position in self.uncompiled:
+            compiled = self.rules[position]
+            needs[position] = exp.true()
+            if compiled.applies_when is not None:
+                compiler.pack, compiler.scope = compiled.rule.pack, self.evaluator.scopes[compiled.rule.pack]
+                try:
+                    holds, error = compiler.condition(compiled.applies_when.tree)
+                except (Unsupported, CelSyntaxError):
+                    continue
+                needs[position] = exp.or_(exp.Paren(this=holds), exp.Paren(this=error))
+        return needs
 
     def _computed_evidence(self) -> dict[tuple[int, int], exp.Expression]:
         """(rule position, item position) → SQL giving the computed evidence value as JSON text."""
@@ -150,6 +172,8 @@ class BulkRunner:
         reader = sqlglot.parse_one(f"SELECT {INDEX_COLUMN}, UNNEST(JSON_TRANSFORM(document, '{structure}')) "
                                    "FROM documents_ok", read=DIALECT)
         select = self.plan.query(reader=reader)
+        for position, need in self.needs.items():
+            select = select.select(exp.alias_(need, f"need_{position}"), copy=False)
         for (position, item), value in self.computed.items():
             select = select.select(exp.alias_(value, f"evidence_{position}_{item}"), copy=False)
         return select.sql(dialect=DIALECT)
@@ -246,31 +270,44 @@ class BulkRunner:
 
     @property
     def sql_rules(self) -> list[int]:
-        return [position for position in range(len(self.rules)) if position not in self.python_rules]
+        return [position for position in range(len(self.rules)) if position not in self.uncompiled]
 
-    def _python_rules(self, counted: Counted) -> list[dict[str, Any]]:
-        """The rules SQL cannot decide, on every screened record of the batch: their counts and finding rows."""
+    def _python_rules(self, counted: Counted, evaluated: int) -> list[dict[str, Any]]:
+        """The rules SQL cannot decide (on the screened records where their `applies_when` holds or fails, or all
+        when it is not compiled either), and the findings of rules whose evidence SQL cannot compute: decided
+        by the per-record engine on those records, decoded for them. Their counts, and finding rows."""
         rows: list[dict[str, Any]] = []
         zone = self.evaluator.settings.timezone
-        documents = self.db.execute(f"SELECT {INDEX_COLUMN}, document FROM documents_ok ORDER BY {INDEX_COLUMN}").fetchall()
-        for index, text in documents:
+        needs = [f"need_{position}" for position in self.uncompiled] + [
+            f"status_{position} IN ('{FAIL}', '{ERROR}', '{MANUAL}')" for position in self.python_evidence]
+        columns = ", ".join(f"{need} AS need{number}" for number, need in enumerate(needs))
+        documents = self.db.execute(f"SELECT {INDEX_COLUMN}, document, {columns} FROM statuses WHERE {' OR '.join(needs)} "
+                                    f"ORDER BY {INDEX_COLUMN}").fetchall()
+        positions = list(self.uncompiled) + list(self.python_evidence)
+        decided = {position: 0 for position in self.uncompiled}
+        for index, text, *needed in documents:
             item = check_record(RawRecord(index, None, None, text=text), zone)
             assert isinstance(item, CaseRecord), "a screened record is valid"
             context = self.evaluator.context(item)
-            results = []
-            for position in self.python_rules:
+            for position, need in sorted(zip(positions, needed)):
+                if not need:
+                    continue
                 compiled = self.rules[position]
                 outcome = compiled.decide(context)
                 result = (compiled.not_applicable if outcome is NOT_APPLICABLE_OUTCOME
                           else self.evaluator.result(compiled, outcome, item, context))
-                tally = counted.statuses[position]
-                tally[result.status] = tally.get(result.status, 0) + 1
-                results.append((position, result))
-            for position, result in results:
+                if position in decided:
+                    decided[position] += 1
+                    tally = counted.statuses[position]
+                    tally[result.status] = tally.get(result.status, 0) + 1
                 if result.status in FINDING_STATUSES:
                     rows.append({"index": index, "line": None, "case_id": item.case_id, "rule_id": result.rule_id,
                                  "status": result.status, "clause": result.clause if result.status != MANUAL else None,
                                  "evidence": [evidence.as_dict() for evidence in result.evidence], "position": position})
+        for position, count in decided.items():  # the others: applies_when false in SQL
+            if evaluated > count:
+                tally = counted.statuses[position]
+                tally[NOT_APPLICABLE] = tally.get(NOT_APPLICABLE, 0) + evaluated - count
         return rows
 
     def _evaluate(self, evaluated: list[int], counted: Counted) -> list[dict[str, Any]]:
@@ -299,7 +336,7 @@ class BulkRunner:
             for status, count in (histogram or {}).items():
                 tally[status] = tally.get(status, 0) + count
         if self.python_rules:
-            rows += self._python_rules(counted)
+            rows += self._python_rules(counted, len(evaluated))
         return rows
 
     def _status(self, position: int) -> str:
@@ -345,6 +382,8 @@ class BulkRunner:
                                   "AND temporary").fetchall()[0]
         if has_sql and has_sql[0]:
             for position in self.sql_rules:
+                if position in self.python_evidence:
+                    continue
                 rule = self.rules[position]
                 parts.append(f"SELECT {INDEX_COLUMN} AS index, NULL::BIGINT AS line, NULL AS case_id, "
                              f"{_quote(rule.rule.id)} AS rule_id, status_{position} AS status, clause_{position} AS clause, "
