@@ -84,6 +84,7 @@ class Counted:
     rejections: list[Rejection]
     unknown_fields: list[tuple[str, ...]]  # per evaluated record with fields outside the model, in input order
     seen_paths: set[str]
+    screened: int = 0  # records SQL screened as valid (the others were decided by the Python validator)
 
 
 class BulkRunner:
@@ -195,6 +196,7 @@ class BulkRunner:
             total.rejections += part.rejections
             total.unknown_fields += part.unknown_fields
             total.seen_paths |= part.seen_paths
+            total.screened += part.screened
             if progress is not None:
                 progress(total.read)
         return total
@@ -210,7 +212,7 @@ class BulkRunner:
                          [(item.index, item.line, item.case_id) for item in python.values() if isinstance(item, CaseRecord)])
         duplicates = self.ids.duplicates([(case_id, index, line) for index, line, case_id in ordered])
         self._set_lines(texts, screened)
-        counted = Counted(len(chunk), 0, [{} for _ in self.rules], [], [], set())
+        counted = Counted(len(chunk), 0, [{} for _ in self.rules], [], [], set(), len(screened))
         rows: list[dict[str, Any]] = []
         for index in sorted(python):
             item = python[index]
