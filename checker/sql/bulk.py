@@ -39,6 +39,7 @@ import sqlglot
 from sqlglot import exp
 
 from checker.engine.evaluate import NOT_APPLICABLE_OUTCOME, Evaluator
+from checker.inputs.recordmodel import record_model
 from checker.inputs.records import CaseIds, CaseRecord, RawRecord, Rejection, check_record
 from checker.report.findings_file import FINDING_STATUSES, TABLE_COLUMNS, FindingsSink, finding_rows
 from checker.results import ERROR, FAIL, MANUAL, NOT_APPLICABLE, PASS, RecordResult
@@ -103,7 +104,8 @@ class BulkRunner:
         self.needs = self._needs()
         self.computed = self._computed_evidence()
         self.python_evidence = sorted(set(self.python_rules) - set(self.uncompiled))
-        self.screen = Screen()
+        self.model = evaluator.model
+        self.screen = Screen(self.model.schema)
         self.query = self._rules_query()
         self.folder = tempfile.TemporaryDirectory(prefix="bulk-")
         self.db = duckdb.connect(str(Path(self.folder.name) / "bulk.duckdb"))
@@ -169,7 +171,7 @@ class BulkRunner:
 
     def _rules_query(self) -> str:
         """The plan's query over the screened records (`documents_ok`), with the computed evidence values."""
-        structure = orjson.dumps(json_structure(records_schema())).decode()
+        structure = orjson.dumps(json_structure(records_schema(self.model))).decode()
         reader = sqlglot.parse_one(f"SELECT {INDEX_COLUMN}, UNNEST(JSON_TRANSFORM(document, '{structure}')) "
                                    "FROM documents_ok", read=DIALECT)
         select = self.plan.query(reader=reader)
@@ -206,7 +208,7 @@ class BulkRunner:
         screened = self._screen(texts)
         # Python decides every record SQL did not screen: valid (then evaluated here) or rejected, as always.
         python: dict[int, CaseRecord | Rejection] = {
-            raw.index: check_record(raw, self.evaluator.settings.timezone) for raw in chunk if raw.index not in screened}
+            raw.index: check_record(raw, self.evaluator.settings.timezone, self.model) for raw in chunk if raw.index not in screened}
         ordered = sorted([(raw.index, raw.line, case_id) for raw in texts
                           for case_id in (screened.get(raw.index),) if case_id is not None] +
                          [(item.index, item.line, item.case_id) for item in python.values() if isinstance(item, CaseRecord)])
@@ -266,7 +268,7 @@ class BulkRunner:
             finally:
                 self.db.unregister("verdicts_arrow")
         self.db.execute(f"CREATE OR REPLACE TEMP TABLE screened AS SELECT s.{INDEX_COLUMN}, "
-                        f"json_extract_string(d.document, '$.case_id') AS case_id FROM ({self.screen.screened()}) s "
+                        f"json_extract_string(d.document, {_quote(_json_path(self.model.kind.id_field))}) AS case_id FROM ({self.screen.screened()}) s "
                         f"JOIN documents_all d USING ({INDEX_COLUMN}) WHERE s.screened")
         return dict(self.db.execute(f"SELECT {INDEX_COLUMN}, case_id FROM screened").fetchall())
 
@@ -288,7 +290,7 @@ class BulkRunner:
         positions = list(self.uncompiled) + list(self.python_evidence)
         decided = {position: 0 for position in self.uncompiled}
         for index, text, *needed in documents:
-            item = check_record(RawRecord(index, None, None, text=text), zone)
+            item = check_record(RawRecord(index, None, None, text=text), zone, self.model)
             assert isinstance(item, CaseRecord), "a screened record is valid"
             context = self.evaluator.context(item)
             for position, need in sorted(zip(positions, needed)):
@@ -501,7 +503,7 @@ def run_bulk(runner: BulkRunner, records: Iterator[RawRecord], findings: Finding
         runner.close()
 
 
-def bulk_report(source: Any, packs: list[Any], settings: Any, records: Iterator[RawRecord], sinks: Sequence[Any],
+def bulk_report(source: Any, kind: Any, packs: list[Any], settings: Any, records: Iterator[RawRecord], sinks: Sequence[Any],
                 progress: Callable[[int, Any], None] | None, *, keep: bool | Callable[[RecordResult], bool],
                 notice: Callable[[str], None] | None, judgements: Any, waivers: Any, manifest: Any) -> Any:
     """The run's report (`checker.results.RunReport`) from the bulk path: the same report the per-record engine
@@ -514,7 +516,7 @@ def bulk_report(source: Any, packs: list[Any], settings: Any, records: Iterator[
 
     findings = [sink for sink in sinks if isinstance(sink, FindingsSink)]
     refusal = bulk_refusal(source.input_format, keep, judgements, waivers, manifest, len(findings) < len(sinks))
-    evaluator = Evaluator(packs, settings)
+    evaluator = Evaluator(packs, settings, model=record_model(kind.name))
     read_paths = _paths_read(evaluator)
     try:
         runner = BulkRunner(evaluator, read_paths) if refusal is None else None
@@ -537,13 +539,13 @@ def bulk_report(source: Any, packs: list[Any], settings: Any, records: Iterator[
     for rejection in rejected:
         for sink in sinks:
             sink.rejected(rejection)
-    unknown = UnknownFields()
+    unknown = UnknownFields(kind.model)
     for fields in counted.unknown_fields:
         unknown.add(fields)
     unseen = set(read_paths) - counted.seen_paths
     return RunReport(
         tool={"name": TOOL_NAME, "version": __version__},
-        input={"path": source.path, "format": source.input_format, "sha256": source.sha256},
+        input={"path": source.path, "format": source.input_format, "sha256": source.sha256, "record_type": kind.name},
         rulesets=run_rulesets(packs),
         settings=settings.as_dict(),
         summary={"records_read": counted.read, "records_evaluated": counted.evaluated,

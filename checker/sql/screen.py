@@ -1,8 +1,8 @@
-"""The case model as one SQL condition over a record's JSON text: "certainly valid", decided by DuckDB.
+"""A record model as one SQL condition over a record's JSON text: "certainly valid", decided by DuckDB.
 
 The bulk path (`checker.sql.bulk`) hands DuckDB each record's text as written and asks, in the same pass
 that evaluates the rules, whether the record is certainly a valid case file with no field outside the
-model. The condition is generated from the schema (`case.schema.json`): every object's keys are known
+model. The condition is generated from the record type's schema (e.g. `case.schema.json`): every object's keys are known
 at their level, none written twice, the required ones present; every value has a JSON type the model
 allows there; enums, lengths, bounds, patterns, and timestamps (pattern, calendar and clock) hold.
 
@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from checker.inputs.casemodel import TIMESTAMP_FORMAT, case_schema, schema_types
+from checker.inputs.recordmodel import TIMESTAMP_FORMAT, schema_types
 
 # A timestamp the checker certainly reads on every supported Python: the schema's pattern narrowed to
 # valid clock fields and offsets; the calendar date is checked by a cast.
@@ -179,8 +179,8 @@ class Screen:
     `read_fields` (SQL: the fields each record holds), `allowed_keys` (Python: a verdict for each distinct set
     of keys, few in a batch) and `screened` (SQL: the records that pass every check)."""
 
-    def __init__(self) -> None:
-        self.top = _Reads("document", case_schema(), [])
+    def __init__(self, schema: dict[str, Any]) -> None:
+        self.top = _Reads("document", schema, [])
         self.items = [(path, _Reads("item", schema, [])) for path, schema in self.top.lists]
         self._verdicts: list[dict[str | None, bool]] = [{} for _ in range(len(self.items) + 1)]
 

@@ -14,6 +14,7 @@ import pytest
 
 from checker import runner
 from checker.api import load_packs, render
+from checker.inputs.recordmodel import record_model
 from checker.inputs.records import CaseRecord, RawRecord, check_record
 from checker.report.findings_file import FindingsSink
 from checker.runner import run_check
@@ -163,7 +164,7 @@ def test_the_screen_never_takes_what_the_validator_refuses(tmp_path: Path) -> No
     connection = duckdb.connect()
     connection.register("documents", pa.table({"record_index": pa.array(range(len(lines)), pa.int64()),
                                                "document": pa.array(lines, pa.string())}))
-    screen = Screen()
+    screen = Screen(record_model().schema)
     for statement in screen.read_fields("documents"):
         connection.execute(statement)
     for table in screen.tables():
