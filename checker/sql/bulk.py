@@ -24,7 +24,6 @@ and the batch path runs instead).
 
 from __future__ import annotations
 
-import os
 import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -240,8 +239,21 @@ class BulkRunner:
         evaluated = [index for index in screened if index not in duplicates]
         if evaluated:
             counted.evaluated += len(evaluated)
-            rows += self._evaluate(evaluated, counted)
-            counted.seen_paths.update(self._seen_paths())
+            scratch = Counted(0, 0, [{} for _ in self.rules], [], [], set())  # added once every query is done
+            try:
+                found = self._evaluate(evaluated, scratch)
+                seen = self._seen_paths()
+            except duckdb.Error:
+                # A value the query cannot compute (an error in CEL, a stopped query in SQL): the batch's screened
+                # records are decided record by record, so the run still gives CEL's outcome for each.
+                self.db.execute("DROP TABLE IF EXISTS statuses")
+                rows += self._evaluate_in_python(sorted(evaluated), {raw.index: raw for raw in texts}, counted)
+            else:
+                rows += found
+                counted.seen_paths |= seen
+                for tally, counts in zip(counted.statuses, scratch.statuses):
+                    for status, count in counts.items():
+                        tally[status] = tally.get(status, 0) + count
         self._store_findings(rows)
         return counted
 
@@ -271,6 +283,22 @@ class BulkRunner:
                         f"json_extract_string(d.document, {_quote(_json_path(self.model.kind.id_field))}) AS case_id FROM ({self.screen.screened()}) s "
                         f"JOIN documents_all d USING ({INDEX_COLUMN}) WHERE s.screened")
         return dict(self.db.execute(f"SELECT {INDEX_COLUMN}, case_id FROM screened").fetchall())
+
+    def _evaluate_in_python(self, indexes: list[int], raws: dict[int, RawRecord], counted: Counted) -> list[dict[str, Any]]:
+        """Screened records decided by the per-record engine: their counts, seen fields and finding rows (the
+        partial counts of a failed query are never added: SQL adds them only once its queries are done)."""
+        rows: list[dict[str, Any]] = []
+        for index in indexes:
+            item = check_record(raws[index], self.evaluator.settings.timezone, self.model)
+            assert isinstance(item, CaseRecord), "a screened record is valid"
+            results = self.evaluator.evaluate(item)
+            for tally, result in zip(counted.statuses, results):
+                tally[result.status] = tally.get(result.status, 0) + 1
+            seen = {path for path in self.read_paths if path not in self.seen and _exported(item.raw, path)}
+            self.seen |= seen
+            counted.seen_paths |= seen
+            rows += finding_rows(RecordResult(item.index, item.line, item.case_id, results))
+        return rows
 
     @property
     def sql_rules(self) -> list[int]:
@@ -400,7 +428,8 @@ class BulkRunner:
                 ("index", pa.int64()), ("line", pa.int64()), ("case_id", pa.string()), ("rule_id", pa.string()),
                 ("status", pa.string()), ("clause", pa.string()), ("evidence", pa.string()), ("position", pa.int32())]))
             self.db.register("python_findings", arrow)
-            parts.append("SELECT index, line, case_id, rule_id, status, clause, evidence::JSON, position FROM python_findings")
+            parts.append("SELECT index, line, case_id, rule_id, status, clause, evidence::JSON AS evidence, position "
+                         "FROM python_findings")
         if parts:
             # the SQL rows' line and case id come from the batch's records
             self.db.execute(

@@ -1,10 +1,13 @@
-"""A record model as one SQL condition over a record's JSON text: "certainly valid", decided by DuckDB.
+"""A record model checked in SQL: which records are certainly valid, decided by DuckDB.
 
-The bulk path (`checker.sql.bulk`) hands DuckDB each record's text as written and asks, in the same pass
-that evaluates the rules, whether the record is certainly a valid case file with no field outside the
-model. The condition is generated from the record type's schema (e.g. `case.schema.json`): every object's keys are known
-at their level, none written twice, the required ones present; every value has a JSON type the model
-allows there; enums, lengths, bounds, patterns, and timestamps (pattern, calendar and clock) hold.
+The bulk path (`checker.sql.bulk`) hands DuckDB each record's text as written and asks whether the
+record is certainly valid, with no field outside the model. The checks are generated from the record
+type's schema (e.g. `case.schema.json`): every value has a JSON type the model allows there; enums,
+lengths, bounds, patterns, and timestamps (pattern, calendar date and clock) hold; required keys are
+present. Each record's fields are read by one call of each JSON function (`read_fields`: a table of
+their types, keys and texts, the items of its lists unnested into tables of their own); which keys
+each object may hold, and that none is written twice, is decided in Python once per distinct set of
+keys (`key_verdicts`: a batch has few), and `screened` joins it all.
 
 It is conservative by construction: where SQL cannot decide exactly as the Python validator does, the
 record is *not* screened and goes to `checker.inputs.records.check_record`, which accepts or rejects it
@@ -48,8 +51,8 @@ class _Reads:
     columns of a step of the query, and the conditions read those columns, so DuckDB evaluates them a
     vector of records at a time. Lists of objects are unnested into steps of their own (`lists`)."""
 
-    def __init__(self, value: str, schema: dict[str, Any], names: list[int]) -> None:
-        self.value, self.names = value, names
+    def __init__(self, value: str, schema: dict[str, Any]) -> None:
+        self.value = value
         paths: list[tuple[str, dict[str, Any]]] = []
         _collect("$", schema, paths)
         self.objects = [path for path, child in paths if "object" in _types(child)]
@@ -180,8 +183,8 @@ class Screen:
     of keys, few in a batch) and `screened` (SQL: the records that pass every check)."""
 
     def __init__(self, schema: dict[str, Any]) -> None:
-        self.top = _Reads("document", schema, [])
-        self.items = [(path, _Reads("item", schema, [])) for path, schema in self.top.lists]
+        self.top = _Reads("document", schema)
+        self.items = [(path, _Reads("item", schema)) for path, schema in self.top.lists]
         self._verdicts: list[dict[str | None, bool]] = [{} for _ in range(len(self.items) + 1)]
 
     def read_fields(self, documents: str = "documents") -> list[str]:

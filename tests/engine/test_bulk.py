@@ -229,3 +229,21 @@ def test_auto_takes_the_bulk_path_above_the_threshold(packs: list[Any], tmp_path
     monkeypatch.setattr(runner, "AUTO_SQL_THRESHOLD", 50)
     report = run_check(cases, packs, run_settings(packs), keep=False, engine="auto")
     assert used == [60] and report.summary["records_evaluated"] == 60
+
+
+def test_a_batch_the_query_cannot_compute_is_decided_record_by_record(packs: list[Any], tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    cases = jsonl(tmp_path / "cases.jsonl", generated_lines(40, 6))
+    expected = run_check(cases, packs, run_settings(packs), keep=False, engine="records")
+    original = bulk.BulkRunner._evaluate
+
+    def stopped(self: bulk.BulkRunner, evaluated: list[int], counted: Any) -> Any:
+        original(self, evaluated, counted)  # the counts it made are not kept
+        raise duckdb.OutOfRangeException("a value out of range")
+
+    monkeypatch.setattr(bulk.BulkRunner, "_evaluate", stopped)
+    notices: list[str] = []
+    report = run_check(cases, packs, run_settings(packs), keep=False, engine="sql", notice=notices.append)
+    assert notices == []
+    assert report.summary == expected.summary and report.rules == expected.rules
+    assert report.warnings == expected.warnings
