@@ -21,6 +21,7 @@ under a temporary name beside the target and renamed when complete (`checker.out
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -86,7 +87,7 @@ class FindingsSink:
         self.folder = tempfile.TemporaryDirectory(prefix="findings-")
         self.scratch = Path(self.folder.name) / "findings.jsonl"
         self.handle = self.scratch.open("w", encoding="utf-8")
-        self.written = False
+        self.written: Path | None = None  # the bulk path's findings, written by DuckDB (see write_from)
 
     @staticmethod
     def render_record(record: RecordResult) -> str:
@@ -99,14 +100,27 @@ class FindingsSink:
         """Rejections are in the report, not among the findings."""
 
     def write_from(self, connection: duckdb.DuckDBPyConnection, table: str) -> None:
-        """Write the rows of `table` (the bulk path's findings) instead of the scratch file's."""
-        copy_findings(connection, table, self.path)
-        self.written = True
-        self.abandon()
+        """Take the rows of `table` (the bulk path's findings) instead of the records': written by DuckDB to a
+        scratch file now, put in place by `finish` (only once the run is known to have scored something)."""
+        kind = findings_format(self.path)
+        self.written = Path(self.folder.name) / f"written.{kind}"
+        options = f"FORMAT parquet, ROW_GROUP_SIZE {ROW_GROUP}" if kind == "parquet" else "FORMAT json"
+        scratch = str(self.written).replace("'", "''")
+        connection.execute(f"COPY (SELECT {FILE_COLUMNS} FROM {table}) TO '{scratch}' ({options})")
 
     def finish(self) -> None:
-        """Write the file from the records' findings (unless the bulk path wrote it)."""
-        if self.written:
+        """Write the file (atomically): from the bulk path's rows, or from the records' findings."""
+        if self.written is not None:
+            target = AtomicFile(self.path, binary=True)
+            try:
+                with self.written.open("rb") as source:
+                    shutil.copyfileobj(source, target.handle, 1 << 20)
+                target.commit()
+            except BaseException:
+                target.abandon()
+                raise
+            finally:
+                self.abandon()
             return
         import duckdb  # loaded only by runs that write findings
 

@@ -247,3 +247,11 @@ def test_a_batch_the_query_cannot_compute_is_decided_record_by_record(packs: lis
     assert notices == []
     assert report.summary == expected.summary and report.rules == expected.rules
     assert report.warnings == expected.warnings
+
+
+def test_no_findings_file_when_nothing_is_scored(tmp_path: Path) -> None:
+    blank = jsonl(tmp_path / "blank.jsonl", ["", "  "])
+    for engine in ("sql", "records"):
+        result = run_cli(str(blank), "--engine", engine, "--findings", str(tmp_path / "findings.parquet"))
+        assert result.returncode == 2 and "no case files" in result.stderr
+        assert sorted(path.name for path in tmp_path.iterdir()) == ["blank.jsonl"]
