@@ -120,6 +120,7 @@ def run_command(
     findings: Optional[Path] = typer.Option(None, "--findings", help="Also write every finding (fail, error, manual: case, rule, status, clause, evidence) to this file, .parquet or .jsonl (written by DuckDB; see README: The findings file)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar (there is none anyway unless standard error is a terminal)."),
     waivers: Optional[Path] = typer.Option(None, "--waivers", help="Waivers (YAML): documented decisions that a rule does not apply to certain files; their results become 'waived'."),
+    by: Optional[str] = typer.Option(None, "--by", help="Also score every rule within each group of records: a field or CEL expression over the record, e.g. search.person.self_defined_ethnicity."),
     as_of: Optional[str] = typer.Option(None, "--as-of", help="Reference date (YYYY-MM-DD): waivers' expiry dates are compared with it (default: today), and open files' update gaps are measured up to it or their latest entry, whichever is later (default: the latest entry)."),
 ) -> None:
     """Score a sample of case files against the rule packs (`check CASES` is short for `check run CASES`)."""
@@ -166,7 +167,7 @@ def run_command(
             report = api.run(source, packs, settings, manifest=load_manifest(manifest) if manifest else None,
                              judgements=given, waivers=waiver_list, sinks=[stream.writer for stream in streams]
                              + ([findings_sink] if findings_sink is not None else []),
-                             keep=keep, jobs=jobs, progress=progress, engine=engine,
+                             keep=keep, jobs=jobs, progress=progress, engine=engine, by=by,
                              notice=lambda text: typer.echo(f"note: {text}", err=True))
     except (ValueError, InputError, RunFailed) as exc:  # a manifest that does not fit; an unreadable input; a worker died
         for stream in streams:

@@ -61,8 +61,10 @@ class NotBulk(Exception):
 
 
 def bulk_refusal(input_format: str, keep: bool | Callable[[RecordResult], bool], judgements: Any, waivers: Any,
-                 manifest: Any, other_sinks: bool) -> str | None:
+                 manifest: Any, other_sinks: bool, by: str | None = None) -> str | None:
     """Why the bulk path cannot run this run (None: it can)."""
+    if by is not None:
+        return "--by scores every record within its group"
     if input_format != "jsonl":
         return f"the input is {input_format}, not JSON Lines"
     if keep is not False:
@@ -534,7 +536,8 @@ def run_bulk(runner: BulkRunner, records: Iterator[RawRecord], findings: Finding
 
 def bulk_report(source: Any, kind: Any, packs: list[Any], settings: Any, records: Iterator[RawRecord], sinks: Sequence[Any],
                 progress: Callable[[int, Any], None] | None, *, keep: bool | Callable[[RecordResult], bool],
-                notice: Callable[[str], None] | None, judgements: Any, waivers: Any, manifest: Any) -> Any:
+                notice: Callable[[str], None] | None, judgements: Any, waivers: Any, manifest: Any,
+                by: str | None = None) -> Any:
     """The run's report (`checker.results.RunReport`) from the bulk path: the same report the per-record engine
     gives (it keeps no record: the bulk path runs only when no output needs them), the findings written to a
     `FindingsSink` among `sinks`. None, having told `notice` why, when the bulk path cannot run (nothing read)."""
@@ -544,7 +547,7 @@ def bulk_report(source: Any, kind: Any, packs: list[Any], settings: Any, records
     from checker.scoring.counts import finish_score, new_score
 
     findings = [sink for sink in sinks if isinstance(sink, FindingsSink)]
-    refusal = bulk_refusal(source.input_format, keep, judgements, waivers, manifest, len(findings) < len(sinks))
+    refusal = bulk_refusal(source.input_format, keep, judgements, waivers, manifest, len(findings) < len(sinks), by)
     evaluator = Evaluator(packs, settings, model=record_model(kind.name))
     read_paths = _paths_read(evaluator)
     try:
