@@ -18,7 +18,7 @@ per record; the findings (fail, error, manual) go to a DuckDB table on disk and,
 batch at a time (`CaseIds`), as every engine does.
 
 The bulk path runs when nothing needs each record's full result in Python: no json/csv/xlsx/html
-output, no `--case`, `--judgements`, `--waivers` or `--manifest` (`bulk_refusal` says why not otherwise,
+output, no `--case`, `--judgements`, `--waivers`, `--manifest` or `--by` (`bulk_refusal` says why not otherwise,
 and the batch path runs instead).
 """
 

@@ -255,3 +255,12 @@ def test_no_findings_file_when_nothing_is_scored(tmp_path: Path) -> None:
         result = run_cli(str(blank), "--engine", engine, "--findings", str(tmp_path / "findings.parquet"))
         assert result.returncode == 2 and "no case files" in result.stderr
         assert sorted(path.name for path in tmp_path.iterdir()) == ["blank.jsonl"]
+
+
+def test_the_bulk_path_is_refused_where_an_output_needs_each_record() -> None:
+    assert bulk.bulk_refusal("jsonl", False, None, None, None, False) is None
+    assert bulk.bulk_refusal("json", False, None, None, None, False) == "the input is json, not JSON Lines"
+    assert "xlsx, html or --case" in bulk.bulk_refusal("jsonl", True, None, None, None, False)
+    assert "json or csv" in bulk.bulk_refusal("jsonl", False, None, None, None, True)
+    assert "--judgements" in bulk.bulk_refusal("jsonl", False, object(), None, None, False)
+    assert "--by" in bulk.bulk_refusal("jsonl", False, None, None, None, False, by="case.force")
