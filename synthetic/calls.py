@@ -226,8 +226,8 @@ class _CallBuilder:
     def _supervision(self, answered: datetime) -> Record | None:
         reason = self.traits.supervision_reason
         reviewed = self.traits.supervised if reason else self.rng.random() < 0.1  # supervisors dip-sample too
-        if reason is None and not reviewed:
-            return None
+        if reason != "system" and not reviewed:
+            return None  # nothing recorded: no review, and the system did not ask for one
         return {
             "required": True if reason == "system" else None,
             "reviewed_at": self._ts(self._after(answered, 10, 480)) if reviewed else None,

@@ -10,6 +10,7 @@ import sys
 from collections import Counter
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from jsonschema import Draft202012Validator
@@ -95,7 +96,7 @@ def test_the_audit_quotas_hold_for_any_seed(seed: int) -> None:
     assert (len(downgraded), len(vulnerable), len(marked)) == (6, 6, 3)
     needing = {c["call_id"]: c for c in downgraded + vulnerable + marked}
     assert len(needing) == 15
-    assert sum(1 for c in needing.values() if c["supervision"]["reviewed_at"] is not None) == 12
+    assert sum(1 for c in needing.values() if (c["supervision"] or {}).get("reviewed_at") is not None) == 12
 
 
 def test_instants_follow_the_call(calls) -> None:
@@ -126,3 +127,25 @@ def test_every_kind_of_fault_is_planted_and_labelled() -> None:
             assert call["advice"] is None or None in call["advice"].values()
     clean = [call for call, faults_of_call in labelled if not faults_of_call]
     assert len(clean) > SAMPLE_SIZE / 2
+
+
+def test_the_shipped_export_is_what_the_generator_writes(tmp_path) -> None:
+    from synthetic.export_calls import write_export
+
+    written = write_export(audit_sample(SAMPLE_SEED), tmp_path)
+    assert written.read_text(encoding="utf-8") == (ROOT / "samples" / "export-calls" / "calls.csv").read_text(
+        encoding="utf-8"), "regenerate with python -m synthetic.export_calls --seed 2022 --output-dir samples/export-calls"
+
+
+def test_the_export_writes_times_to_the_second_in_uk_local_time() -> None:
+    from synthetic.export_calls import export_table
+
+    table = export_table(audit_sample(SAMPLE_SEED))
+    rows = [dict(zip(table.header, row)) for row in table.rows]
+    first = rows[0]
+    call = audit_sample(SAMPLE_SEED)[0]
+    assert first["Incident No"] == call["call_id"]
+    received = _instant(call["received_at"]).astimezone(ZoneInfo("Europe/London"))
+    assert first["Call Received"] == received.strftime("%d/%m/%Y %H:%M:%S")
+    assert {row["Channel"] for row in rows} == {"999", "101", "Online report", "Other"}
+    assert any(row["Regrade 1 Reason"] for row in rows) and any(row["Time to Answer (s)"] is None for row in rows)
