@@ -26,11 +26,12 @@ from checker import TOOL_NAME, __version__
 from checker.errors import RunFailed
 from checker.inputs.records import CaseIds, CaseRecord, RawRecord, Rejection, check_record
 from checker.engine.evaluate import Evaluator
-from checker.inputs.casemodel import value_at
-from checker.inputs.sources import CaseSource, open_source
+from checker.inputs.recordmodel import value_at
+from checker.inputs.recordmodel import record_model
+from checker.inputs.sources import CaseSource, find_record_type, open_source
 from checker.engine.judgements import Judgements, Reconciliation
 from checker.results import RecordResult, RuleResult, RunReport
-from checker.packs.rules import RulePack
+from checker.packs.rules import RulePack, packs_for
 from checker.scoring.counts import finish_score, new_score
 from checker.settings import RunSettings
 from checker.audit.strata import estimate_result
@@ -86,19 +87,21 @@ def run_check(cases: Path | str | CaseSource, packs: list[RulePack], settings: R
         keep = True  # estimates and reconciliation need every record's results (these are samples: small)
     if waivers is not None:
         settings = settings.with_as_of()  # the date used is a printed setting
+    kind = find_record_type(source)
+    packs = packs_for(packs, kind)
     raw_records = source.records()
     if engine == AUTO_ENGINE:  # look ahead: a sample runs record by record, a year's crimes on SQL
         head = list(islice(raw_records, AUTO_SQL_THRESHOLD + 1))
         engine = SQL_ENGINE if len(head) > AUTO_SQL_THRESHOLD else RECORDS_ENGINE
         raw_records = chain(head, raw_records)
     checker = RecordChecker(packs, settings, judgements, waivers, renderers=[(sink.render_record, sink.record_separator) for sink in sinks],
-                            keep=keep, engine=engine)
+                            keep=keep, engine=engine, record_type=kind.name)
     applier = checker.waivers  # counts what the waivers did, from each record's waiver events
     reconciliation = Reconciliation()
     scores = [new_score(compiled.rule) for compiled in checker.evaluator.rules]  # in the order of each record's results
     records: list[RecordResult] = []
     rejected: list[dict[str, Any]] = []
-    unknown = UnknownFields()
+    unknown = UnknownFields(kind.model)
     unseen = set(checker.read_paths)
     ids = CaseIds()
     read = evaluated = 0
@@ -138,7 +141,7 @@ def run_check(cases: Path | str | CaseSource, packs: list[RulePack], settings: R
         progress(read, source)
     report = RunReport(
         tool={"name": TOOL_NAME, "version": __version__},
-        input={"path": source.path, "format": source.input_format, "sha256": source.sha256},
+        input={"path": source.path, "format": source.input_format, "sha256": source.sha256, "record_type": kind.name},
         rulesets=run_rulesets(packs),
         settings=settings.as_dict(),
         summary={"records_read": read, "records_evaluated": evaluated, "records_rejected": len(rejected)},
@@ -209,8 +212,11 @@ class RecordChecker:
 
     def __init__(self, packs: list[RulePack], settings: RunSettings, judgements: Judgements | None = None,
                  waivers: Sequence[Waiver] | None = None, *, renderers: Sequence[Renderer] = (),
-                 keep: bool | Callable[[RecordResult], bool] = True, engine: str = RECORDS_ENGINE) -> None:
-        self.evaluator = Evaluator(packs, settings, judgements.items if judgements is not None else None)
+                 keep: bool | Callable[[RecordResult], bool] = True, engine: str = RECORDS_ENGINE,
+                 record_type: str | None = None) -> None:
+        self.evaluator = Evaluator(packs, settings, judgements.items if judgements is not None else None,
+                                   model=record_model(record_type) if record_type is not None else None)
+        self.model = self.evaluator.model
         self.sql: SqlBatch | None = None
         if engine == SQL_ENGINE:
             from checker.sql.run import SqlBatch, SqlPlan  # DuckDB is loaded only for runs that use it
@@ -244,7 +250,7 @@ class RecordChecker:
                             [[len(text) for text in rendered] for rendered in texts])
 
     def check(self, raw: RawRecord) -> tuple[Evaluated, RecordResult] | Rejection:
-        item = check_record(raw, self.timezone)
+        item = check_record(raw, self.timezone, self.model)
         if isinstance(item, Rejection):
             return item
         context = self.evaluator.context(item)
@@ -253,7 +259,7 @@ class RecordChecker:
     def check_batch(self, chunk: list[RawRecord]) -> list[tuple[Evaluated, RecordResult] | Rejection]:
         """`check` for a chunk at once: the valid records' rules decided by one SQL query (`checker.sql`)."""
         assert self.sql is not None
-        items = [check_record(raw, self.timezone) for raw in chunk]
+        items = [check_record(raw, self.timezone, self.model) for raw in chunk]
         valid = [item for item in items if not isinstance(item, Rejection)]
         contexts = [self.evaluator.context(item) for item in valid]
         results = iter(zip(valid, self.sql.results(valid, contexts), contexts))
@@ -390,7 +396,8 @@ class UnknownFields:
 
     LISTED = 100
 
-    def __init__(self) -> None:
+    def __init__(self, model: str = "case model") -> None:
+        self.model = model  # what the messages call the record type's model
         self.counts: dict[str, int] = {}
         self.unlisted = 0  # occurrences (record × field) of paths beyond the first LISTED
         self.unlisted_records = 0
@@ -409,10 +416,10 @@ class UnknownFields:
             self.unlisted_records += 1
 
     def warnings(self) -> list[str]:
-        warnings = [f"field '{path}' is not in the case model and was ignored ({count} record(s)); check its spelling"
+        warnings = [f"field '{path}' is not in the {self.model} and was ignored ({count} record(s)); check its spelling"
                     for path, count in sorted(self.counts.items())]
         if self.unlisted:
-            warnings.append(f"{self.unlisted:,} more occurrence(s) of fields not in the case model, in "
+            warnings.append(f"{self.unlisted:,} more occurrence(s) of fields not in the {self.model}, in "
                             f"{self.unlisted_records:,} record(s), were ignored; only the first {self.LISTED} "
                             "distinct field names are listed")
         return warnings

@@ -36,16 +36,16 @@ import typer
 from checker import api
 from checker.api import (
     AtomicFile, default_rules_path, render_table, ENGINES, SQL_DIALECTS,
-    EXTENSIONS, FORMATS, NEEDS_RECORDS, TOOL_NAME, WRITERS, __version__, case_schema, CaseNotFound,
+    EXTENSIONS, FORMATS, NEEDS_RECORDS, TOOL_NAME, WRITERS, __version__, CaseNotFound,
     FileErrors, find_fixture_files, format_for_extension, InputError, load_manifest, load_packs, load_waivers,
     RecordResult, render_case, RulePack, rules_schema, run_fixtures, run_rulesets, RunFailed, RunReport, SourceError, Waiver,
     write_junit,
 )
 from checker.cli.audit import register as register_audit_commands
 from checker.cli.common import (
-    EXIT_CANNOT_RUN, CALENDAR_OPTION, CASES_ARGUMENT, EXIT_FAILED, EXIT_REJECTED, INPUT_FORMAT_OPTION, MAPPING_OPTION, RULES_OPTION,
+    EXIT_CANNOT_RUN, CALENDAR_OPTION, CASES_ARGUMENT, EXIT_FAILED, EXIT_REJECTED, INPUT_FORMAT_OPTION, MAPPING_OPTION, RECORD_TYPE_OPTION, RULES_OPTION,
     SET_OPTION, TIMEZONE_OPTION, build_settings, fail, input_failure, judgement_errors, load_judgements,
-    load_rule_packs, open_cases, preflight, write_output,
+    load_rule_packs, open_cases, packs_for_input, preflight, write_output,
 )
 from checker.cli.mapping import register as register_mapping_commands
 from checker.cli.review import register as register_review_commands
@@ -103,6 +103,7 @@ def run_command(
     outputs: Optional[list[Path]] = typer.Option(None, "--output", "-o", help="Write to this file instead of standard output (repeatable; the format is taken from each extension unless --format is given)."),
     input_format: Optional[str] = INPUT_FORMAT_OPTION,
     mapping: Optional[Path] = MAPPING_OPTION,
+    record_type: Optional[str] = RECORD_TYPE_OPTION,
     interval: IntervalChoice = typer.Option(IntervalChoice.wilson, "--interval", help="Confidence interval method."),
     confidence: float = typer.Option(0.95, "--confidence", help="Confidence level of the intervals."),
     timezone: str = TIMEZONE_OPTION,
@@ -133,12 +134,12 @@ def run_command(
     mistyped = mistyped_command(cases)
     if mistyped:
         raise fail(mistyped)
-    source = open_cases(cases, input_format, mapping)
+    source = open_cases(cases, input_format, mapping, record_type=record_type)
     preflight([("--output", path) for path, _ in targets if path is not None], source,
               [("a rule pack", path) for path in (rules or [default_rules_path()])]
               + [("the manifest", manifest), ("the --judgements workbook", judgements),
                  ("the waivers file", waivers), ("the grade bands", grades)])
-    packs = load_rule_packs(rules)
+    packs = packs_for_input(source, load_rule_packs(rules))
     settings = build_settings(packs, interval.value, confidence, timezone, calendar, set_values or [], grades, as_of,
                               evidence)
     waiver_list = load_waiver_file(waivers, packs) if waivers else None
@@ -324,13 +325,16 @@ def init_command(
 
 
 class SchemaName(str, Enum):
-    cases = "cases"
+    case_file = "case-file"
+    stop_search = "stop-search"
+    call = "call"
+    cases = "cases"  # case-file's name before there were other record types
     rules = "rules"
 
 
 @app.command("schema")
 def schema_command(
-    name: SchemaName = typer.Argument(..., help="cases (the case-file model) or rules (rule packs)."),
+    name: SchemaName = typer.Argument(..., help="A record model (case-file, stop-search, call; `cases` is case-file) or rules (rule packs)."),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the schema to this .json file."),
 ) -> None:
     """Print a JSON Schema, for editors and other validators."""
@@ -338,7 +342,10 @@ def schema_command(
         if output.suffix.lower() != ".json":
             raise fail(f"error: --output {output}: a JSON Schema is written to a .json file")
         preflight([("--output", output)])
-    schema = case_schema() if name is SchemaName.cases else rules_schema()
+    if name is SchemaName.rules:
+        schema = rules_schema()
+    else:
+        schema = api.record_schema(SchemaName.case_file.value if name is SchemaName.cases else name.value)
     text = json.dumps(schema, indent=2) + "\n"
     if output is None:
         typer.echo(text, nl=False)

@@ -14,7 +14,8 @@ from checker.cel.analysis import analyse
 from checker.engine.evaluate import CompiledExpression, EvaluationError, cel_functions, new_context, null_hint
 from checker.errors import Location
 from checker.inputs.records import CaseRecord
-from checker.packs.environment import case_environment
+from checker.inputs.recordmodel import RecordModel, record_model
+from checker.packs.environment import record_environment
 from checker.packs.expressions import ExpressionError, case_paths, compile_expression, parse_expression
 from checker.packs.rules import Expression
 from checker.settings import RunSettings
@@ -28,11 +29,12 @@ class SelectorError(ValueError):
 class Selector:
     expression: CompiledExpression
     settings: RunSettings
+    variable: str = "case"  # the name the record is read by
 
     def selects(self, record: CaseRecord) -> bool:
         """Whether the record meets the condition; EvaluationError (with a null hint) when it cannot say."""
         try:
-            value = self.expression.run(new_context(record, cel_functions(self.settings)))
+            value = self.expression.run(new_context(record, cel_functions(self.settings), variable=self.variable))
         except EvaluationError as exc:
             raise EvaluationError(null_hint(self.expression.paths, record) or str(exc)) from None
         if not isinstance(value, bool):
@@ -40,11 +42,15 @@ class Selector:
         return value
 
 
-def compile_selector(text: str, settings: RunSettings, name: str = "--where") -> Selector:
-    """The selector for `text`; SelectorError naming the column of the first problem found."""
+def compile_selector(text: str, settings: RunSettings, name: str = "--where", model: RecordModel | None = None
+                     ) -> Selector:
+    """The selector for `text` over records of `model` (default: case files); SelectorError naming the column
+    of the first problem found."""
+    model = model or record_model()
+    variable = model.kind.variable
     try:
         tree = parse_expression(text)
-        analysis = analyse(tree, case_environment())
+        analysis = analyse(tree, record_environment(model))
         if analysis.errors:
             first = analysis.errors[0]
             raise SelectorError(f"{name} (column {_column(text, first.offset)}): {first.message}")
@@ -55,8 +61,9 @@ def compile_selector(text: str, settings: RunSettings, name: str = "--where") ->
         program = compile_expression(text)
     except ExpressionError as exc:
         raise SelectorError(f"{name} {text!r}: expression {exc}") from None
-    expression = CompiledExpression(Expression(text, Location(name, 1, 1)), tree, program, tuple(case_paths(tree)))
-    return Selector(expression, settings)
+    expression = CompiledExpression(Expression(text, Location(name, 1, 1)), tree, program,
+                                    tuple(case_paths(tree, variable)), root=variable)
+    return Selector(expression, settings, variable)
 
 
 def _column(text: str, offset: int) -> str:

@@ -35,7 +35,7 @@ from sqlglot import exp
 
 from checker.cel import syntax
 from checker.cel.runtime import parse_timestamp
-from checker.inputs.casemodel import TIMESTAMP_FORMAT, case_schema, schema_types
+from checker.inputs.recordmodel import TIMESTAMP_FORMAT, RecordModel, record_model, schema_types
 
 RECORDS = "r"  # the alias of the records table in the compiled query
 CALENDAR = "cal"  # the alias of the one-row working-day table (first_day, ordinals)
@@ -218,6 +218,7 @@ class Compiler:
     made unique across the run)."""
 
     zone_name: str
+    model: RecordModel = field(default_factory=record_model)  # the records' type: its schema and variable
     uses_calendar: bool = False
     _lambda_count: int = 0
     _scopes: list[dict[str, Compiled]] = field(default_factory=list)
@@ -355,8 +356,8 @@ class Compiler:
         for scope in reversed(self._scopes):
             if node.name in scope:
                 return scope[node.name]
-        if node.name == "case":
-            return Compiled(exp.to_identifier(RECORDS), None, CelType("struct", case_schema(), nullable=False), ())
+        if node.name == self.model.kind.variable:
+            return Compiled(exp.to_identifier(RECORDS), None, CelType("struct", self.model.schema, nullable=False), ())
         raise Unsupported(f"the name {node.name!r}")
 
     def _access(self, node: syntax.Access) -> Compiled:

@@ -29,8 +29,8 @@ import sqlglot
 from sqlglot import exp
 
 from checker.cel.errors import CelSyntaxError
-from checker.inputs.casemodel import case_schema
-from checker.inputs.parquet import arrow_type, case_arrow_schema
+from checker.inputs.parquet import arrow_type, arrow_schema
+from checker.inputs.recordmodel import RecordModel
 from checker.inputs.records import CaseRecord
 from checker.engine.evaluate import (APPLIES_WHEN, EVERY_CLAUSE_FAILED, JUDGED_OUTCOME, NOT_APPLICABLE_OUTCOME, PASS_OUTCOME,
                             CompiledRule, Evaluator, Outcome)
@@ -68,7 +68,7 @@ class SqlPlan:
 
     @classmethod
     def build(cls, evaluator: Evaluator) -> "SqlPlan":
-        compiler = Compiler(evaluator.settings.timezone)
+        compiler = Compiler(evaluator.settings.timezone, evaluator.model)
         plan = cls(evaluator, compiler=compiler)
         for compiled in evaluator.rules:
             for expression in [compiled.applies_when] + [expression for _, expression in compiled.clauses]:
@@ -98,7 +98,7 @@ class SqlPlan:
         `shared_N` adds the pack variables that several rules read, each computed once per record; the
         last step decides every rule."""
         assert self.compiler is not None
-        schema = case_schema()["properties"]
+        schema = self.compiler.model.schema["properties"]
         used = {path[:depth] for path in self.compiler.paths for depth in range(len(path) + 1)}
         columns = [exp.column(INDEX_COLUMN, table=records_table)]
         for name, child in schema.items():
@@ -186,10 +186,10 @@ def outcome_of(code: int) -> Outcome:
 # --- records as an Arrow table ------------------------------------------------------------------
 
 
-def records_schema() -> pa.Schema:
-    """The records as the query reads them: the index, then the case model's columns without its maps (read
+def records_schema(model: RecordModel) -> pa.Schema:
+    """The records as the query reads them: the index, then the model's columns without its maps (read
     only by manual rules, which judgements decide outside SQL)."""
-    return pa.schema([pa.field(INDEX_COLUMN, pa.int64())] + list(case_arrow_schema(maps=False)))
+    return pa.schema([pa.field(INDEX_COLUMN, pa.int64())] + list(arrow_schema(model, maps=False)))
 
 
 def json_structure(schema: pa.Schema | pa.DataType) -> Any:
@@ -214,7 +214,7 @@ class SqlBatch:
         self._pid = 0
         # The records arrive as their JSON text (`documents`) and are read into the case model's columns
         # by DuckDB's JSON reader: fields outside the model are ignored, as the per-record engine ignores them.
-        structure = orjson.dumps(json_structure(records_schema())).decode()
+        structure = orjson.dumps(json_structure(records_schema(plan.evaluator.model))).decode()
         reader = sqlglot.parse_one(f"SELECT {INDEX_COLUMN}, UNNEST(JSON_TRANSFORM(document, '{structure}')) "
                                    "FROM documents", read=DIALECT)
         self.query = plan.query(reader=reader).sql(dialect=DIALECT)
