@@ -253,11 +253,15 @@ def explain_sql_command(
     timezone: str = typer.Option("Europe/London", "--timezone", help="Zone of timestamps written without an offset."),
     calendar: str = typer.Option("england-and-wales", "--calendar", help="Working-day calendar: england-and-wales or weekdays-only."),
     set_values: Optional[list[str]] = typer.Option(None, "--set", help="Override a pack setting: NAME=VALUE (repeatable)."),
+    record_type: str = typer.Option("case-file", "--record-type", help="The records the query reads: the packs for this type are compiled (case-file, stop-search, call)."),
 ) -> None:
     """Print the rule packs compiled to one SQL query (what --engine sql runs), for a data team's warehouse."""
     if dialect not in SQL_DIALECTS:
         raise fail(f"error: unknown SQL dialect {dialect!r}: expected one of {', '.join(SQL_DIALECTS)}")
-    packs = load_rule_packs(paths)
+    try:
+        packs = api.packs_for(load_rule_packs(paths), api.record_type(record_type))
+    except (api.UnknownRecordType, api.NoPackForRecordType) as exc:
+        raise fail(f"error: {exc}") from None
     settings = build_settings(packs, "wilson", 0.95, timezone, calendar, set_values or [])
     typer.echo(api.compiled_sql(packs, settings, dialect), nl=False)
 

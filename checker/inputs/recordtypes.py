@@ -23,15 +23,15 @@ class RecordType:
     schema_file: str  # in checker/schemas/
     noun: str  # "case file": "1 case file rejected"
     plural: str  # "case files"
-    title: str  # headings: "Crime case files"
+    title: str  # headings: "Case file compliance"
     model: str  # what messages call its model: "the case model"
 
 
 CASE_FILE = RecordType("case-file", "case", "case_id", "case.schema.json", "case file", "case files",
-                       "Crime case files", "case model")
+                       "Case file", "case model")
 STOP_SEARCH = RecordType("stop-search", "search", "search_id", "stop-search.schema.json", "search record",
-                         "search records", "Stop-and-search records", "stop-search record model")
-CALL = RecordType("call", "call", "call_id", "call.schema.json", "call", "calls", "Calls for service",
+                         "search records", "Stop-and-search record", "stop-search record model")
+CALL = RecordType("call", "call", "call_id", "call.schema.json", "call", "calls", "Call record",
                   "call record model")
 
 RECORD_TYPES: dict[str, RecordType] = {kind.name: kind for kind in (CASE_FILE, STOP_SEARCH, CALL)}

@@ -6,7 +6,7 @@ from typing import Any
 
 from tabulate import tabulate
 
-from checker.report.wording import SMALL_SAMPLE_NOTE, count_of, interval_text, percent, waiver_line
+from checker.report.wording import SMALL_SAMPLE_NOTE, count_of, records_line, interval_text, percent, waiver_line
 from checker.results import ERROR, FAIL, MANUAL, PASS, WAIVED, RunReport
 from checker.report.estimates import render_estimates_table
 from checker.report.safetext import terminal_text
@@ -73,9 +73,7 @@ def _render(report: RunReport, title_width: int | None, stacked: int | None = No
                + ["passed", "rate", f"{level} interval ({report.settings['interval']})", "fail", "error", "pending"] + (["waived"] if waivers else [])
                + (["grade"] if report.settings.get("grade_bands") else []))
     lines = [_stacked(rows, headers, stacked) if stacked else tabulate(rows, headers=headers, tablefmt="simple"), ""]
-    summary = report.summary
-    lines.append(f"Records: {summary['records_read']} read, {summary['records_evaluated']} evaluated, "
-                 f"{summary['records_rejected']} rejected.")
+    lines.append(records_line(report))
     if any(score.reliable is False for score in report.rules):
         lines.append("* " + SMALL_SAMPLE_NOTE)
     no_rate = [score.id for score in report.rules if score.rate is None]
