@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from checker.inputs.casemodel import value_at
+from checker.inputs.recordmodel import value_at
 from synthetic.calls import audit_sample
 from synthetic.export import ADVICE, JUDGEMENTS, RANKS, Cell, Table, label, uk_time, write_csv, yes_no
 

@@ -16,7 +16,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from build_case_schema import ADVICE_VALUES, CASE_SCHEMA, enum, list_of, nullable, obj, timestamp
+from build_case_schema import ADVICE_VALUES, CASE_SCHEMA, enum, list_of, nullable, obj, record_type_field, timestamp
 
 OUTPUT = Path(__file__).resolve().parent.parent / "checker" / "schemas" / "call.schema.json"
 
@@ -41,8 +41,7 @@ CALL_SCHEMA: dict[str, Any] = {
     "type": "object",
     "required": ["call_id", "received_at"],
     "properties": {
-        "record_type": {"type": ["string", "null"], "enum": ["call", None],
-                        "description": "The record type: 'call' (optional; an input holds one type)."},
+        "record_type": record_type_field("call"),
         "call_id": {"type": "string", "minLength": 1, "description": "Unique within a sample (the incident or "
                                                                       "call log number)."},
         "force": nullable("string", "Force whose control room took the call."),

@@ -22,6 +22,8 @@ from checker import runner
 from checker.api import compiled_sql, load_packs, render
 from checker.engine.evaluate import Evaluator
 from checker.inputs.recordmodel import record_model
+from checker.inputs.recordtypes import CASE_FILE
+from checker.packs.rules import packs_for
 from checker.engine.fixtures import find_fixture_files, load_fixtures
 from checker.inputs.records import CaseRecord, RawRecord, Rejection, check_record
 from checker.inputs.timestamps import parse_timestamp
@@ -39,7 +41,7 @@ SAMPLE = ROOT / "samples" / "cases.json"
 
 @pytest.fixture(scope="module")
 def packs() -> list[Any]:
-    return load_packs([ROOT / "rules"])
+    return packs_for(load_packs([ROOT / "rules"]), CASE_FILE)  # rules/ holds packs of every record type
 
 
 def run_settings(packs: list[Any], **options: Any) -> RunSettings:

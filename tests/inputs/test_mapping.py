@@ -20,7 +20,8 @@ from checker.engine.evaluate import Evaluator
 from checker.inputs.exports.mapping import FieldMapping, MappedRecords, UnmatchedRow, load_mapping, read_mapped
 from checker.errors import FileErrors
 from checker.results import RecordResult
-from checker.packs.rules import load_packs
+from checker.inputs.recordtypes import CASE_FILE
+from checker.packs.rules import load_packs, packs_for
 from checker.scoring.counts import finish_score, new_score, tally
 from checker.settings import RunSettings, pack_settings
 from synthetic.cases import generate_cases
@@ -547,7 +548,7 @@ def test_mapped_export_reads_as_the_json_sample(shipped) -> None:
 
 def test_mapped_export_scores_identically_to_the_json_sample(shipped) -> None:
     mapped, from_json, _ = shipped
-    packs = load_packs([RULES])
+    packs = packs_for(load_packs([RULES]), CASE_FILE)  # rules/ holds packs of every record type
     settings = RunSettings(packs=pack_settings(packs, {}))
     evaluator = Evaluator(packs, settings)
     scores = []

@@ -12,7 +12,8 @@ import pytest
 
 from checker.inputs.records import CaseRecord, RawRecord, check_record
 from checker.engine.evaluate import Evaluator
-from checker.packs.rules import load_packs
+from checker.inputs.recordtypes import CASE_FILE
+from checker.packs.rules import load_packs, packs_for
 from checker.settings import RunSettings, pack_settings
 from tests.conftest import RULES, run_cli
 
@@ -21,7 +22,7 @@ BASE = json.loads((RULES / "tests" / "base-case.json").read_text(encoding="utf-8
 
 @pytest.fixture(scope="module")
 def packs():
-    return load_packs([RULES])
+    return packs_for(load_packs([RULES]), CASE_FILE)  # rules/ holds packs of every record type
 
 
 def merged(base: Any, fragment: Any) -> Any:

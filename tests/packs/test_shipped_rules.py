@@ -36,7 +36,9 @@ def packs():
 def test_every_required_rule_id_is_shipped(packs) -> None:
     shipped = {rule.id for pack in packs for rule in pack.rules}
     assert REQUIRED_IDS <= shipped
-    assert {pack.name for pack in packs} == {"victims-code", "outcomes", "crime-recording", "investigation"}
+    case_file_packs = {pack.name for pack in packs if pack.record_type == "case-file"}
+    assert case_file_packs == {"victims-code", "outcomes", "crime-recording", "investigation"}
+    assert {pack.name for pack in packs if pack.record_type == "call"} == {"calls"}
 
 
 def test_manual_rules_are_the_reviewer_judgements(packs) -> None:
