@@ -118,6 +118,7 @@ def run_command(
     engine: str = typer.Option("records", "--engine", help="records (one record at a time, the default), sql (rules compiled to SQL, run on DuckDB over many records at once) or auto (sql above 5,000 records); the results are the same."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar (there is none anyway unless standard error is a terminal)."),
     waivers: Optional[Path] = typer.Option(None, "--waivers", help="Waivers (YAML): documented decisions that a rule does not apply to certain files; their results become 'waived'."),
+    by: Optional[str] = typer.Option(None, "--by", help="Also score every rule within each group of records: a field or CEL expression over the record, e.g. search.person.self_defined_ethnicity."),
     as_of: Optional[str] = typer.Option(None, "--as-of", help="Reference date (YYYY-MM-DD): waivers' expiry dates are compared with it (default: today), and open files' update gaps are measured up to it or their latest entry, whichever is later (default: the latest entry)."),
 ) -> None:
     """Score a sample of case files against the rule packs (`check CASES` is short for `check run CASES`)."""
@@ -157,7 +158,7 @@ def run_command(
         with terminal_progress(not quiet) as progress:
             report = api.run(source, packs, settings, manifest=load_manifest(manifest) if manifest else None,
                              judgements=given, waivers=waiver_list, sinks=[stream.writer for stream in streams],
-                             keep=keep, jobs=jobs, progress=progress, engine=engine)
+                             keep=keep, jobs=jobs, progress=progress, engine=engine, by=by)
     except (ValueError, InputError, RunFailed) as exc:  # a manifest that does not fit; an unreadable input; a worker died
         for stream in streams:
             stream.abandon()

@@ -15,6 +15,7 @@ from typing import Any
 
 from checker.report.documents import document_title, register_for
 from checker.report.explain import evidence_line, explanation_lines
+from checker.report.breakdown import breakdown_rows
 from checker.report.wording import SMALL_SAMPLE_NOTE, audited_kind, count_of, interval_text, percent
 from checker.results import ERROR, FAIL, MANUAL, NOT_APPLICABLE, PASS, RecordResult, RuleResult, RuleScore, RunReport
 from checker.report.estimates import render_estimates_table
@@ -142,6 +143,7 @@ def render(report: RunReport) -> str:
         _chart_section(report),
         _families(report),
         _estimates(report),
+        _breakdown(report),
         _cases(report),
         _rejected(report),
         _warnings(report),
@@ -172,6 +174,8 @@ def _contents(report: RunReport) -> Markup:
     links = [("headline", "Headline"), ("chart", "Rates"), ("rules", "Rules by family")]
     if report.stratified is not None:
         links.append(("estimates", "Population estimates"))
+    if report.breakdown is not None:
+        links.append(("breakdown", f"By {report.breakdown['by']}"))
     links += [("cases", audited_kind(report).plural.capitalize())]
     if report.rejected:
         links.append(("rejected", "Rejected records"))
@@ -380,6 +384,21 @@ def _estimates(report: RunReport) -> Markup | None:
     return element("section", element("h2", "Population estimates", id="estimates"),
                    element("p", "Weighted by the strata of the sample manifest."),
                    element("pre", render_estimates_table(report.stratified)), aria_labelledby="estimates")
+
+
+# --- results by group (--by) ----------------------------------------------------------------------
+
+
+def _breakdown(report: RunReport) -> Markup | None:
+    if report.breakdown is None:
+        return None
+    headers, rows = breakdown_rows(report.breakdown)
+    table = element("table", element("thead", element("tr", [element("th", h, scope="col") for h in headers])),
+                    element("tbody", [element("tr", [element("td", str(cell)) for cell in row]) for row in rows]))
+    return element("section", element("h2", f"Results by {report.breakdown['by']}", id="breakdown"),
+                   element("p", "Each group scored as a sample of its own: the rule's passes of the group's records "
+                                "to which it applied, the rate and its interval."),
+                   table, aria_labelledby="breakdown")
 
 
 # --- case files -----------------------------------------------------------------------------------

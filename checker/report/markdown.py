@@ -6,6 +6,7 @@ from tabulate import tabulate
 
 from checker.report.safetext import markdown_text
 from checker.report.table import settings_line
+from checker.report.breakdown import breakdown_heading, breakdown_rows
 from checker.report.wording import SMALL_SAMPLE_NOTE, audited_kind, count_of, records_line, interval_text, percent, waiver_line
 from checker.results import ERROR, FAIL, MANUAL, PASS, WAIVED, RunReport
 
@@ -47,4 +48,9 @@ def render(report: RunReport) -> str:
                          f"{escape(rejection['path'] or '(record)')}: {escape(rejection['message'])}")
     if report.warnings:
         lines += ["", "**Warnings:**", ""] + [f"- {escape(warning)}" for warning in report.warnings]
+    if report.breakdown is not None:
+        headers, rows = breakdown_rows(report.breakdown)
+        lines += ["", f"**{escape(breakdown_heading(report.breakdown))}**", "",
+                  tabulate([[escape(str(cell)) for cell in row] for row in rows], headers=headers, tablefmt="github",
+                           disable_numparse=True)]
     return "\n".join(lines) + "\n"

@@ -6,6 +6,7 @@ from typing import Any
 
 from tabulate import tabulate
 
+from checker.report.breakdown import breakdown_heading, render_breakdown_table
 from checker.report.wording import SMALL_SAMPLE_NOTE, count_of, records_line, interval_text, percent, waiver_line
 from checker.results import ERROR, FAIL, MANUAL, PASS, WAIVED, RunReport
 from checker.report.estimates import render_estimates_table
@@ -91,6 +92,8 @@ def _render(report: RunReport, title_width: int | None, stacked: int | None = No
         lines.append(f"Rejected record {rejection['index'] + 1}{line}{case}: "
                      f"{_field(rejection['path'] or '(record)')}: {_field(rejection['message'])}")
     lines += [f"Warning: {_field(warning)}" for warning in report.warnings]
+    if report.breakdown is not None:
+        lines += ["", breakdown_heading(report.breakdown), "", render_breakdown_table(report.breakdown)]
     if report.stratified is not None:
         lines += ["", "Population estimates, weighted by the strata of the sample manifest:", ""]
         lines.append(render_estimates_table(report.stratified))
