@@ -6,8 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from checker.inputs.recordtypes import CASE_FILE
-from checker.packs.rules import load_packs, packs_for
+from checker.packs.rules import load_packs
 from checker.runner import run_check
 from checker.settings import RunSettings, pack_settings
 from checker.inputs.records import CaseRecord
@@ -161,7 +160,7 @@ def test_every_record_lists_every_rule(tmp_path: Path) -> None:
 def test_evidence_for_findings_only_keeps_statuses_and_drops_pass_evidence() -> None:
     from checker.inputs.sources import read_cases
 
-    packs = packs_for(load_packs([RULES]), CASE_FILE)  # rules/ holds packs of every record type
+    packs = [pack for pack in load_packs([RULES]) if pack.record_type == "case-file"]
     records = [item for item in read_cases(SAMPLES / "cases.json") if isinstance(item, CaseRecord)]
     full = Evaluator(packs, RunSettings(packs=pack_settings(packs, {})))
     lean = Evaluator(packs, RunSettings(packs=pack_settings(packs, {}), evidence="findings"))

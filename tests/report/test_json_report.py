@@ -106,12 +106,11 @@ def test_shipped_rules_on_the_samples_in_both_evidence_modes() -> None:
     from checker.inputs.records import CaseRecord
     from checker.engine.evaluate import Evaluator
     from checker.inputs.sources import read_cases
-    from checker.inputs.recordtypes import CASE_FILE
-    from checker.packs.rules import load_packs, packs_for
+    from checker.packs.rules import load_packs
     from checker.settings import RunSettings
     from tests.conftest import RULES, SAMPLES
 
-    packs = packs_for(load_packs([RULES]), CASE_FILE)  # rules/ holds packs of every record type
+    packs = [pack for pack in load_packs([RULES]) if pack.record_type == "case-file"]
     records = [item for item in read_cases(SAMPLES / "cases.json") if isinstance(item, CaseRecord)]
     bare_texts = 0
     for evidence in ("all", "findings"):
