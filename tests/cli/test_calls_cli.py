@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.conftest import run_cli
+from tests.conftest import ROOT, run_cli
 
 
 def test_the_sample_of_calls_scores_with_the_shipped_packs() -> None:
@@ -47,3 +47,40 @@ def test_the_schema_of_calls_is_printed() -> None:
     schema = json.loads(result.stdout)
     assert schema["$id"] == "https://case-file-checker.invalid/schemas/call/v1"
     assert schema["required"] == ["call_id", "received_at"]
+
+
+
+def test_a_reviewer_answers_the_call_judgements_in_the_review_workbook(tmp_path: Path) -> None:
+    """The manual rules of calls go round the reviewer's workbook like those of case files: the calls
+    whose judgements are not yet recorded are listed, and the answers written in it are scored."""
+    from openpyxl import load_workbook
+
+    calls = json.loads((ROOT / "samples" / "calls.json").read_text(encoding="utf-8"))
+    recorded = [call for call in calls if call["recording_available"]][:3]
+    judged_no = {rule: sum(1 for call in calls if call["audit"]["judgements"].get(rule) == "no"
+                           and call not in recorded)
+                 for rule in ("call-manner-professional", "call-prioritised-appropriately")}
+    for call in recorded:
+        call["audit"] = None  # not yet reviewed: both judgements pending
+    cases = tmp_path / "calls.json"
+    cases.write_text(json.dumps(calls), encoding="utf-8")
+    workbook_path = tmp_path / "review.xlsx"
+    result = run_cli("review", str(cases), "--output", str(workbook_path))
+    assert result.returncode == 0, result.stderr
+    assert "6 judgement(s) pending" in result.stdout + result.stderr
+    workbook = load_workbook(workbook_path)
+    sheet = workbook["Review"]
+    rows = list(sheet.iter_rows(min_row=2, values_only=True))
+    assert sorted((row[0], row[1]) for row in rows) == sorted(
+        (call["call_id"], rule) for call in recorded
+        for rule in ("call-manner-professional", "call-prioritised-appropriately"))
+    for number in range(2, 2 + len(rows)):
+        sheet[f"D{number}"] = "no"
+    workbook.save(workbook_path)
+    output = tmp_path / "result.json"
+    scored = run_cli(str(cases), "--judgements", str(workbook_path), "--output", str(output))
+    assert scored.returncode == 0, scored.stderr
+    rules = {rule["id"]: rule for rule in json.loads(output.read_text(encoding="utf-8"))["rules"]}
+    for rule, earlier in judged_no.items():
+        counts = rules[rule]["counts"]
+        assert (counts["fail"], counts["manual"]) == (earlier + 3, 0), rule
