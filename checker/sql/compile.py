@@ -350,6 +350,14 @@ class Compiler:
             return Compiled(sql(f"CAST('{value!r}' AS DOUBLE)"), None, DOUBLE)
         if isinstance(value, str):
             return Compiled(exp.Literal.string(value), None, STRING)
+        if isinstance(value, (list, tuple)):  # a list setting (e.g. outcome types): a list of literals
+            items = [self._literal(syntax.Literal(node.offset, item)) for item in value]
+            kinds = {item.type.kind for item in items}
+            if len(kinds) > 1 or "null" in kinds:
+                raise Unsupported("a list literal of mixed types or with nulls")
+            item_type = items[0].type if items else NULL
+            return Compiled(exp.Array(expressions=[item.value for item in items]), None,
+                            CelType("list", item=item_type, nullable=False))
         raise Unsupported(f"a literal of type {type(value).__name__}")
 
     def _ident(self, node: syntax.Ident) -> Compiled:
@@ -529,6 +537,14 @@ class Compiler:
         if value.type.kind not in NUMBERS:
             raise Unsupported(f"double() of a {value.type.kind}")
         return Compiled(sql("CAST(:v AS DOUBLE)", v=value.value), value.error_or_null(), DOUBLE)
+
+    def call_string(self, value: Compiled) -> Compiled:
+        """string() of an int (its decimal digits) or of a string (itself); other kinds are not compiled."""
+        if value.type.kind == "string":
+            return Compiled(value.value, value.error_or_null(), STRING)
+        if value.type.kind != "int":
+            raise Unsupported(f"string() of a {value.type.kind}")
+        return Compiled(sql("CAST(:v AS VARCHAR)", v=value.value), value.error_or_null(), STRING)
 
     def call_int(self, value: Compiled) -> Compiled:
         if value.type.kind != "int":
