@@ -53,3 +53,19 @@ def test_the_fixtures_score_the_same_on_both_engines(packs, tmp_path: Path) -> N
     assert sql["records"] == records["records"] and sql["rules"] == records["rules"]
     statuses = {result["status"] for record in records["records"] for result in record["results"]}
     assert {"pass", "fail", "not_applicable", "manual"} <= statuses
+
+
+def test_the_bulk_path_scores_the_calls_as_the_per_record_engine(tmp_path: Path) -> None:
+    """JSON Lines to a table: the SQL engine's bulk path screens the calls against their own model and
+    decides every rule in DuckDB; its table is the per-record engine's, line for line."""
+    from tests.conftest import run_cli
+
+    calls = json.loads((SAMPLES / "calls.json").read_text(encoding="utf-8"))
+    lines = tmp_path / "calls.jsonl"
+    lines.write_text("".join(json.dumps(call) + "\n" for call in calls), encoding="utf-8")
+    bulk = run_cli(str(lines), "--engine", "sql")
+    per_record = run_cli(str(lines), "--engine", "records")
+    assert bulk.returncode == per_record.returncode == 0, bulk.stderr + per_record.stderr
+    assert "bulk path is not used" not in bulk.stderr
+    assert bulk.stdout == per_record.stdout
+    assert "55 of 57" in bulk.stdout and "Records (calls): 74 read" in bulk.stdout
