@@ -114,20 +114,21 @@ class Export:
 
 # --------------------------------------------------------------------------- cells
 
-def uk_time(text: str | None) -> str | None:
-    """A case-model timestamp as the crime system shows it: UK local time, or the date alone."""
+def uk_time(text: str | None, date_time: str = DATE_TIME) -> str | None:
+    """A model timestamp as the force's system shows it: UK local time in `date_time` (minutes by
+    default; a system that keeps seconds passes a format with %S), or the date alone."""
     if text is None:
         return None
     if is_date_only(text):
         return date.fromisoformat(text).strftime(DATE_ONLY)
     instant = parse_timestamp(text, "Europe/London")
     local = instant.astimezone(LONDON)
-    if local.second or local.microsecond:
-        raise ValueError(f"{text!r} has seconds, which the export's format ({DATE_TIME}) cannot show")
+    if (local.second and "%S" not in date_time) or local.microsecond:
+        raise ValueError(f"{text!r} is more precise than the export's format ({date_time}) can show")
     read_back = local.replace(tzinfo=None).replace(tzinfo=LONDON, fold=0)
     if read_back.utcoffset() != local.utcoffset():  # the second reading of the repeated autumn hour
-        return local.strftime(f"{DATE_TIME} %z")
-    return local.strftime(DATE_TIME)
+        return local.strftime(f"{date_time} %z")
+    return local.strftime(date_time)
 
 
 def yes_no(value: bool | None) -> str | None:

@@ -10,7 +10,8 @@ import pytest
 
 from checker.engine.evaluate import Evaluator
 from checker.inputs.records import CaseRecord, RawRecord, check_record
-from checker.packs.rules import load_packs
+from checker.inputs.recordtypes import CASE_FILE
+from checker.packs.rules import load_packs, packs_for
 from checker.settings import RunSettings, pack_settings
 from synthetic.cases import iter_labelled_cases
 from tests.conftest import RULES, SAMPLES
@@ -30,7 +31,7 @@ NEW_RULES = set(FAULT_RULES.values()) | {"inv-plan-recorded", "inv-supervision-r
 
 @pytest.fixture(scope="module")
 def evaluator() -> Evaluator:
-    packs = [pack for pack in load_packs([RULES]) if pack.record_type == "case-file"]
+    packs = packs_for(load_packs([RULES]), CASE_FILE)  # rules/ holds packs of every record type
     return Evaluator(packs, RunSettings(packs=pack_settings(packs, {})))
 
 

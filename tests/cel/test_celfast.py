@@ -34,7 +34,8 @@ from checker.cel.syntax import Access
 from checker.engine.evaluate import EvaluationError, Evaluator, new_context
 from checker.packs.expressions import FAST, REFERENCE, ExpressionError, compile_expression
 from checker.engine.fixtures import find_fixture_files, load_fixtures
-from checker.packs.rules import load_packs
+from checker.inputs.recordtypes import CASE_FILE
+from checker.packs.rules import load_packs, packs_for
 from checker.errors import FileErrors
 from checker.settings import RunSettings
 from synthetic.cases import generate_cases
@@ -513,7 +514,7 @@ def test_sub_expressions_reading_a_comprehension_variable_are_not_cached() -> No
 
 @pytest.fixture(scope="module")
 def engines() -> dict[str, Evaluator]:
-    packs = [pack for pack in load_packs([RULES]) if pack.record_type == "case-file"]  # one record type a run
+    packs = packs_for(load_packs([RULES]), CASE_FILE)  # rules/ holds packs of every record type
     run_settings = RunSettings(packs={pack.name: pack.default_settings() for pack in packs})
     return {engine: Evaluator(packs, run_settings, engine=engine) for engine in (FAST, REFERENCE)}
 

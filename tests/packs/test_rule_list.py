@@ -28,6 +28,7 @@ def test_every_shipped_rule_is_a_row_with_its_source_status_and_settings() -> No
     assert len(rows) == sum(len(pack.rules) for pack in packs)
     assert sum(len(pack.rules) for pack in packs if pack.record_type == "case-file") == 37
     assert sum(len(pack.rules) for pack in packs if pack.record_type == "stop-search") == 9
+    assert sum(len(pack.rules) for pack in packs if pack.record_type == "call") == 8
     row = next(line for line in rows if line.startswith("| `inv-supervision-regular` |"))
     assert "`004_d979ef4020952df4.txt`: \"regular and active supervision" in row
     assert "| confirmed | `supervision_interval_days` (assumed) |" in row

@@ -39,6 +39,7 @@ def test_every_required_rule_id_is_shipped(packs) -> None:
     case_file_packs = {pack.name for pack in packs if pack.record_type == "case-file"}
     assert case_file_packs == {"victims-code", "outcomes", "crime-recording", "investigation"}
     assert {pack.name for pack in packs if pack.record_type == "stop-search"} == {"stop-search"}
+    assert {pack.name for pack in packs if pack.record_type == "call"} == {"calls"}
 
 
 def test_manual_rules_are_the_reviewer_judgements(packs) -> None:
