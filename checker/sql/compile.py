@@ -610,6 +610,8 @@ class Compiler:
             value = is_null(other.value) if other.type.kind != "null" else TRUE.copy()
         elif _comparable(left.type, right.type, equality=True):
             value = sql("(:a IS NOT DISTINCT FROM :b)", a=left.value, b=right.value)
+        elif {left.type.kind, right.type.kind} & {"list", "struct", "map", "dyn"}:
+            raise Unsupported(f"{left.type.kind} {op} {right.type.kind}")  # compared element by element in CEL
         else:  # values of different types are never equal; two nulls are
             value = sql("(:a IS NULL AND :b IS NULL)", a=left.value, b=right.value)
         if op == "!=":

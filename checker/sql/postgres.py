@@ -45,7 +45,7 @@ def _quoted(text: str) -> str:
 
 class PostgresTarget(DuckDbTarget):
     name = DIALECT
-    wide_integer = "NUMERIC"  # arbitrary precision: + - * of two 64-bit integers is exact
+    wide_integer = "DECIMAL(38, 0)"  # holds + - * of two 64-bit integers exactly (below 2 ** 127)
     nested_lists = False  # an array's elements cannot be arrays of different lengths
     materialize_steps = True
 
