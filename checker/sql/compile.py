@@ -232,8 +232,10 @@ class DuckDbTarget:
                     columns.append(exp.alias_(value, name))
         return columns
 
-    def field(self, parent: exp.Expression, name: str, kind: CelType, zone_name: str) -> exp.Expression:
-        """Field `name` (of type `kind`) of a struct value, as the value of its CEL type."""
+    def field(self, parent: exp.Expression, name: str, kind: CelType, zone_name: str,
+              path: tuple[str, ...] | None) -> exp.Expression:
+        """Field `name` (of type `kind`) of a struct value, as the value of its CEL type (`path`: the case-model path
+        it reads, "[]" for a list's elements, when known)."""
         if isinstance(parent, exp.Identifier):
             return exp.column(name, table=parent.name)
         return exp.Dot(this=parent, expression=exp.to_identifier(name))
@@ -499,10 +501,10 @@ class Compiler:
         kind = type_of_schema(properties[name])
         # Selecting from a null object is an error; objects the model never lets be null read as empty.
         error = any_of([parent.error, is_null(parent.value) if parent.type.nullable else None])
-        value = self.target.field(parent.value, name, kind, self.zone_name)
         path = parent.path + (name,) if parent.path is not None else None
         if path is not None:
             self.paths.add(path)
+        value = self.target.field(parent.value, name, kind, self.zone_name, path)
         return Compiled(value, error, kind, path)
 
     def _listexpr(self, node: syntax.ListExpr) -> Compiled:

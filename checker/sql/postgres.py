@@ -19,7 +19,8 @@ from datetime import date
 
 from sqlglot import exp
 
-from checker.sql.compile import RECORDS, CelType, DuckDbTarget, Unsupported, fragment
+from checker.inputs.casemodel import case_schema
+from checker.sql.compile import RECORDS, CelType, DuckDbTarget, Unsupported, fragment, type_of_schema
 
 DIALECT = "postgres"
 RECORD_COLUMN = "record"
@@ -39,6 +40,11 @@ def pg(text: str, **parts: exp.Expression) -> exp.Expression:
     return fragment(DIALECT, text, **parts)
 
 
+def column_name(path: tuple[str, ...]) -> str:
+    """The first step's column holding a case-model field, e.g. `crime__reported_at`."""
+    return "__".join(path)
+
+
 def _quoted(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
@@ -53,9 +59,26 @@ class PostgresTarget(DuckDbTarget):
         return exp.column(RECORD_COLUMN, table=RECORDS)
 
     def record_columns(self, records_table: str, zone_name: str, used: set[tuple[str, ...]]) -> list[exp.Expression]:
-        return [exp.column(RECORD_COLUMN, table=records_table)]
+        """Every field the rules read outside a list's elements, read once from the document as its CEL type
+        (`field` reads these columns)."""
+        columns: list[exp.Expression] = [exp.column(RECORD_COLUMN, table=records_table)]
+        for path in sorted(used):
+            if not path or "[]" in path:
+                continue
+            schema = case_schema()
+            for name in path:
+                schema = schema["properties"][name]
+            pointer = _quoted("{" + ",".join(path) + "}")
+            document = exp.column(RECORD_COLUMN, table=records_table)
+            value = self.from_json(pg(f":d #> {pointer}", d=document), pg(f":d #>> {pointer}", d=document),
+                                   type_of_schema(schema), zone_name)
+            columns.append(exp.alias_(value, column_name(path)))
+        return columns
 
-    def field(self, parent: exp.Expression, name: str, kind: CelType, zone_name: str) -> exp.Expression:
+    def field(self, parent: exp.Expression, name: str, kind: CelType, zone_name: str,
+              path: tuple[str, ...] | None) -> exp.Expression:
+        if path is not None and "[]" not in path:  # read once, in the query's first step
+            return exp.column(column_name(path), table=RECORDS)
         member = pg(f":p -> {_quoted(name)}", p=parent)
         text = pg(f":p ->> {_quoted(name)}", p=parent)
         return self.from_json(member, text, kind, zone_name)
@@ -94,15 +117,19 @@ class PostgresTarget(DuckDbTarget):
         earlier reading in a repeated hour (PostgreSQL, like DuckDB, takes the later), a time in the missing
         spring hour with the offset from before the change (as PostgreSQL reads it). Digits of a second beyond
         the sixth are dropped as the checker drops them (PostgreSQL would round them)."""
+        # The text is bound to a name once, in nested subqueries (each step names what the next reads), so that
+        # the query holds each field's expression once rather than once per use.
         zone = exp.Literal.string(zone_name)
-        written = pg("REGEXP_REPLACE(REPLACE(:t, ' ', 'T'), '(\\.[0-9]{6})[0-9]+', '\\1')", t=text)
-        local = pg("CAST(:w AS TIMESTAMP)", w=written)
-        later = pg(":n AT TIME ZONE :z", n=local, z=zone)
-        naive = pg("CASE WHEN CAST((:l - INTERVAL '1 hour') AT TIME ZONE :z AS TIMESTAMP) = :n "
-                   "THEN :l - INTERVAL '1 hour' ELSE :l END", l=later, z=zone, n=local)
-        return pg("CASE WHEN LENGTH(:t) > 16 AND (UPPER(RIGHT(:t, 1)) = 'Z' OR LEFT(RIGHT(:t, 6), 1) IN ('+', '-') "
-                  "OR LEFT(RIGHT(:t, 5), 1) IN ('+', '-')) THEN CAST(:w AS TIMESTAMPTZ) ELSE :naive END",
-                  t=text, w=written, naive=naive)
+        return pg(
+            "(SELECT CASE WHEN _ts.exact THEN CAST(_ts.written AS TIMESTAMPTZ) "
+            "WHEN CAST((_ts.later - INTERVAL '1 hour') AT TIME ZONE :z AS TIMESTAMP) = _ts.wall "
+            "THEN _ts.later - INTERVAL '1 hour' ELSE _ts.later END "
+            "FROM (SELECT _tw.written, _tw.exact, _tw.wall, _tw.wall AT TIME ZONE :z AS later "
+            "FROM (SELECT _tt.written, _tt.exact, CAST(_tt.written AS TIMESTAMP) AS wall "
+            "FROM (SELECT REGEXP_REPLACE(REPLACE(_tx.text, ' ', 'T'), '(\\.[0-9]{6})[0-9]+', '\\1') AS written, "
+            "LENGTH(_tx.text) > 16 AND (UPPER(RIGHT(_tx.text, 1)) = 'Z' OR LEFT(RIGHT(_tx.text, 6), 1) IN ('+', '-') "
+            "OR LEFT(RIGHT(_tx.text, 5), 1) IN ('+', '-')) AS exact "
+            "FROM (SELECT :t AS text) AS _tx) AS _tt) AS _tw) AS _ts)", t=text, z=zone)
 
     def epoch_us(self, instant: exp.Expression) -> exp.Expression:
         return pg("CAST(EXTRACT(EPOCH FROM :t) * 1000000 AS BIGINT)", t=instant)  # EXTRACT is exact (numeric)

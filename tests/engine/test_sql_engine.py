@@ -332,10 +332,34 @@ def test_explained_duckdb_query_runs_unchanged_on_duckdb(packs: list[Any], defau
 
 @pytest.mark.parametrize("dialect", ["postgres", "spark", "bigquery"])
 def test_explained_query_parses_in_other_dialects(default_plan: SqlPlan, dialect: str) -> None:
-    text = explain_sql(default_plan, dialect)
+    """Spark's and BigQuery's text (DuckDB's transpiled: not run) parses with sqlglot's parser for the dialect, the
+    working-day table's statements too; PostgreSQL's is run on a server (test_postgres.py)."""
+    text = explain_sql(default_plan, dialect, calendar_years=(2021, 2022))
     statements = [statement for statement in sqlglot.parse(text, read=dialect) if statement is not None]
-    assert len(statements) == 1
+    kinds = [type(statement).__name__ for statement in statements]
+    assert kinds == (["Set"] if dialect == "postgres" else []) + ["Create", "Insert", "Select"]
     assert "rule_vc_needs_assessment" in text and "rule_out16_signed_decision" in text
+    inserted = statements[-2].find(sqlglot.exp.Array)
+    assert inserted is not None and len(inserted.expressions) == 730  # a value per day of 2021 and 2022
+
+
+def test_the_calendar_statements_fill_the_table_the_duckdb_query_reads(packs: list[Any], default_plan: SqlPlan) -> None:
+    text = explain_sql(default_plan, "duckdb", calendar_years=(2021, 2023))
+    connection = duckdb.connect()
+    for statement in sqlglot.parse(text, read="duckdb")[:2]:  # CREATE, INSERT
+        connection.execute(statement.sql("duckdb"))
+    first_day, ordinals = connection.execute("SELECT first_day, ordinals FROM workday_calendar").fetchone()
+    assert (first_day, ordinals) == workday_table.ordinals(2021, 2023, "england-and-wales")
+
+
+def test_cli_explain_sql_calendar_years() -> None:
+    printed = run_cli("explain-sql", "rules", "--dialect", "postgres", "--calendar-years", "2022-2022")
+    assert printed.returncode == 0, printed.stderr
+    assert "\nSET jit = off;\nCREATE TABLE workday_calendar (first_day DATE, ordinals INTEGER[]);\n" \
+           "INSERT INTO workday_calendar VALUES (DATE '2022-01-01', ARRAY[0, 0, 0, 1, 2," in printed.stdout
+    for wrong in ("2022", "2023-2021", "x-2022", "0-10"):
+        refused = run_cli("explain-sql", "rules", "--calendar-years", wrong)
+        assert refused.returncode == 2 and "expected FIRST-LAST" in refused.stderr, wrong
 
 
 # --- the command line -------------------------------------------------------------------------------
