@@ -3,7 +3,7 @@
 The checker reads rules from YAML packs and runs them as CEL, so a force can change a rule
 without touching code. This module answers "what would a hand-written checker cost?": the
 same rules as ordinary Python functions over the same normalised record
-(`checker.inputs.casemodel.normalise`), with the same pack settings (each pack's `settings:`
+(`checker.inputs.recordmodel.RecordModel.normalise`), with the same pack settings (each pack's `settings:`
 defaults, read from `rules/` so the two never drift apart) and the same working-day calendar
 (`checker.engine.workdays.WorkingDayCalendar`). Each function returns the status the engine gives:
 pass, fail, not_applicable, error or manual. `tests/test_bench_baseline.py` keeps the two in
@@ -39,7 +39,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from checker.inputs.casemodel import normalise, value_at
+from checker.inputs.recordmodel import record_model, value_at
 from checker.inputs.sources import open_source
 from checker.engine.evaluate import JUDGEMENT_STATUS, code_number
 from checker.results import ERROR, FAIL, MANUAL, NOT_APPLICABLE, PASS, STATUSES
@@ -48,6 +48,7 @@ from checker.inputs.timestamps import parse_timestamp
 from checker.engine.workdays import WorkingDayCalendar
 
 Record = dict[str, Any]
+normalise = record_model().normalise
 RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
 
 # `matches("\\S")` as the CEL binding's regex engine reads it (see the module docstring).

@@ -34,11 +34,13 @@ from checker.engine.fixtures import FixtureReport, find_fixture_files, run_fixtu
 from checker.engine.judgements import Judgements
 from checker.engine.waivers import Waiver, load_waivers
 from checker.errors import CheckerError, EmptyInputError, FileErrors, InputError, Location, RunFailed, SourceError
-from checker.inputs.casemodel import case_schema
+from checker.inputs.recordmodel import record_model
+from checker.inputs.recordtypes import RECORD_TYPES, RecordType, UnknownRecordType, record_type
+from checker.inputs.recordtypes import record_type as _record_type  # open_input has a parameter of that name
 from checker.inputs.exports.mapping import FieldMapping, load_mapping
-from checker.inputs.sources import INPUT_FORMATS, CaseSource, MemorySource, keep_raw_records, open_source
+from checker.inputs.sources import INPUT_FORMATS, CaseSource, MemorySource, find_record_type, keep_raw_records, open_source
 from checker.inputs.timestamps import DEFAULT_TIMEZONE
-from checker.packs.rules import RulePack, pack_warnings, rules_schema
+from checker.packs.rules import NoPackForRecordType, RulePack, pack_warnings, packs_for, rules_schema
 from checker.packs.rules import load_packs as _load_pack_files
 from checker.report import EXTENSIONS, FORMATS, NEEDS_RECORDS, WRITERS, format_for_extension
 from checker.audit.paired import PairedRule, compare_overlapping
@@ -65,7 +67,7 @@ __all__ = [
     "pack_settings", "parse_as_of", "parse_overrides", "load_waivers", "load_grade_bands", "load_manifest",
     "read_judgements", "manual_rule_ids",
     # rule authors: validate and test packs
-    "default_rules_path", "init_rules_folder", "find_fixture_files", "run_fixtures", "write_junit", "case_schema",
+    "default_rules_path", "init_rules_folder", "find_fixture_files", "run_fixtures", "write_junit", "record_schema",
     "rules_schema", "pack_warnings",
     "load_mapping",
     # outputs: checked before any work, written atomically
@@ -80,6 +82,9 @@ __all__ = [
     "given_answers", "carry_forward", "facts_of", "keep_raw_records", "run_case_ids",
     # the SQL engine: the compiled query
     "compiled_sql", "SQL_DIALECTS", "ENGINES",
+    # record types: what an input holds, the packs for it
+    "RECORD_TYPES", "RecordType", "record_type", "find_record_type", "packs_for", "NoPackForRecordType",
+    "UnknownRecordType",
     # constants
     "INPUT_FORMATS", "DEFAULT_TIMEZONE", "TOOL_NAME", "__version__",
 ]
@@ -96,10 +101,21 @@ def load_packs(paths: Iterable[Path | str] | None = None) -> list[RulePack]:
     return _load_pack_files(list(paths) if paths else [default_rules_path()])
 
 
-def open_input(path: Path | str, input_format: str | None = None, mapping: Path | str | None = None) -> CaseSource:
-    """An input of case files by name (`-` for standard input); the form comes from the name unless
-    `input_format` says otherwise; CSV/xlsx exports are read through a field `mapping`."""
-    return open_source(str(path), input_format, Path(mapping) if mapping is not None else None)
+def open_input(path: Path | str, input_format: str | None = None, mapping: Path | str | None = None,
+               record_type: str | None = None) -> CaseSource:
+    """An input of records by name (`-` for standard input); the form comes from the name unless
+    `input_format` says otherwise; CSV/xlsx exports are read through a field `mapping`. The type of record it
+    holds is `record_type` when given, else the mapping's, else the first record's `record_type`, else case
+    files (`find_record_type`)."""
+    source = open_source(str(path), input_format, Path(mapping) if mapping is not None else None)
+    if record_type is not None:
+        source.record_type = _record_type(record_type).name  # UnknownRecordType for a name not known
+    return source
+
+
+def record_schema(name: str = "case-file") -> dict[str, Any]:
+    """The JSON Schema of a record type (`check schema case-file|stop-search|call`)."""
+    return record_model(name).schema
 
 
 def input_files(source: CaseSource) -> list[tuple[str, Path]]:
@@ -123,7 +139,7 @@ def run(source: CaseSource | Path | str, packs: list[RulePack], settings: RunSet
     An input holding no case file raises EmptyInputError: an empty run is never reported as scored."""
     report = run_check(source, packs, settings or RunSettings(), **options)
     if report.summary["records_read"] == 0:
-        raise EmptyInputError(report.input["path"])
+        raise EmptyInputError(report.input["path"], record_type(report.input["record_type"]).plural)
     return report
 
 
@@ -205,10 +221,10 @@ def carry_forward(rows: list[Any], answers: list[Any]) -> tuple[list[Any], list[
     return carry(rows, answers)
 
 
-def facts_of(raws: Iterable[Any], timezone: str) -> dict[str, dict[str, Any]]:
+def facts_of(raws: Iterable[Any], timezone: str, record_type: str = "case-file") -> dict[str, dict[str, Any]]:
     from checker.report.review_workbook import facts_of as facts
 
-    return facts(raws, timezone)
+    return facts(raws, timezone, record_type)
 
 
 def manual_rule_ids(packs: Iterable[RulePack]) -> set[str]:

@@ -82,9 +82,9 @@ class EmptyInputError(InputError):
 
     code = "input-empty"
 
-    def __init__(self, file: str) -> None:
-        super().__init__(file, "no case files in the input")
-        self.message = f"no case files in {file}"
+    def __init__(self, file: str, plural: str = "case files") -> None:
+        super().__init__(file, f"no {plural} in the input")
+        self.message = f"no {plural} in {file}"
         Exception.__init__(self, self.message)
 
 

@@ -113,6 +113,8 @@ class RunReport:
     # Where a case file's judgement and a review workbook's differ; None when no workbook was given.
     judgement_conflicts: list[dict[str, Any]] | None = None
     waivers: list[dict[str, Any]] | None = None  # each waiver's use, when a waivers file is given
+    # With --by: {"by": the expression, "groups": [{"value", "records", "rules": [RuleScore.as_dict()]}]}
+    breakdown: dict[str, Any] | None = None
 
     def as_dict(self, include_records: bool = True) -> dict[str, Any]:
         return {
@@ -129,4 +131,5 @@ class RunReport:
             **({"stratified": self.stratified} if self.stratified is not None else {}),
             **({"judgement_conflicts": self.judgement_conflicts} if self.judgement_conflicts is not None else {}),
             **({"waivers": self.waivers} if self.waivers is not None else {}),
+            **({"breakdown": self.breakdown} if self.breakdown is not None else {}),
         }

@@ -26,11 +26,13 @@ from checker import TOOL_NAME, __version__
 from checker.errors import RunFailed
 from checker.inputs.records import CaseIds, CaseRecord, RawRecord, Rejection, check_record
 from checker.engine.evaluate import Evaluator
-from checker.inputs.casemodel import value_at
-from checker.inputs.sources import CaseSource, open_source
+from checker.engine.selectors import NOT_EVALUATED, Grouping, compile_grouping
+from checker.inputs.recordmodel import value_at
+from checker.inputs.recordmodel import record_model
+from checker.inputs.sources import CaseSource, find_record_type, open_source
 from checker.engine.judgements import Judgements, Reconciliation
-from checker.results import RecordResult, RuleResult, RunReport
-from checker.packs.rules import RulePack
+from checker.results import RecordResult, RuleResult, RuleScore, RunReport
+from checker.packs.rules import RulePack, packs_for
 from checker.scoring.counts import finish_score, new_score
 from checker.settings import RunSettings
 from checker.audit.strata import estimate_result
@@ -67,7 +69,7 @@ def run_check(cases: Path | str | CaseSource, packs: list[RulePack], settings: R
               manifest: dict[str, Any] | None = None, judgements: Judgements | None = None,
               waivers: Sequence[Waiver] | None = None, *, sinks: Sequence[ResultSink] = (),
               keep: bool | Callable[[RecordResult], bool] = True, jobs: int = 1,
-              progress: Progress | None = None, engine: str = RECORDS_ENGINE) -> RunReport:
+              progress: Progress | None = None, engine: str = RECORDS_ENGINE, by: str | None = None) -> RunReport:
     """Score an input; with the manifest of a stratified draw, also estimate each rule's population rate.
 
     `judgements` (a filled review workbook) fill manual rules the case files leave pending; where a case
@@ -78,6 +80,9 @@ def run_check(cases: Path | str | CaseSource, packs: list[RulePack], settings: R
     `engine`: "records" evaluates record by record; "sql" decides the rules of many records at once
     with one SQL query on DuckDB (`checker.sql`); "auto" takes SQL for inputs of more than
     AUTO_SQL_THRESHOLD records. The report is the same whichever runs.
+    `by`: a CEL expression over the record (`search.person.self_defined_ethnicity`); every rule is also scored
+    within each of its values (`RunReport.breakdown`), as the inspectorate reports a subgroup ("21 of 27").
+    SelectorError when it is not one value of the record type's model.
     """
     if engine not in ENGINES:
         raise ValueError(f"unknown engine {engine!r}: expected one of {', '.join(ENGINES)}")
@@ -86,19 +91,23 @@ def run_check(cases: Path | str | CaseSource, packs: list[RulePack], settings: R
         keep = True  # estimates and reconciliation need every record's results (these are samples: small)
     if waivers is not None:
         settings = settings.with_as_of()  # the date used is a printed setting
+    kind = find_record_type(source)
+    packs = packs_for(packs, kind)
     raw_records = source.records()
     if engine == AUTO_ENGINE:  # look ahead: a sample runs record by record, a year's crimes on SQL
         head = list(islice(raw_records, AUTO_SQL_THRESHOLD + 1))
         engine = SQL_ENGINE if len(head) > AUTO_SQL_THRESHOLD else RECORDS_ENGINE
         raw_records = chain(head, raw_records)
+    grouping = compile_grouping(by, settings, record_model(kind.name)) if by is not None else None
     checker = RecordChecker(packs, settings, judgements, waivers, renderers=[(sink.render_record, sink.record_separator) for sink in sinks],
-                            keep=keep, engine=engine)
+                            keep=keep, engine=engine, record_type=kind.name, grouping=grouping)
+    groups: dict[str, list[RuleScore]] = {}  # group → its scores, in the order of each record's results
     applier = checker.waivers  # counts what the waivers did, from each record's waiver events
     reconciliation = Reconciliation()
     scores = [new_score(compiled.rule) for compiled in checker.evaluator.rules]  # in the order of each record's results
     records: list[RecordResult] = []
     rejected: list[dict[str, Any]] = []
-    unknown = UnknownFields()
+    unknown = UnknownFields(kind.model)
     unseen = set(checker.read_paths)
     ids = CaseIds()
     read = evaluated = 0
@@ -122,6 +131,12 @@ def run_check(cases: Path | str | CaseSource, packs: list[RulePack], settings: R
                     sink.rejected(rejection)
                 continue
             evaluated += 1
+            if grouping is not None:
+                group = groups.get(outcome.group)  # type: ignore[arg-type]
+                if group is None:
+                    group = groups[outcome.group] = [new_score(c.rule) for c in checker.evaluator.rules]  # type: ignore[index]
+                for score, status in zip(group, outcome.statuses):
+                    score.counts[status] += 1
             if applier is not None:
                 applier.record(outcome.case_id, outcome.waiver_events)
             if outcome.unknown_fields:
@@ -138,7 +153,7 @@ def run_check(cases: Path | str | CaseSource, packs: list[RulePack], settings: R
         progress(read, source)
     report = RunReport(
         tool={"name": TOOL_NAME, "version": __version__},
-        input={"path": source.path, "format": source.input_format, "sha256": source.sha256},
+        input={"path": source.path, "format": source.input_format, "sha256": source.sha256, "record_type": kind.name},
         rulesets=run_rulesets(packs),
         settings=settings.as_dict(),
         summary={"records_read": read, "records_evaluated": evaluated, "records_rejected": len(rejected)},
@@ -154,6 +169,15 @@ def run_check(cases: Path | str | CaseSource, packs: list[RulePack], settings: R
     if applier is not None:
         report.waivers = applier.summary()
         report.warnings += applier.warnings()
+    if grouping is not None:
+        if NOT_EVALUATED in groups:
+            report.warnings.append(f"--by {grouping.text!r} could not be evaluated on "
+                                   f"{sum(groups[NOT_EVALUATED][0].counts.values()) if groups[NOT_EVALUATED] else 0} "
+                                   f"record(s): they are counted in the group {NOT_EVALUATED!r}")
+        report.breakdown = {"by": grouping.text, "groups": [
+            {"value": value, "records": sum(group[0].counts.values()) if group else 0,
+             "rules": [finish_score(score, settings.interval, settings.confidence).as_dict() for score in group]}
+            for value, group in sorted(groups.items())]}
     if manifest is not None:
         report.stratified = [estimate.as_dict() for estimate in
                              estimate_result(report.as_dict(), manifest, settings.confidence)]
@@ -189,6 +213,7 @@ class Evaluated(NamedTuple):
     seen_paths: tuple[str, ...]  # fields rules read that this checker sees for the first time
     file_judgements: dict[str, str]  # the case file's own audit.judgements
     waiver_events: tuple[WaiverEvent, ...] = ()  # what each waiver did to this record's results
+    group: str | None = None  # the record's group with --by
 
 
 class CheckedChunk(NamedTuple):
@@ -209,8 +234,12 @@ class RecordChecker:
 
     def __init__(self, packs: list[RulePack], settings: RunSettings, judgements: Judgements | None = None,
                  waivers: Sequence[Waiver] | None = None, *, renderers: Sequence[Renderer] = (),
-                 keep: bool | Callable[[RecordResult], bool] = True, engine: str = RECORDS_ENGINE) -> None:
-        self.evaluator = Evaluator(packs, settings, judgements.items if judgements is not None else None)
+                 keep: bool | Callable[[RecordResult], bool] = True, engine: str = RECORDS_ENGINE,
+                 record_type: str | None = None, grouping: Grouping | None = None) -> None:
+        self.evaluator = Evaluator(packs, settings, judgements.items if judgements is not None else None,
+                                   model=record_model(record_type) if record_type is not None else None)
+        self.model = self.evaluator.model
+        self.grouping = grouping
         self.sql: SqlBatch | None = None
         if engine == SQL_ENGINE:
             from checker.sql.run import SqlBatch, SqlPlan  # DuckDB is loaded only for runs that use it
@@ -244,7 +273,7 @@ class RecordChecker:
                             [[len(text) for text in rendered] for rendered in texts])
 
     def check(self, raw: RawRecord) -> tuple[Evaluated, RecordResult] | Rejection:
-        item = check_record(raw, self.timezone)
+        item = check_record(raw, self.timezone, self.model)
         if isinstance(item, Rejection):
             return item
         context = self.evaluator.context(item)
@@ -253,7 +282,7 @@ class RecordChecker:
     def check_batch(self, chunk: list[RawRecord]) -> list[tuple[Evaluated, RecordResult] | Rejection]:
         """`check` for a chunk at once: the valid records' rules decided by one SQL query (`checker.sql`)."""
         assert self.sql is not None
-        items = [check_record(raw, self.timezone) for raw in chunk]
+        items = [check_record(raw, self.timezone, self.model) for raw in chunk]
         valid = [item for item in items if not isinstance(item, Rejection)]
         contexts = [self.evaluator.context(item) for item in valid]
         results = iter(zip(valid, self.sql.results(valid, contexts), contexts))
@@ -272,7 +301,8 @@ class RecordChecker:
         kept = self.keep(record) if callable(self.keep) else self.keep
         return Evaluated(item.index, item.line, item.case_id, tuple(result.status for result in results),
                          record if kept else None, item.unknown_fields, seen,
-                         value_at(item.normalised, "audit.judgements") or {}, events), record
+                         value_at(item.normalised, "audit.judgements") or {}, events,
+                         self.grouping.group_of(item) if self.grouping is not None else None), record
 
 
 def _write_rendered(sinks: Sequence[ResultSink], chunk: CheckedChunk, duplicates: dict[int, Rejection]) -> None:
@@ -390,7 +420,8 @@ class UnknownFields:
 
     LISTED = 100
 
-    def __init__(self) -> None:
+    def __init__(self, model: str = "case model") -> None:
+        self.model = model  # what the messages call the record type's model
         self.counts: dict[str, int] = {}
         self.unlisted = 0  # occurrences (record × field) of paths beyond the first LISTED
         self.unlisted_records = 0
@@ -409,10 +440,10 @@ class UnknownFields:
             self.unlisted_records += 1
 
     def warnings(self) -> list[str]:
-        warnings = [f"field '{path}' is not in the case model and was ignored ({count} record(s)); check its spelling"
+        warnings = [f"field '{path}' is not in the {self.model} and was ignored ({count} record(s)); check its spelling"
                     for path, count in sorted(self.counts.items())]
         if self.unlisted:
-            warnings.append(f"{self.unlisted:,} more occurrence(s) of fields not in the case model, in "
+            warnings.append(f"{self.unlisted:,} more occurrence(s) of fields not in the {self.model}, in "
                             f"{self.unlisted_records:,} record(s), were ignored; only the first {self.LISTED} "
                             "distinct field names are listed")
         return warnings

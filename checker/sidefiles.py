@@ -94,7 +94,7 @@ def load_json_side_file(path: Path | str, limit: int, kind: str) -> Any:
         raise SideFileError("the JSON is nested too deeply (the reader allows about 1,000 levels)") from None
     except json.JSONDecodeError:
         raise
-    except ValueError as exc:  # an integer beyond Python's digit limit
+    except ValueError:  # an integer beyond Python's digit limit
         raise SideFileError("the JSON holds a number too long to read (the reader allows "
                             f"{sys.get_int_max_str_digits():,} digits)") from None
 

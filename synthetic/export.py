@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from checker.inputs.casemodel import value_at
+from checker.inputs.recordmodel import value_at
 from synthetic.cases import generate_cases
 from checker.inputs.timestamps import is_date_only, parse_timestamp
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from checker.inputs.casemodel import schema_at, schema_types
+from checker.inputs.recordmodel import record_model, schema_types
 from checker.results import STATUSES
 from checker.packs.rules import load_packs
 from checker.runner import run_check
@@ -100,7 +100,7 @@ def nullable_leaves(record: dict[str, Any]) -> list[tuple[str, ...]]:
             continue
         if path == JOIN_KEY:
             continue
-        schema = schema_at(".".join(path))
+        schema = record_model().schema_at(".".join(path))
         if schema is not None and "null" in schema_types(schema) and _at(record, path) is not None:
             found.append(path)
     return found

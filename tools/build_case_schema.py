@@ -32,6 +32,12 @@ def timestamp(description: str, nullable: bool = True) -> dict[str, Any]:
     }
 
 
+def record_type_field(name: str) -> dict[str, Any]:
+    """The optional `record_type` every record model has: an input holds one type of record."""
+    return {"type": ["string", "null"], "enum": [name, None],
+            "description": f"The record type, {name!r}; optional (the input's type is taken when absent)."}
+
+
 def nullable(kind: str, description: str, **extra: Any) -> dict[str, Any]:
     return {"type": [kind, "null"], "description": description, **extra}
 
@@ -82,6 +88,7 @@ CASE_SCHEMA: dict[str, Any] = {
     "type": "object",
     "required": ["case_id", "crime"],
     "properties": {
+        "record_type": record_type_field("case-file"),
         "case_id": {"type": "string", "minLength": 1, "description": "Unique within a sample."},
         "force": nullable("string", "Force that holds the file."),
         "crime": obj("The recorded crime.", {

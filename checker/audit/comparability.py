@@ -17,8 +17,12 @@ PRESENTATION_SETTINGS = ("evidence", "grade_bands")
 
 
 def differences(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[str]:
-    """Every difference between the rule packs and settings of two results, one sentence each."""
-    found = _pack_differences(before.get("rulesets") or [], after.get("rulesets") or [])
+    """Every difference between the records audited, the rule packs and the settings of two results, one
+    sentence each (a result written before record types is of case files)."""
+    kinds = [(result.get("input") or {}).get("record_type", "case-file") if isinstance(result.get("input"), Mapping)
+             else "case-file" for result in (before, after)]
+    found = [f"record type: {kinds[0]} before, {kinds[1]} after"] if kinds[0] != kinds[1] else []
+    found += _pack_differences(before.get("rulesets") or [], after.get("rulesets") or [])
     found += _setting_differences(before.get("settings") or {}, after.get("settings") or {})
     return found
 

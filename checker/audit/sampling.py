@@ -52,10 +52,10 @@ from typing import Any
 
 from checker.sidefiles import MAX_MANIFEST_BYTES, SideFileError, load_json_side_file
 from checker import TOOL_NAME, __version__
-from checker.inputs.casemodel import is_list_field, known_paths, schema_at, value_at
+from checker.inputs.recordmodel import RecordModel, is_list_field, record_model, value_at
 from checker.inputs.records import CaseIds, CaseRecord, Rejection, check_record, file_sha256
 from checker.errors import EmptyInputError, InputError
-from checker.inputs.sources import CaseSource, format_from_name, open_source
+from checker.inputs.sources import CaseSource, find_record_type, format_from_name, open_source
 from checker.outputs import write_output
 from checker.engine.evaluate import EvaluationError
 from checker.engine.selectors import SelectorError, compile_selector
@@ -91,6 +91,7 @@ class Population:
     timezone: str = DEFAULT_TIMEZONE
     input_format: str = "json"
     mapping: Any = None  # the field mapping of a CSV/xlsx export
+    model: RecordModel = field(default_factory=record_model)  # the type of record it holds
 
     @property
     def records_read(self) -> int:
@@ -132,21 +133,22 @@ def read_population(population: CaseSource | Path | str, timezone: str = DEFAULT
     mapped CSV/xlsx export; a path is opened by its name). InputError (located) when it cannot be read,
     EmptyInputError when it holds no case file."""
     source = population if isinstance(population, CaseSource) else open_source(population)
+    model = record_model(find_record_type(source).name)
     ids = CaseIds()
     valid: list[CaseRecord] = []
     excluded: list[Rejection] = []
     for raw in source.records():
-        item = check_record(raw, timezone)
+        item = check_record(raw, timezone, model)
         item = ids.check(item) if isinstance(item, CaseRecord) else item
         if isinstance(item, Rejection):
             excluded.append(item)
         else:
             valid.append(item)
     if not valid and not excluded:
-        raise EmptyInputError(source.path)
+        raise EmptyInputError(source.path, model.kind.plural)
     return Population(path=Path(source.path), sha256=source.sha256 or "", records=tuple(valid),
                       excluded=tuple(excluded), timezone=timezone, input_format=source.input_format,
-                      mapping=source.mapping)
+                      mapping=source.mapping, model=model)
 
 
 def new_seed() -> int:
@@ -162,17 +164,18 @@ def check_seed(seed: int) -> int:
 
 def draw_sample(records: Sequence[CaseRecord], *, size: int | None = None, seed: int | None = None,
                 stratify_by: str | None = None, per_stratum: int | None = None, where: str | None = None,
-                timezone: str = DEFAULT_TIMEZONE) -> Sample:
+                timezone: str = DEFAULT_TIMEZONE, model: RecordModel | None = None) -> Sample:
     """Draw a simple random sample (`size`) or a stratified one (`stratify_by` with `per_stratum`).
 
-    `records` are valid, normalised records (see `read_population`); `timezone`
-    is the zone the `where` date helpers use. The result is the same for the
+    `records` are valid, normalised records of `model`'s type (see `read_population`; default: case
+    files); `timezone` is the zone the `where` date helpers use. The result is the same for the
     same seed and records whatever their order.
     """
-    method = _check_design(size, stratify_by, per_stratum)
+    model = model or record_model()
+    method = _check_design(size, stratify_by, per_stratum, model)
     seed = new_seed() if seed is None else check_seed(seed)
     _check_unique_ids(records)
-    eligible = filter_records(records, where, timezone) if where else list(records)
+    eligible = filter_records(records, where, timezone, model) if where else list(records)
     if not eligible:
         raise SampleError("no records to sample from: the population is empty"
                           + (" after the --where filter" if where else ""))
@@ -197,7 +200,7 @@ def draw_sample(records: Sequence[CaseRecord], *, size: int | None = None, seed:
                   records=sampled, strata=strata)
 
 
-def _check_design(size: int | None, stratify_by: str | None, per_stratum: int | None) -> str:
+def _check_design(size: int | None, stratify_by: str | None, per_stratum: int | None, model: RecordModel) -> str:
     """SIMPLE or STRATIFIED, or a SampleError saying which options go together."""
     if stratify_by is None and per_stratum is None:
         if size is None:
@@ -212,7 +215,7 @@ def _check_design(size: int | None, stratify_by: str | None, per_stratum: int | 
         raise SampleError("a stratified sample needs both --stratify-by PATH (e.g. outcome.code) "
                           "and --per-stratum K (e.g. 15)")
     _check_count("--per-stratum", per_stratum)
-    check_stratum_path(stratify_by)
+    check_stratum_path(stratify_by, model)
     return STRATIFIED
 
 
@@ -229,12 +232,12 @@ def _check_unique_ids(records: Sequence[CaseRecord]) -> None:
         seen.add(record.case_id)
 
 
-def check_stratum_path(path: str) -> str:
-    """`path` must name a single value of the case model, such as outcome.code."""
-    schema = schema_at(path)
+def check_stratum_path(path: str, model: RecordModel) -> str:
+    """`path` must name a single value of the record type's model, such as outcome.code."""
+    schema = model.schema_at(path)
     if schema is None:
-        hint = suggestion(path, [p for p in known_paths() if "[]" not in p])
-        raise SampleError(f"--stratify-by {path!r} is not a field of the case model{hint}: "
+        hint = suggestion(path, [p for p in model.paths if "[]" not in p])
+        raise SampleError(f"--stratify-by {path!r} is not a field of the {model.kind.model}{hint}: "
                           "give a dotted path such as outcome.code or crime.offence.code")
     types = schema.get("type", [])
     if is_list_field(schema) or "object" in ([types] if isinstance(types, str) else types):
@@ -271,10 +274,11 @@ def smallest_keys(case_ids: Iterable[str], keys: dict[str, float], count: int) -
     return sorted(case_ids, key=lambda case_id: (keys[case_id], case_id))[:count]
 
 
-def filter_records(records: Sequence[CaseRecord], where: str, timezone: str = DEFAULT_TIMEZONE) -> list[CaseRecord]:
+def filter_records(records: Sequence[CaseRecord], where: str, timezone: str = DEFAULT_TIMEZONE,
+                   model: RecordModel | None = None) -> list[CaseRecord]:
     """The records for which the CEL expression `where` is true; an error names records it cannot judge."""
     try:
-        selector = compile_selector(where, RunSettings(timezone=timezone))
+        selector = compile_selector(where, RunSettings(timezone=timezone), model=model)
     except SelectorError as exc:
         raise SampleError(str(exc)) from None
     kept: list[CaseRecord] = []
@@ -325,6 +329,7 @@ def build_manifest(sample: Sample, population: Population, output: Path | None =
         "timezone": population.timezone,
         "population": {
             "path": str(population.path),
+            "record_type": population.model.kind.name,
             "sha256": population.sha256,
             "records_read": population.records_read,
             "excluded_invalid": len(population.excluded),
@@ -449,7 +454,7 @@ def verify_manifest(manifest: dict[str, Any], population_path: Path, sample_path
     try:
         redrawn = draw_sample(population.records, size=manifest["size"], seed=manifest["seed"],
                               stratify_by=manifest["stratify_by"], per_stratum=manifest["per_stratum"],
-                              where=manifest["where"], timezone=manifest["timezone"])
+                              where=manifest["where"], timezone=manifest["timezone"], model=population.model)
     except SampleError as exc:
         return problems + [f"the draw cannot be repeated: {exc}"]
     problems += _compare_draw(manifest, redrawn)

@@ -26,7 +26,8 @@ from checker.api import (
     write_sample,
 )
 from checker.cli.common import (
-    CASES_ARGUMENT, INPUT_FORMAT_OPTION, MAPPING_OPTION, fail, input_failure, open_cases, preflight, write_output,
+    CASES_ARGUMENT, INPUT_FORMAT_OPTION, MAPPING_OPTION, RECORD_TYPE_OPTION, fail, input_failure, open_cases, preflight,
+    write_output,
 )
 
 class PlanInterval(str, Enum):
@@ -88,13 +89,14 @@ def sample_command(
     seed: Optional[int] = typer.Option(None, "--seed", help="Seed of the draw; chosen and printed when left out."),
     stratify_by: Optional[str] = typer.Option(None, "--stratify-by", help="Case path of the strata, e.g. outcome.code."),
     per_stratum: Optional[int] = typer.Option(None, "--per-stratum", help="Files to draw from each stratum."),
-    where: Optional[str] = typer.Option(None, "--where", help="CEL filter on `case`, e.g. 'case.outcome.code == \"16\"'."),
+    where: Optional[str] = typer.Option(None, "--where", help="CEL filter on the record (`case`, `search` or `call`), e.g. 'case.outcome.code == \"16\"'."),
     timezone: str = typer.Option(DEFAULT_TIMEZONE, "--timezone", help="Zone of timestamps written without an offset."),
     input_format: Optional[str] = INPUT_FORMAT_OPTION,
     mapping: Optional[Path] = MAPPING_OPTION,
+    record_type: Optional[str] = RECORD_TYPE_OPTION,
 ) -> None:
-    """Draw a repeatable random sample of case files, and write a manifest to repeat it."""
-    source = open_cases(population, input_format, mapping, "nothing was drawn")
+    """Draw a repeatable random sample of records, and write a manifest to repeat it."""
+    source = open_cases(population, input_format, mapping, "nothing was drawn", record_type)
     try:
         outputs = sample_outputs(output, source.input_format, source.mapping)
     except SampleError as exc:
@@ -104,7 +106,7 @@ def sample_command(
     try:
         frame = read_population(source, timezone)
         sample = draw_sample(frame.records, size=size, seed=seed, stratify_by=stratify_by,
-                             per_stratum=per_stratum, where=where, timezone=timezone)
+                             per_stratum=per_stratum, where=where, timezone=timezone, model=frame.model)
         manifest_path = write_sample(sample, frame, output)
     except InputError as exc:
         raise input_failure(exc, "nothing was drawn") from None

@@ -9,7 +9,7 @@ from pathlib import Path
 import typer
 
 from checker.api import (
-    INPUT_FORMATS, CaseSource, EmptyInputError, FileErrors, InputError, Judgements, OutputError, RulePack, RunReport,
+    INPUT_FORMATS, RECORD_TYPES, CaseSource, NoPackForRecordType, UnknownRecordType, find_record_type, packs_for, EmptyInputError, FileErrors, InputError, Judgements, OutputError, RulePack, RunReport,
     RunSettings, SourceError, check_judgement_case_ids, check_outputs, input_files, load_grade_bands, load_packs,
     manual_rule_ids, open_input, pack_settings, parse_as_of, parse_overrides, read_judgements, run_case_ids,
 )
@@ -24,6 +24,9 @@ INPUT_FORMAT_OPTION = typer.Option(None, "--input-format",
                                    help=f"Input format: {', '.join(INPUT_FORMATS)} (default: from the file name).")
 MAPPING_OPTION = typer.Option(None, "--mapping",
                               help="Field mapping (YAML) for a CSV or XLSX export: columns → case-model paths.")
+RECORD_TYPE_OPTION = typer.Option(None, "--record-type",
+                                  help=f"The records the input holds: {', '.join(RECORD_TYPES)} (default: the "
+                                       "mapping's, else the first record's record_type, else case-file).")
 # The options of a run that every command scoring case files shares.
 RULES_OPTION = typer.Option(None, "--rules", "-r", help="Rule pack file or folder (repeatable); default: rules/.")
 TIMEZONE_OPTION = typer.Option("Europe/London", "--timezone", help="Zone of timestamps written without an offset.")
@@ -38,14 +41,27 @@ def fail(message: str, code: int = EXIT_CANNOT_RUN) -> typer.Exit:
     return typer.Exit(code)
 
 
-def open_cases(cases: str, input_format: str | None, mapping: Path | None, nothing: str = "nothing was scored") -> CaseSource:
-    """The case-file input in any form, or exit 2 saying what is wrong (`nothing` says what was not done)."""
+def open_cases(cases: str, input_format: str | None, mapping: Path | None, nothing: str = "nothing was scored",
+               record_type: str | None = None) -> CaseSource:
+    """The input in any form, or exit 2 saying what is wrong (`nothing` says what was not done)."""
     try:
-        return open_input(cases, input_format, mapping)
+        return open_input(cases, input_format, mapping, record_type)
     except InputError as exc:
         raise fail(f"{exc}\nThe case file could not be read: {nothing}.") from None
     except FileErrors as exc:
         raise fail(f"{exc}\nThe field mapping has errors: {nothing}.") from None
+    except UnknownRecordType as exc:
+        raise fail(f"error: --record-type: {exc}: {nothing}.") from None
+
+
+def packs_for_input(source: CaseSource, packs: list[RulePack], nothing: str = "nothing was scored") -> list[RulePack]:
+    """The packs for the type of record `source` holds (its first record is read, and given again), or exit 2."""
+    try:
+        return packs_for(packs, find_record_type(source))
+    except InputError as exc:
+        raise input_failure(exc, nothing) from None
+    except NoPackForRecordType as exc:
+        raise fail(f"error: {exc}: {nothing}.") from None
 
 
 def input_failure(exc: InputError, nothing: str = "nothing was scored") -> typer.Exit:

@@ -36,16 +36,16 @@ import typer
 from checker import api
 from checker.api import (
     AtomicFile, default_rules_path, render_table, ENGINES, SQL_DIALECTS,
-    EXTENSIONS, FORMATS, NEEDS_RECORDS, TOOL_NAME, WRITERS, __version__, case_schema, CaseNotFound,
+    EXTENSIONS, FORMATS, NEEDS_RECORDS, TOOL_NAME, WRITERS, __version__, CaseNotFound,
     FileErrors, find_fixture_files, format_for_extension, InputError, load_manifest, load_packs, load_waivers,
     RecordResult, render_case, RulePack, rules_schema, run_fixtures, run_rulesets, RunFailed, RunReport, SourceError, Waiver,
     write_junit,
 )
 from checker.cli.audit import register as register_audit_commands
 from checker.cli.common import (
-    EXIT_CANNOT_RUN, CALENDAR_OPTION, CASES_ARGUMENT, EXIT_FAILED, EXIT_REJECTED, INPUT_FORMAT_OPTION, MAPPING_OPTION, RULES_OPTION,
+    EXIT_CANNOT_RUN, CALENDAR_OPTION, CASES_ARGUMENT, EXIT_FAILED, EXIT_REJECTED, INPUT_FORMAT_OPTION, MAPPING_OPTION, RECORD_TYPE_OPTION, RULES_OPTION,
     SET_OPTION, TIMEZONE_OPTION, build_settings, fail, input_failure, judgement_errors, load_judgements,
-    load_rule_packs, open_cases, preflight, write_output,
+    load_rule_packs, open_cases, packs_for_input, preflight, write_output,
 )
 from checker.cli.mapping import register as register_mapping_commands
 from checker.cli.review import register as register_review_commands
@@ -103,6 +103,7 @@ def run_command(
     outputs: Optional[list[Path]] = typer.Option(None, "--output", "-o", help="Write to this file instead of standard output (repeatable; the format is taken from each extension unless --format is given)."),
     input_format: Optional[str] = INPUT_FORMAT_OPTION,
     mapping: Optional[Path] = MAPPING_OPTION,
+    record_type: Optional[str] = RECORD_TYPE_OPTION,
     interval: IntervalChoice = typer.Option(IntervalChoice.wilson, "--interval", help="Confidence interval method."),
     confidence: float = typer.Option(0.95, "--confidence", help="Confidence level of the intervals."),
     timezone: str = TIMEZONE_OPTION,
@@ -117,6 +118,7 @@ def run_command(
     engine: str = typer.Option("records", "--engine", help="records (one record at a time, the default), sql (rules compiled to SQL, run on DuckDB over many records at once) or auto (sql above 5,000 records); the results are the same."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar (there is none anyway unless standard error is a terminal)."),
     waivers: Optional[Path] = typer.Option(None, "--waivers", help="Waivers (YAML): documented decisions that a rule does not apply to certain files; their results become 'waived'."),
+    by: Optional[str] = typer.Option(None, "--by", help="Also score every rule within each group of records: a field or CEL expression over the record, e.g. search.person.self_defined_ethnicity."),
     as_of: Optional[str] = typer.Option(None, "--as-of", help="Reference date (YYYY-MM-DD): waivers' expiry dates are compared with it (default: today), and open files' update gaps are measured up to it or their latest entry, whichever is later (default: the latest entry)."),
 ) -> None:
     """Score a sample of case files against the rule packs (`check CASES` is short for `check run CASES`)."""
@@ -133,12 +135,12 @@ def run_command(
     mistyped = mistyped_command(cases)
     if mistyped:
         raise fail(mistyped)
-    source = open_cases(cases, input_format, mapping)
+    source = open_cases(cases, input_format, mapping, record_type=record_type)
     preflight([("--output", path) for path, _ in targets if path is not None], source,
               [("a rule pack", path) for path in (rules or [default_rules_path()])]
               + [("the manifest", manifest), ("the --judgements workbook", judgements),
                  ("the waivers file", waivers), ("the grade bands", grades)])
-    packs = load_rule_packs(rules)
+    packs = packs_for_input(source, load_rule_packs(rules))
     settings = build_settings(packs, interval.value, confidence, timezone, calendar, set_values or [], grades, as_of,
                               evidence)
     waiver_list = load_waiver_file(waivers, packs) if waivers else None
@@ -156,7 +158,7 @@ def run_command(
         with terminal_progress(not quiet) as progress:
             report = api.run(source, packs, settings, manifest=load_manifest(manifest) if manifest else None,
                              judgements=given, waivers=waiver_list, sinks=[stream.writer for stream in streams],
-                             keep=keep, jobs=jobs, progress=progress, engine=engine)
+                             keep=keep, jobs=jobs, progress=progress, engine=engine, by=by)
     except (ValueError, InputError, RunFailed) as exc:  # a manifest that does not fit; an unreadable input; a worker died
         for stream in streams:
             stream.abandon()
@@ -252,6 +254,7 @@ def explain_sql_command(
     timezone: str = typer.Option("Europe/London", "--timezone", help="Zone of timestamps written without an offset."),
     calendar: str = typer.Option("england-and-wales", "--calendar", help="Working-day calendar: england-and-wales or weekdays-only."),
     set_values: Optional[list[str]] = typer.Option(None, "--set", help="Override a pack setting: NAME=VALUE (repeatable)."),
+    record_type: str = typer.Option("case-file", "--record-type", help="The records the query reads: the packs for this type are compiled (case-file, stop-search, call)."),
     calendar_years: Optional[str] = typer.Option(
         None, "--calendar-years", metavar="FIRST-LAST",
         help="Also print, before the query, the statements creating the working-day table for these years."),
@@ -260,7 +263,10 @@ def explain_sql_command(
     if dialect not in SQL_DIALECTS:
         raise fail(f"error: unknown SQL dialect {dialect!r}: expected one of {', '.join(SQL_DIALECTS)}")
     years = parse_year_span(calendar_years) if calendar_years is not None else None
-    packs = load_rule_packs(paths)
+    try:
+        packs = api.packs_for(load_rule_packs(paths), api.record_type(record_type))
+    except (api.UnknownRecordType, api.NoPackForRecordType) as exc:
+        raise fail(f"error: {exc}") from None
     settings = build_settings(packs, "wilson", 0.95, timezone, calendar, set_values or [])
     typer.echo(api.compiled_sql(packs, settings, dialect, years), nl=False)
 
@@ -337,13 +343,16 @@ def init_command(
 
 
 class SchemaName(str, Enum):
-    cases = "cases"
+    case_file = "case-file"
+    stop_search = "stop-search"
+    call = "call"
+    cases = "cases"  # case-file's name before there were other record types
     rules = "rules"
 
 
 @app.command("schema")
 def schema_command(
-    name: SchemaName = typer.Argument(..., help="cases (the case-file model) or rules (rule packs)."),
+    name: SchemaName = typer.Argument(..., help="A record model (case-file, stop-search, call; `cases` is case-file) or rules (rule packs)."),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the schema to this .json file."),
 ) -> None:
     """Print a JSON Schema, for editors and other validators."""
@@ -351,7 +360,10 @@ def schema_command(
         if output.suffix.lower() != ".json":
             raise fail(f"error: --output {output}: a JSON Schema is written to a .json file")
         preflight([("--output", output)])
-    schema = case_schema() if name is SchemaName.cases else rules_schema()
+    if name is SchemaName.rules:
+        schema = rules_schema()
+    else:
+        schema = api.record_schema(SchemaName.case_file.value if name is SchemaName.cases else name.value)
     text = json.dumps(schema, indent=2) + "\n"
     if output is None:
         typer.echo(text, nl=False)

@@ -23,9 +23,9 @@ from checker.api import (
     write_review_workbook,
 )
 from checker.cli.common import (
-    CALENDAR_OPTION, CASES_ARGUMENT, EXIT_REJECTED, INPUT_FORMAT_OPTION, MAPPING_OPTION, RULES_OPTION, SET_OPTION,
+    CALENDAR_OPTION, CASES_ARGUMENT, EXIT_REJECTED, INPUT_FORMAT_OPTION, MAPPING_OPTION, RECORD_TYPE_OPTION, RULES_OPTION, SET_OPTION,
     TIMEZONE_OPTION, build_settings, fail, input_failure, judgement_errors, load_judgements, load_rule_packs,
-    open_cases, preflight, write_output,
+    open_cases, packs_for_input, preflight, write_output,
 )
 
 NOTHING = "no workbook was written"
@@ -43,6 +43,7 @@ def review_command(
     rules: Optional[list[Path]] = RULES_OPTION,
     input_format: Optional[str] = INPUT_FORMAT_OPTION,
     mapping: Optional[Path] = MAPPING_OPTION,
+    record_type: Optional[str] = RECORD_TYPE_OPTION,
     timezone: str = TIMEZONE_OPTION,
     calendar: str = CALENDAR_OPTION,
     set_values: Optional[list[str]] = SET_OPTION,
@@ -55,12 +56,12 @@ def review_command(
         raise fail(f"error: --output {output} is the workbook --judgements reads: writing it would destroy its "
                    f"answers. To refresh it in place, leave out --judgements (its answers are carried into the new "
                    f"workbook); or give the new workbook another name.\n{NOTHING[0].upper()}{NOTHING[1:]}.")
-    source = open_cases(cases, input_format, mapping, NOTHING)
+    source = open_cases(cases, input_format, mapping, NOTHING, record_type)
     preflight([("--output", output)], source,
               [("a rule pack", path) for path in (rules or [default_rules_path()])]
               + [("the --judgements workbook", judgements_path)])
     earlier = _answers_in(output)
-    packs = load_rule_packs(rules)
+    packs = packs_for_input(source, load_rule_packs(rules), NOTHING)
     settings = build_settings(packs, "wilson", 0.95, timezone, calendar, set_values or [])
     judgements = load_judgements(judgements_path, packs) if judgements_path else None
     raws = keep_raw_records(source)  # the key facts come from the records this run reads: read once
@@ -71,7 +72,7 @@ def review_command(
     problem = judgement_errors(judgements, report) if judgements is not None else None
     if problem is not None:
         raise fail(problem.replace("nothing was scored", NOTHING))
-    rows = review_rows(report, packs, facts_of(raws, timezone))
+    rows = review_rows(report, packs, facts_of(raws, timezone, report.input["record_type"]))
     rows, left = carry_forward(rows, earlier)
     # An answer the --judgements workbook also gives is not lost: that workbook keeps it.
     kept_elsewhere = [answer for answer in left

@@ -37,7 +37,8 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from checker import cel
-from checker.inputs.casemodel import display_value, value_at
+from checker.inputs.recordmodel import RecordModel, display_value, record_model, value_at
+from checker.inputs.recordtypes import DEFAULT_RECORD_TYPE, record_type
 from checker.inputs.records import CaseRecord
 from checker.cel.reference import binding
 from checker.cel.syntax import Access, Chain, Group, Ident, Literal, Node, literal_text
@@ -85,13 +86,15 @@ class EvaluationError(Exception):
     """An expression could not be evaluated on one record."""
 
 
-def new_context(record: CaseRecord, functions: dict[str, Callable[..., Any]], engine: str = FAST) -> Any:
-    """What every expression runs on for one record: the record as `case` plus the helpers.
+def new_context(record: CaseRecord, functions: dict[str, Callable[..., Any]], engine: str = FAST,
+                variable: str = "case") -> Any:
+    """What every expression runs on for one record: the record as `variable` (its record type's: `case`,
+    `search`, `call`) plus the helpers.
 
     A plain dict for the fast engine (nothing is converted); a binding.Context for the reference binding."""
     if engine == REFERENCE:
-        return binding.Context({"case": record.normalised}, functions)
-    return cel.make_activation({"case": record.normalised}, functions)
+        return binding.Context({variable: record.normalised}, functions)
+    return cel.make_activation({variable: record.normalised}, functions)
 
 
 @dataclass(frozen=True)
@@ -101,12 +104,13 @@ class CompiledExpression:
     program: Program  # a cel.Program, or a binding.Program with engine="reference"
     paths: tuple[str, ...]  # case paths it reads, with those of the pack variables it reads
     settings: Mapping[str, Any] = field(default_factory=dict)  # the run's values of the pack's settings
+    root: str = "case"  # the name the record is read by (its record type's variable)
 
     @cached_property
     def simple_comparison(self) -> tuple[str, str] | None:
         """(path, what was expected) when the expression is `case.path <op> literal` (see `explain_clause`).
         Worked out once: a rule's clauses explain themselves on every record they fail."""
-        return simple_comparison(self.tree, self.settings)
+        return simple_comparison(self.tree, self.settings, self.root)
 
     @cached_property
     def summary(self) -> str:
@@ -316,13 +320,14 @@ def _computed_reader(expression: CompiledExpression | None) -> Callable[[dict[st
 
 def pack_scope(pack: RulePack, pack_settings: dict[str, Any], engine: str = FAST) -> PackScope:
     """The pack's variables compiled once, with the run's values of its settings (see packs.expressions)."""
-    return compile_scope(pack_settings, {name: variable.text for name, variable in pack.variables.items()}, engine)
+    return compile_scope(pack_settings, {name: variable.text for name, variable in pack.variables.items()}, engine,
+                         root=record_type(pack.record_type).variable)
 
 
 def compile_in_scope(expression: Expression, scope: PackScope) -> CompiledExpression:
     """Compile an expression (a rule's, a waiver selector) in a pack's scope."""
     tree, program = scope.compile(expression.text)
-    return CompiledExpression(expression, tree, program, scope.case_paths(tree), scope.settings)
+    return CompiledExpression(expression, tree, program, scope.case_paths(tree), scope.settings, scope.root)
 
 
 def compile_rule(rule: Rule, scope: PackScope) -> CompiledRule:
@@ -342,8 +347,17 @@ class Evaluator:
     """Runs every rule of the loaded packs on one record at a time."""
 
     def __init__(self, packs: list[RulePack], settings: RunSettings,
-                 judgements: Mapping[tuple[str, str], Judgement] | None = None, engine: str = FAST) -> None:
-        """`engine`: "fast" (checker.cel) or "reference" (the cel binding, for differential tests)."""
+                 judgements: Mapping[tuple[str, str], Judgement] | None = None, engine: str = FAST,
+                 model: RecordModel | None = None) -> None:
+        """`engine`: "fast" (checker.cel) or "reference" (the cel binding, for differential tests).
+
+        Every pack must be for the records of `model` (default: the packs' type; `checker.packs.rules.packs_for`
+        picks them for an input)."""
+        kinds = {pack.record_type for pack in packs} | ({model.kind.name} if model is not None else set())
+        if len(kinds) > 1:
+            raise ValueError(f"packs for different record types cannot run together: {', '.join(sorted(kinds))}")
+        self.model: RecordModel = model or record_model(kinds.pop() if kinds else DEFAULT_RECORD_TYPE)
+        self.variable = self.model.kind.variable
         self.settings = settings
         self.engine = engine
         self.evidence_on_passes = settings.evidence == "all"
@@ -364,8 +378,9 @@ class Evaluator:
         return compile_in_scope(expression, self.scopes[pack.name])
 
     def context(self, record: CaseRecord) -> Any:
-        """The record bound as `case`, with the date helpers: one per record, shared by rules and waivers."""
-        return new_context(record, self.functions, self.engine)
+        """The record bound as its type's variable (`case`…), with the date helpers: one per record, shared by
+        rules and waivers."""
+        return new_context(record, self.functions, self.engine, self.variable)
 
     def evaluate(self, record: CaseRecord, context: Any = None) -> tuple[RuleResult, ...]:
         """Every rule's result on the record, in the packs' order.
@@ -511,15 +526,16 @@ def explain_clause(clause: Clause, expression: CompiledExpression, record: CaseR
 _COMPARISON_OPERATORS = frozenset({"==", "!=", "<=", ">=", "<", ">"})
 
 
-def simple_comparison(tree: Node, settings: Mapping[str, Any] | None = None) -> tuple[str, str] | None:
-    """(path, what was expected) when an expression is `case.path <op> literal` (a setting counts as
+def simple_comparison(tree: Node, settings: Mapping[str, Any] | None = None, root: str = "case"
+                      ) -> tuple[str, str] | None:
+    """(path, what was expected) when an expression is `case.path <op> literal` (`root`: the record's name) (a setting counts as
     a literal: its value is shown), else None."""
     while isinstance(tree, Group):
         tree = tree.inner
     if not (isinstance(tree, Chain) and len(tree.rest) == 1 and tree.rest[0][0] in _COMPARISON_OPERATORS):
         return None
     (operator, right), left = tree.rest[0], tree.first
-    path = _field_path(left, "case")
+    path = _field_path(left, root)
     if path is None:
         return None
     if isinstance(right, Literal) and type(right.value) in (bool, int, float, str, type(None)):

@@ -1,6 +1,6 @@
-"""Rule fixtures: small case files with the expected status per rule (`check test`).
+"""Rule fixtures: small records with the expected status per rule (`check test`).
 
-A fixture file (`*.test.yaml`) lists fixtures, each a case fragment merged onto
+A fixture file (`*.test.yaml`) lists fixtures, each a record fragment merged onto
 a documented base record (objects merge key by key; lists, scalars and null
 replace) and the status expected for one or more rules:
 
@@ -9,6 +9,10 @@ replace) and the status expected for one or more rules:
       - name: signed decision record
         case: {victim: {decision_record: {signed_by_victim: true}}}
         expect: {out16-signed-decision: pass}
+
+The fragment is named as rules name the record: `case:` for a case file, `search:` for a
+stop-and-search record, `call:` for a call (`checker.inputs.recordtypes`). A fixture is a
+record of the type of the packs whose rules it expects, and runs on those packs only.
 
 `run_fixtures` fails on any mismatch, on an `error` that was not expected, on
 a fixture that is not a valid case file, and on any rule that lacks a passing
@@ -28,7 +32,9 @@ from xml.etree import ElementTree
 
 from checker.sidefiles import SideFileError, load_json_side_file
 from checker.yamlsource import MAX_YAML_BYTES
+from checker.inputs.recordmodel import record_model
 from checker.inputs.records import CaseRecord, RawRecord, Rejection, check_record
+from checker.inputs.recordtypes import DEFAULT_RECORD_TYPE, RECORD_TYPES, RecordType, record_type
 from checker.engine.evaluate import Evaluator
 from checker.results import ERROR, NOT_APPLICABLE, RULE_STATUSES, RuleResult
 from checker.packs.rules import FIXTURE_SUFFIXES, RulePack
@@ -38,14 +44,17 @@ from checker.yamlfiles import load_checked_yaml
 from checker.errors import RULE_FIXTURES, FileErrors, Location, SourceError
 
 DEFAULT_BASE = "base-case.json"
+_VARIABLES = tuple(kind.variable for kind in RECORD_TYPES.values())  # the keys a fixture's fragment may have
 
 
 @dataclass(frozen=True)
 class Fixture:
     name: str
-    record: dict[str, Any]
+    record: dict[str, Any]  # the base with the fragment laid over it
     expect: dict[str, str]
     location: Location
+    variable: str | None = None  # the fragment's key (`case`, `search`, `call`), when it has one
+    default_id: str | None = None  # the id to give the record (its type's id field) when the fragment sets none
 
 
 @dataclass(frozen=True)
@@ -119,8 +128,12 @@ def load_fixtures(file: Path) -> list[Fixture]:
     fixtures: list[Fixture] = []
     for index, item in enumerate(data["fixtures"]):
         where = locations.at(("fixtures", index))
-        if not isinstance(item, dict) or set(item) - {"name", "case", "expect"} or "name" not in item or "expect" not in item:
-            raise SourceError(where, "a fixture has 'name', 'expect' (rule id → status) and optionally 'case' (a fragment)")
+        fragments = [key for key in item if key in _VARIABLES] if isinstance(item, dict) else []
+        if (not isinstance(item, dict) or set(item) - {"name", "expect", *_VARIABLES} or "name" not in item
+                or "expect" not in item or len(fragments) > 1):
+            raise SourceError(where, "a fixture has 'name', 'expect' (rule id → status) and optionally one fragment "
+                                     "named as rules read the record: 'case' (a case file), 'search' (a stop-and-search "
+                                     "record) or 'call' (a call)")
         expect = item["expect"]
         if not isinstance(expect, dict) or not expect:
             raise SourceError(where, "'expect' maps rule ids to statuses")
@@ -128,19 +141,23 @@ def load_fixtures(file: Path) -> list[Fixture]:
             if status not in RULE_STATUSES:
                 raise SourceError(locations.at(("fixtures", index, "expect", rule_id)),
                                   f"expected status {status!r} is not one of: {', '.join(RULE_STATUSES)}")
-        fragment = item.get("case") or {}
+        variable = fragments[0] if fragments else None
+        fragment = item.get(variable) or {} if variable else {}
         record = merge(base, fragment)
-        if not (isinstance(fragment, dict) and "case_id" in fragment):
-            record["case_id"] = f"{file.stem}-{index + 1}"
-        fixtures.append(Fixture(str(item["name"]), record, dict(expect), where))
+        sets_id = isinstance(fragment, dict) and any(kind.id_field in fragment for kind in RECORD_TYPES.values())
+        fixtures.append(Fixture(str(item["name"]), record, dict(expect), where, variable,
+                                None if sets_id else f"{file.stem}-{index + 1}"))
     return fixtures
 
 
 def run_fixtures(packs: list[RulePack], files: list[Path], settings: RunSettings | None = None) -> FixtureReport:
     """Check every fixture in `files` against `packs`; see the module docstring for what fails."""
     settings = settings or RunSettings(packs={pack.name: pack.default_settings() for pack in packs})
-    evaluator = Evaluator(packs, settings)
-    rules = {compiled.rule.id: compiled.rule for compiled in evaluator.rules}
+    evaluators = {kind: Evaluator([pack for pack in packs if pack.record_type == kind], settings)
+                  for kind in dict.fromkeys(pack.record_type for pack in packs)}
+    rules = {compiled.rule.id: compiled.rule for evaluator in evaluators.values() for compiled in evaluator.rules}
+    rule_types = {rule_id: kind for kind, evaluator in evaluators.items() for rule_id in
+                  (compiled.rule.id for compiled in evaluator.rules)}
     seen: dict[str, set[str]] = {rule_id: set() for rule_id in rules}
     report = FixtureReport()
     for file in files:
@@ -151,9 +168,19 @@ def run_fixtures(packs: list[RulePack], files: list[Path], settings: RunSettings
             report.outcomes.append(Outcome(suite, "load", False, str(exc)))
             continue
         for position, fixture in enumerate(fixtures):
-            checked = check_record(RawRecord(position, fixture.location.line, fixture.record), settings.timezone)
+            kind, problem = _fixture_type(fixture, rule_types)
+            if problem:
+                report.outcomes.append(Outcome(suite, fixture.name, False, f"{fixture.location}: fixture "
+                                                                           f"{fixture.name!r}: {problem}"))
+                continue
+            evaluator = evaluators.get(kind.name) or Evaluator([], settings, model=record_model(kind.name))
+            record = dict(fixture.record)
+            if fixture.default_id is not None:
+                record[kind.id_field] = fixture.default_id
+            checked = check_record(RawRecord(position, fixture.location.line, record), settings.timezone,
+                                   evaluator.model)
             if isinstance(checked, Rejection):
-                detail = f"{fixture.location}: fixture {fixture.name!r} is not a valid case file: " + "; ".join(
+                detail = f"{fixture.location}: fixture {fixture.name!r} is not a valid {kind.noun}: " + "; ".join(
                     checked.errors or (f"{checked.path}: {checked.message}",))
                 report.outcomes.append(Outcome(suite, fixture.name, False, detail))
                 continue
@@ -161,6 +188,21 @@ def run_fixtures(packs: list[RulePack], files: list[Path], settings: RunSettings
             report.outcomes += _check_fixture(suite, fixture, results, rules, seen, checked)
     report.outcomes += _coverage(rules, seen)
     return report
+
+
+def _fixture_type(fixture: Fixture, rule_types: dict[str, str]) -> tuple[RecordType, str]:
+    """The type of record a fixture is: that of the packs whose rules it expects (and of its fragment's key);
+    (type, problem) with a problem when they disagree."""
+    expected = {rule_types[rule_id] for rule_id in fixture.expect if rule_id in rule_types}
+    named = next((kind.name for kind in RECORD_TYPES.values() if kind.variable == fixture.variable), None)
+    kinds = expected | ({named} if named else set())
+    if len(kinds) > 1:
+        by_type = ", ".join(sorted(f"{rule_id} ({rule_types[rule_id]})" for rule_id in fixture.expect
+                                   if rule_id in rule_types))
+        fragment = f"; its fragment '{fixture.variable}' is a {record_type(named).noun}" if named else ""
+        return record_type(DEFAULT_RECORD_TYPE), (f"it expects rules of different record types: {by_type}{fragment}. "
+                                                  "A fixture is one record: split it")
+    return record_type(kinds.pop() if kinds else DEFAULT_RECORD_TYPE), ""
 
 
 def _check_fixture(suite: str, fixture: Fixture, results: dict[str, RuleResult], rules: dict[str, Any],

@@ -16,7 +16,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as parquet
 
-from checker.inputs.casemodel import case_schema, schema_types
+from checker.inputs.recordmodel import RecordModel, record_model, schema_types
 
 ROW_GROUP = 10_000  # small row groups: a reader holds one at a time
 
@@ -37,20 +37,21 @@ def arrow_type(schema: dict[str, Any], maps: bool = True) -> pa.DataType | None:
         next(iter(kinds)) if len(kinds) == 1 else "", None)
 
 
-def case_arrow_schema(maps: bool = True) -> pa.Schema:
-    """One column per top-level field of the case model."""
+def arrow_schema(model: RecordModel, maps: bool = True) -> pa.Schema:
+    """One column per top-level field of a record type's model."""
     fields = []
-    for name, child in case_schema()["properties"].items():
+    for name, child in model.schema["properties"].items():
         kind = arrow_type(child, maps)
         if kind is not None:
             fields.append(pa.field(name, kind))
     return pa.schema(fields)
 
 
-def write_parquet(records: Iterable[dict[str, Any]], path: Path, batch: int = ROW_GROUP) -> int:
+def write_parquet(records: Iterable[dict[str, Any]], path: Path, batch: int = ROW_GROUP,
+                  model: RecordModel | None = None) -> int:
     """Write case-file records (dicts in the case model) to `path` atomically (a `.partial` file renamed
     at the end); fields outside the model are left out. Returns the number of records written."""
-    schema = case_arrow_schema()
+    schema = arrow_schema(model or record_model())
     partial = path.with_name(path.name + ".partial")
     count = 0
     try:

@@ -23,7 +23,8 @@ from typing import Any
 
 import orjson
 
-from checker.inputs.casemodel import fast_validator, normalise, validator
+from checker.inputs.recordmodel import RecordModel, record_model
+from checker.inputs.recordtypes import RECORD_TYPE_FIELD
 from checker.schemaerrors import describe, dotted, error_path, sorted_errors
 from checker.inputs.timestamps import TimestampError
 
@@ -49,7 +50,7 @@ class CaseRecord:
     line: int | None
     case_id: str
     raw: dict[str, Any]  # as written, for evidence
-    normalised: dict[str, Any]  # as rules read it (see casemodel.normalise)
+    normalised: dict[str, Any]  # as rules read it (see recordmodel.RecordModel.normalise)
     unknown_fields: tuple[str, ...] = ()
 
 
@@ -75,20 +76,22 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def check_record(raw: RawRecord, zone_name: str) -> CaseRecord | Rejection:
-    """Decode (if need be), validate and normalise one record. Duplicate ids are `CaseIds`' business."""
+def check_record(raw: RawRecord, zone_name: str, model: RecordModel | None = None) -> CaseRecord | Rejection:
+    """Decode (if need be), validate and normalise one record of `model`'s type (default: a case file).
+    Duplicate ids are `CaseIds`' business."""
     try:
-        return _check_record(raw, zone_name)
+        return _check_record(raw, zone_name, model or record_model())
     except RecursionError:  # decoded (orjson reads 1,024 levels), but too deep to validate or to word
         return Rejection(raw.index, raw.line, None, "", NESTED_TOO_DEEPLY)
 
 
-def _check_record(raw: RawRecord, zone_name: str) -> CaseRecord | Rejection:
+def _check_record(raw: RawRecord, zone_name: str, model: RecordModel) -> CaseRecord | Rejection:
     problems, data = raw.problems, raw.data
     if raw.text is not None and not problems:
         data, problem = _decode(raw.text)
         problems = (problem,) if problem else ()
-    case_id = data.get("case_id") if isinstance(data, dict) else None
+    kind = model.kind
+    case_id = data.get(kind.id_field) if isinstance(data, dict) else None
     case_id = case_id if isinstance(case_id, str) else None
     if problems:
         if case_id is not None and unpaired_surrogate(case_id):
@@ -97,19 +100,25 @@ def _check_record(raw: RawRecord, zone_name: str) -> CaseRecord | Rejection:
         return Rejection(raw.index, raw.line, case_id, path, message,
                          tuple(f"{where or '(record)'}: {problem}" for where, problem in problems))
     if not isinstance(data, dict):
-        return Rejection(raw.index, raw.line, None, "", "expected a case file (a JSON object), "
+        return Rejection(raw.index, raw.line, None, "", f"expected a {kind.noun} (a JSON object), "
                          f"found {type(_as_written(raw, data)).__name__}")
+    written_type = data.get(RECORD_TYPE_FIELD)
+    if written_type is not None and written_type != kind.name and isinstance(written_type, str):
+        return Rejection(raw.index, raw.line, case_id, RECORD_TYPE_FIELD,
+                         f"a {written_type!r} record in an input of {kind.plural} ({kind.name!r}): an input holds "
+                         f"one record type, and this record is never scored against the {kind.name} packs; "
+                         f"score {written_type!r} records as an input of their own")
     normalised: dict[str, Any] | None = None
     unknown: set[str] = set()
-    if fast_validator().is_valid(data):
+    if model.fast_validator.is_valid(data):
         try:
-            normalised = normalise(data, zone_name, unknown)
+            normalised = model.normalise(data, zone_name, unknown)
         except TimestampError:
             pass  # a pattern-valid but impossible date: let the full validator word it
     if normalised is None:
-        errors = sorted_errors(validator(zone_name).iter_errors(_as_written(raw, data)))
+        errors = sorted_errors(model.validator(zone_name).iter_errors(_as_written(raw, data)))
         if not errors:  # the two validators disagree: should not happen, but never drop the record
-            return Rejection(raw.index, raw.line, case_id, "", "the record could not be read as a case file")
+            return Rejection(raw.index, raw.line, case_id, "", f"the record could not be read as a {kind.noun}")
         problems_found = tuple(f"{dotted(error_path(e)) or '(record)'}: {describe(e)}" for e in errors)
         first = errors[0]
         return Rejection(raw.index, raw.line, case_id, dotted(error_path(first)), describe(first), problems_found)

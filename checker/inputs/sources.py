@@ -25,6 +25,7 @@ import json
 import re
 import sys
 from collections.abc import Iterator
+from itertools import chain
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -35,6 +36,7 @@ from checker.errors import InputError
 from checker.inputs.records import (
     CaseIds, CaseRecord, RawRecord, Rejection, check_record, duplicate_key, file_sha256, unpaired_surrogate,
 )
+from checker.inputs.recordtypes import DEFAULT_RECORD_TYPE, RECORD_TYPE_FIELD, RECORD_TYPES, RecordType, record_type
 from checker.inputs.timestamps import DEFAULT_TIMEZONE
 
 INPUT_FORMATS = ("json", "jsonl", "parquet", "csv", "xlsx")
@@ -66,6 +68,9 @@ class CaseSource:
     bytes_read: int = 0
     notes: list[str] = field(default_factory=list)  # e.g. rows of a joined file that match no case
     sniff_content: bool = False  # standard input, gzip-compressed: the form is told once decompressed
+    # The type of record the input holds (checker.inputs.recordtypes): given (--record-type, the mapping's),
+    # or read from the first record by `find_record_type`.
+    record_type: str | None = None
 
     @property
     def size(self) -> int | None:
@@ -142,6 +147,27 @@ class MemorySource(CaseSource):
     def records(self) -> Iterator[RawRecord]:
         for index, data in enumerate(self.items):
             yield RawRecord(index, None, data)
+
+
+def find_record_type(source: CaseSource) -> RecordType:
+    """The type of record `source` holds: as given (`--record-type`), else as its mapping says, else as its first
+    record's `record_type` says, else a case file. Reading the first record does not consume it: the source
+    gives it again (standard input cannot be read twice). UnknownRecordType for a name not in the registry."""
+    if source.record_type is None and source.mapping is not None:
+        source.record_type = source.mapping.record_type
+    if source.record_type is None:
+        records = source.records()
+        first = next(records, None)
+        written = first.value() if first is not None else None
+        written = written.get(RECORD_TYPE_FIELD) if isinstance(written, dict) else None
+        source.record_type = written if isinstance(written, str) else DEFAULT_RECORD_TYPE
+        if isinstance(written, str) and written not in RECORD_TYPES:
+            raise InputError(source.path, f"the first record's record_type is {written!r}, which is not a record "
+                             f"type the checker knows: expected one of {', '.join(RECORD_TYPES)}",
+                             first.line if first is not None else None)
+        replay = chain([first], records) if first is not None else iter(())
+        source.records = lambda: replay  # type: ignore[method-assign]
+    return record_type(source.record_type)
 
 
 def keep_raw_records(source: CaseSource) -> list[RawRecord]:

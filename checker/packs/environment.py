@@ -1,7 +1,8 @@
 """What a pack's expressions may read, as types for the static analysis (`checker.cel.analysis`).
 
-- `case`: the case model, typed from `schemas/case.schema.json` (timestamps as CEL timestamps, lists
-  with their items' types, enums with their allowed values, free-form maps such as audit.judgements);
+- the record, by its type's name (`case`, `search`, `call`): its model, typed from the type's schema in
+  `schemas/` (timestamps as CEL timestamps, lists with their items' types, enums with their allowed
+  values, free-form maps such as audit.judgements);
 - `settings`: the pack's settings, each of its declared type;
 - `variables`: the pack's variables, each of the type inferred from its expression;
 - the helper functions rules call (`HELPERS`: their parameters and results; the engine binds them).
@@ -17,7 +18,7 @@ from checker.cel.types import (
     BOOL_TYPE, DOUBLE_TYPE, DYN_TYPE, INT_TYPE, NUMBER, STRING_TYPE, TIMESTAMP_TYPE, CelType, list_of, object_type,
     type_from_schema,
 )
-from checker.inputs import casemodel
+from checker.inputs.recordmodel import TIMESTAMP_FORMAT, RecordModel
 
 HELPERS: dict[str, FunctionType] = {
     "hours_between": FunctionType((TIMESTAMP_TYPE, TIMESTAMP_TYPE), CelType("double", nullable=True)),
@@ -37,11 +38,10 @@ SETTING_KINDS = {"integer": INT_TYPE, "number": DOUBLE_TYPE, "string": STRING_TY
                  "list": list_of(DYN_TYPE)}  # a list of strings or of whole numbers (checker.packs.rules.Setting)
 
 
-@lru_cache(maxsize=1)
-def case_type() -> CelType:
-    """The case model as the analysis sees it (a record after normalisation)."""
-    return type_from_schema(casemodel.case_schema(), {casemodel.TIMESTAMP_FORMAT: "timestamp"},
-                            description="the case model")
+@lru_cache(maxsize=None)
+def record_cel_type(model: RecordModel) -> CelType:
+    """A record type's model as the analysis sees it (a record after normalisation)."""
+    return type_from_schema(model.schema, {TIMESTAMP_FORMAT: "timestamp"}, description=f"the {model.kind.model}")
 
 
 def settings_type(setting_types: Mapping[str, str]) -> CelType:
@@ -53,12 +53,13 @@ def variables_type(variable_types: Mapping[str, CelType]) -> CelType:
     return object_type(variable_types, label="variable")
 
 
-def pack_environment(setting_types: Mapping[str, str], variable_types: Mapping[str, CelType]) -> Environment:
-    """The names a pack's expressions read: `case`, `settings` (name → declared type), `variables`."""
-    return Environment({"case": case_type(), "settings": settings_type(setting_types),
+def pack_environment(model: RecordModel, setting_types: Mapping[str, str], variable_types: Mapping[str, CelType]
+                     ) -> Environment:
+    """The names a pack's expressions read: the record (`case`…), `settings` (name → declared type), `variables`."""
+    return Environment({model.kind.variable: record_cel_type(model), "settings": settings_type(setting_types),
                         "variables": variables_type(variable_types)}, HELPERS)
 
 
-def case_environment() -> Environment:
-    """The names an expression outside any pack reads (`check sample --where`): `case` and the helpers."""
-    return Environment({"case": case_type()}, HELPERS)
+def record_environment(model: RecordModel) -> Environment:
+    """The names an expression outside any pack reads (`check sample --where`): the record and the helpers."""
+    return Environment({model.kind.variable: record_cel_type(model)}, HELPERS)

@@ -96,10 +96,11 @@ def referenced(tree: Node, namespace: str) -> list[tuple[str, int]]:
     return list(found.items())
 
 
-def case_paths(tree: Node) -> list[str]:
-    """The `case.…` field paths an expression reads, without the `case.` prefix, in order, each once.
+def case_paths(tree: Node, root: str = CASE) -> list[str]:
+    """The record's field paths an expression reads (`case.…`, or the record type's `root`), without the
+    prefix, in order, each once.
     Paths stop before an index or a method call; paths read through comprehension variables are not here."""
-    return [path for path, _ in field_paths(tree, CASE)]
+    return [path for path, _ in field_paths(tree, root)]
 
 
 # --- the compiled variables of a pack -----------------------------------------------------------
@@ -123,6 +124,7 @@ class PackScope:
     order: list[str]  # every variable after the ones it reads
     engine: str = FAST
     scope: cel.Scope | None = field(default=None, repr=False)  # the fast engine's compile-time names
+    root: str = CASE  # the name rules read the record by (its record type's variable)
 
     def compile(self, text: str, tree: Node | None = None) -> tuple[Node, Program]:
         """A rule's expression (or a waiver selector) compiled in this scope."""
@@ -143,7 +145,7 @@ class PackScope:
         return tuple(paths)
 
     def _collect_paths(self, tree: Node, paths: dict[str, None], seen: set[str]) -> None:
-        mentions = [(offset, CASE, path) for path, offset in field_paths(tree, CASE)]
+        mentions = [(offset, CASE, path) for path, offset in field_paths(tree, self.root)]
         mentions += [(offset, VARIABLES, name) for name, offset in referenced(tree, VARIABLES)]
         for _, kind, name in sorted(mentions):
             if kind == CASE:
@@ -242,9 +244,9 @@ def _too_deep(trees: Mapping[str, Node], chain: list[str]) -> VariableError:
 
 
 def compile_scope(settings: Mapping[str, Any], variables: Mapping[str, str], engine: str = FAST,
-                  trees: Mapping[str, Node] | None = None) -> PackScope:
+                  trees: Mapping[str, Node] | None = None, root: str = CASE) -> PackScope:
     """Compile a pack's variables (name → text; `trees`: their syntax trees when already parsed) in
-    dependency order, with its settings' values as constants. VariableError (an ExpressionError) on the
+    dependency order, with its settings' values as constants (`root`: the name the record is read by). VariableError (an ExpressionError) on the
     first problem: packs are checked (`check_packs`) before they are compiled for a run."""
     if engine not in ENGINES:
         raise ValueError(f"unknown CEL engine {engine!r}: expected one of {', '.join(ENGINES)}")
@@ -252,7 +254,8 @@ def compile_scope(settings: Mapping[str, Any], variables: Mapping[str, str], eng
     order = variable_order(trees)
     programs: dict[str, cel.Program] = {}
     scope = PackScope(dict(settings), {}, order, engine,
-                      cel.Scope({SETTINGS: dict(settings)}, {VARIABLES: programs}) if engine == FAST else None)
+                      cel.Scope({SETTINGS: dict(settings)}, {VARIABLES: programs}) if engine == FAST else None,
+                      root)
     for name in order:
         try:
             tree, program = scope.compile(variables[name], trees[name])

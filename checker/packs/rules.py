@@ -31,7 +31,8 @@ from pathlib import Path
 from typing import Any
 
 
-from checker.inputs import casemodel
+from checker.inputs.recordmodel import RecordModel, is_list_field, record_model
+from checker.inputs.recordtypes import DEFAULT_RECORD_TYPE, RecordType
 from checker.cel.analysis import Environment, analyse
 from checker.cel.tree import start
 from checker.cel.types import DYN_TYPE, CelType
@@ -46,7 +47,7 @@ from checker.schemaerrors import (
 )
 from checker.yamlfiles import load_checked_yaml
 from checker.yamlsource import Locations, ScalarSpan
-from checker.errors import FileErrors, Location, RULE_FILES, SourceError
+from checker.errors import CheckerError, FileErrors, Location, RULE_FILES, SourceError
 
 FIXTURE_SUFFIXES = (".test.yaml", ".test.yml")
 SETTING_TYPES: dict[str, tuple[type, ...]] = {
@@ -192,9 +193,29 @@ class RulePack:
     variables: dict[str, Expression]
     rules: tuple[Rule, ...]
     path: str
+    record_type: str = DEFAULT_RECORD_TYPE  # the records it applies to (checker.inputs.recordtypes)
 
     def default_settings(self) -> dict[str, Any]:
         return {name: setting.default for name, setting in self.settings.items()}
+
+
+class NoPackForRecordType(CheckerError):
+    """None of the packs given is for the type of record the input holds."""
+
+    code = "no-pack-for-record-type"
+
+
+def packs_for(packs: Iterable[RulePack], kind: RecordType) -> list[RulePack]:
+    """The packs that apply to records of `kind`: a pack never runs on records of another type. The default
+    rules folder holds packs for every type; NoPackForRecordType when none of `packs` is for this one."""
+    packs = list(packs)
+    chosen = [pack for pack in packs if pack.record_type == kind.name]
+    if packs and not chosen:
+        given = ", ".join(f"{pack.name} ({pack.record_type})" for pack in packs)
+        raise NoPackForRecordType(f"the input holds {kind.plural} (record type {kind.name!r}) and none of the rule "
+                                  f"packs given is for them: {given}. Give a pack whose 'pack.record_type' is "
+                                  f"{kind.name!r}, or check the input's record type (--record-type)")
+    return chosen
 
 
 @lru_cache(maxsize=1)
@@ -292,7 +313,8 @@ def _build_pack(data: dict[str, Any], locations: Locations, file: str) -> RulePa
                   for index, spec in enumerate(data["rules"]))
     return RulePack(name=meta["name"], title=meta.get("title", meta["name"]), version=meta["version"],
                     code_version=meta["code_version"], description=meta.get("description", ""),
-                    settings=settings, variables=variables, rules=rules, path=file)
+                    settings=settings, variables=variables, rules=rules, path=file,
+                    record_type=meta.get("record_type", DEFAULT_RECORD_TYPE))
 
 
 def _typed_default(spec: dict[str, Any]) -> Any:
@@ -371,7 +393,8 @@ def analyse_packs(packs: Sequence[RulePack]) -> tuple[list[SourceError], list[So
                 warnings += suspect
             for item in rule.evidence:
                 if item.path is not None:
-                    errors += check_case_path(item.path, item.location or rule.location, f"rule {rule.id!r} evidence")
+                    errors += check_record_path(record_model(pack.record_type), item.path, item.location or rule.location,
+                                                f"rule {rule.id!r} evidence")
     return errors, warnings
 
 
@@ -409,14 +432,15 @@ class PackChecker:
         if len(self.trees) == len(pack.variables) and not self.errors:
             try:
                 self.scope = compile_scope(pack.default_settings(), {n: v.text for n, v in pack.variables.items()},
-                                           trees=self.trees)
+                                           trees=self.trees, root=record_model(pack.record_type).kind.variable)
             except VariableError as exc:  # the analysis found nothing, the compiler did
                 self.errors.append(SourceError(pack.variables[exc.variable].location_of(exc.offset),
                                                f"variable {exc.variable!r}: expression {exc}"))
 
     def _environment(self) -> Environment:
         """What the pack's expressions read: the case, its settings, its variables (as typed so far)."""
-        return pack_environment({name: setting.type for name, setting in self.pack.settings.items()}, self.types)
+        return pack_environment(record_model(self.pack.record_type),
+                                {name: setting.type for name, setting in self.pack.settings.items()}, self.types)
 
     def check(self, expression: Expression, what: str, condition: bool = False
               ) -> tuple[list[SourceError], list[SourceError]]:
@@ -464,21 +488,22 @@ def _a_type(value_type: CelType) -> str:
     return f"an {text}" if text[0] in "aeiou" else f"a {text}"
 
 
-def check_case_path(path: str, location: Location, what: str) -> list[SourceError]:
-    """An error when `case.<path>` is not a field of the case model."""
+def check_record_path(model: RecordModel, path: str, location: Location, what: str) -> list[SourceError]:
+    """An error when `<record>.<path>` (`case.…`) is not a field of the record type's model."""
     parts = path.split(".")
+    root = model.kind.variable
     for depth in range(1, len(parts) + 1):
         prefix = ".".join(parts[:depth])
-        schema = casemodel.schema_at(prefix)
+        schema = model.schema_at(prefix)
         if schema is None:
             parent = ".".join(parts[: depth - 1])
-            parent_schema = casemodel.schema_at(parent) if parent else casemodel.case_schema()
+            parent_schema = model.schema_at(parent) if parent else model.schema
             if parent_schema is not None and "properties" not in parent_schema:
                 return []  # free-form map such as audit.judgements
-            choices = [p for p in casemodel.known_paths() if "[]" not in p]
+            choices = [p for p in model.paths if "[]" not in p]
             hint = suggestion(prefix, choices)
-            return [SourceError(location, f"{what}: 'case.{path}' is not a field of the case model{hint}")]
-        if casemodel.is_list_field(schema) and depth < len(parts):
-            return [SourceError(location, f"{what}: 'case.{prefix}' is a list; read its items with "
+            return [SourceError(location, f"{what}: '{root}.{path}' is not a field of the {model.kind.model}{hint}")]
+        if is_list_field(schema) and depth < len(parts):
+            return [SourceError(location, f"{what}: '{root}.{prefix}' is a list; read its items with "
                                           f".all(), .exists(), .map() or .filter()")]
     return []

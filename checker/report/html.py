@@ -15,7 +15,8 @@ from typing import Any
 
 from checker.report.documents import document_title, register_for
 from checker.report.explain import evidence_line, explanation_lines
-from checker.report.wording import SMALL_SAMPLE_NOTE, count_of, interval_text, percent
+from checker.report.breakdown import breakdown_rows
+from checker.report.wording import SMALL_SAMPLE_NOTE, audited_kind, count_of, interval_text, percent
 from checker.results import ERROR, FAIL, MANUAL, NOT_APPLICABLE, PASS, RecordResult, RuleResult, RuleScore, RunReport
 from checker.report.estimates import render_estimates_table
 
@@ -142,6 +143,7 @@ def render(report: RunReport) -> str:
         _chart_section(report),
         _families(report),
         _estimates(report),
+        _breakdown(report),
         _cases(report),
         _rejected(report),
         _warnings(report),
@@ -153,7 +155,7 @@ def render(report: RunReport) -> str:
         element("meta", name="viewport", content="width=device-width, initial-scale=1"),
         element("meta", name="referrer", content="no-referrer"),
         element("link", rel="icon", href="data:,"),  # a browser would otherwise ask for /favicon.ico
-        element("title", f"Case file compliance: {report.input['path']}"),
+        element("title", f"{audited_kind(report).title} compliance: {report.input['path']}"),
         element("style", Markup(STYLE)),
     )
     return "<!DOCTYPE html>\n" + element("html", element("head", head), element("body", body), lang="en") + "\n"
@@ -162,8 +164,9 @@ def render(report: RunReport) -> str:
 def _header(report: RunReport) -> Markup:
     tool = report.tool
     return element("header",
-                   element("h1", "Case file compliance"),
-                   element("p", "Input ", element("code", report.input["path"]), f", scored by {tool['name']} "
+                   element("h1", f"{audited_kind(report).title} compliance"),
+                   element("p", "Input ", element("code", report.input["path"]), f" ({audited_kind(report).plural}), "
+                           f"scored by {tool['name']} "
                            f"{tool['version']} against {len(report.rulesets)} rule pack(s).", class_="subtitle"))
 
 
@@ -171,7 +174,9 @@ def _contents(report: RunReport) -> Markup:
     links = [("headline", "Headline"), ("chart", "Rates"), ("rules", "Rules by family")]
     if report.stratified is not None:
         links.append(("estimates", "Population estimates"))
-    links += [("cases", "Case files")]
+    if report.breakdown is not None:
+        links.append(("breakdown", f"By {report.breakdown['by']}"))
+    links += [("cases", audited_kind(report).plural.capitalize())]
     if report.rejected:
         links.append(("rejected", "Rejected records"))
     if report.warnings:
@@ -381,6 +386,21 @@ def _estimates(report: RunReport) -> Markup | None:
                    element("pre", render_estimates_table(report.stratified)), aria_labelledby="estimates")
 
 
+# --- results by group (--by) ----------------------------------------------------------------------
+
+
+def _breakdown(report: RunReport) -> Markup | None:
+    if report.breakdown is None:
+        return None
+    headers, rows = breakdown_rows(report.breakdown)
+    table = element("table", element("thead", element("tr", [element("th", h, scope="col") for h in headers])),
+                    element("tbody", [element("tr", [element("td", str(cell)) for cell in row]) for row in rows]))
+    return element("section", element("h2", f"Results by {report.breakdown['by']}", id="breakdown"),
+                   element("p", "Each group scored as a sample of its own: the rule's passes of the group's records "
+                                "to which it applied, the rate and its interval."),
+                   table, aria_labelledby="breakdown")
+
+
 # --- case files -----------------------------------------------------------------------------------
 
 
@@ -401,9 +421,10 @@ def _case_counts(record: RecordResult) -> str:
 def _cases(report: RunReport) -> Markup:
     titles = {score.id: score.title for score in report.rules}
     cases = [_case(record, titles) for record in report.records]
-    intro = element("p", "Each case file's results: fails, errors and pending judgements in full, with the values "
+    intro = element("p", f"Each {audited_kind(report).noun}'s results: fails, errors and pending judgements in full, with the values "
                          "each rule read; the rules it passed or that did not apply, listed after them.")
-    return element("section", element("h2", "Case files", id="cases"), intro, cases, aria_labelledby="cases")
+    return element("section", element("h2", audited_kind(report).plural.capitalize(), id="cases"), intro, cases,
+                   aria_labelledby="cases")
 
 
 def _case(record: RecordResult, titles: dict[str, str]) -> Markup:

@@ -6,7 +6,8 @@ from tabulate import tabulate
 
 from checker.report.safetext import markdown_text
 from checker.report.table import settings_line
-from checker.report.wording import SMALL_SAMPLE_NOTE, count_of, interval_text, percent, waiver_line
+from checker.report.breakdown import breakdown_heading, breakdown_rows
+from checker.report.wording import SMALL_SAMPLE_NOTE, audited_kind, count_of, records_line, interval_text, percent, waiver_line
 from checker.results import ERROR, FAIL, MANUAL, PASS, WAIVED, RunReport
 
 
@@ -29,12 +30,10 @@ def render(report: RunReport) -> str:
     level = f"{report.settings['confidence'] * 100:g}%"
     headers = ["rule", "title", "passed", "rate", f"{level} interval ({report.settings['interval']})",
                "fail", "error", "pending"] + (["waived"] if waivers else []) + (["grade"] if grades else [])
-    summary = report.summary
-    lines = ["# Case file compliance", "", tabulate(rows, headers=headers, tablefmt="github", disable_numparse=True), ""]
+    lines = [f"# {audited_kind(report).title} compliance", "", tabulate(rows, headers=headers, tablefmt="github", disable_numparse=True), ""]
     if any(score.reliable is False for score in report.rules):
         lines += ["\\* " + SMALL_SAMPLE_NOTE, ""]
-    lines += [f"**Records:** {summary['records_read']} read, {summary['records_evaluated']} evaluated, "
-              f"{summary['records_rejected']} rejected.", "", "**Rule packs:**", ""]
+    lines += [records_line(report).replace("Records", "**Records", 1).replace(":", ":**", 1), "", "**Rule packs:**", ""]
     lines += [f"- {escape(r['name'])} {escape(r['version'])} ({escape(r['code_version'])})" for r in report.rulesets]
     lines += ["", escape(settings_line(report)).replace("Settings:", "**Settings:**", 1)]
     if report.waivers is not None:
@@ -49,4 +48,9 @@ def render(report: RunReport) -> str:
                          f"{escape(rejection['path'] or '(record)')}: {escape(rejection['message'])}")
     if report.warnings:
         lines += ["", "**Warnings:**", ""] + [f"- {escape(warning)}" for warning in report.warnings]
+    if report.breakdown is not None:
+        headers, rows = breakdown_rows(report.breakdown)
+        lines += ["", f"**{escape(breakdown_heading(report.breakdown))}**", "",
+                  tabulate([[escape(str(cell)) for cell in row] for row in rows], headers=headers, tablefmt="github",
+                           disable_numparse=True)]
     return "\n".join(lines) + "\n"

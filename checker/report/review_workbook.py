@@ -38,7 +38,7 @@ from checker.errors import REVIEW_WORKBOOK, FileErrors
 from checker.sidefiles import (
     MAX_REVIEW_WORKBOOK_EXPANDED_BYTES, SideFileError, check_workbook, workbook_problem,
 )
-from checker.inputs.casemodel import value_at
+from checker.inputs.recordmodel import value_at
 from checker.inputs.records import CaseRecord, file_sha256
 from checker.engine.judgements import ANSWERS, Judgement, Judgements, parse_answer
 from checker.report.safetext import read_workbook_text, restore_controls, workbook_value
@@ -289,13 +289,19 @@ def carry_forward(rows: list[ReviewRow], answers: list[GivenAnswer]) -> tuple[li
     return filled, list(by_key.values())
 
 
-def facts_of(raws: Iterable[Any], timezone: str) -> dict[str, dict[str, Any]]:
-    """Case id → key facts, for the valid records among raw records already read (the run's own)."""
+def facts_of(raws: Iterable[Any], timezone: str, record_type: str = "case-file") -> dict[str, dict[str, Any]]:
+    """Record id → key facts, for the valid records among raw records already read (the run's own). The fact
+    columns are a case file's (crime reference, offence…); other record types leave them empty, and a
+    reviewer reads what a rule shows in its evidence column (e.g. a search's recorded grounds)."""
+    from checker.inputs.recordmodel import record_model
     from checker.inputs.records import check_record
 
     facts: dict[str, dict[str, Any]] = {}
+    model = record_model(record_type)
+    if model.kind.name != "case-file":
+        return facts
     for raw in raws:
-        item = check_record(raw, timezone)
+        item = check_record(raw, timezone, model)
         if isinstance(item, CaseRecord):
             facts.setdefault(item.case_id, key_facts(item.raw))
     return facts

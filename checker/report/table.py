@@ -6,7 +6,8 @@ from typing import Any
 
 from tabulate import tabulate
 
-from checker.report.wording import SMALL_SAMPLE_NOTE, count_of, interval_text, percent, waiver_line
+from checker.report.breakdown import breakdown_heading, render_breakdown_table
+from checker.report.wording import SMALL_SAMPLE_NOTE, count_of, records_line, interval_text, percent, waiver_line
 from checker.results import ERROR, FAIL, MANUAL, PASS, WAIVED, RunReport
 from checker.report.estimates import render_estimates_table
 from checker.report.safetext import terminal_text
@@ -73,9 +74,7 @@ def _render(report: RunReport, title_width: int | None, stacked: int | None = No
                + ["passed", "rate", f"{level} interval ({report.settings['interval']})", "fail", "error", "pending"] + (["waived"] if waivers else [])
                + (["grade"] if report.settings.get("grade_bands") else []))
     lines = [_stacked(rows, headers, stacked) if stacked else tabulate(rows, headers=headers, tablefmt="simple"), ""]
-    summary = report.summary
-    lines.append(f"Records: {summary['records_read']} read, {summary['records_evaluated']} evaluated, "
-                 f"{summary['records_rejected']} rejected.")
+    lines.append(records_line(report))
     if any(score.reliable is False for score in report.rules):
         lines.append("* " + SMALL_SAMPLE_NOTE)
     no_rate = [score.id for score in report.rules if score.rate is None]
@@ -93,6 +92,8 @@ def _render(report: RunReport, title_width: int | None, stacked: int | None = No
         lines.append(f"Rejected record {rejection['index'] + 1}{line}{case}: "
                      f"{_field(rejection['path'] or '(record)')}: {_field(rejection['message'])}")
     lines += [f"Warning: {_field(warning)}" for warning in report.warnings]
+    if report.breakdown is not None:
+        lines += ["", breakdown_heading(report.breakdown), "", render_breakdown_table(report.breakdown)]
     if report.stratified is not None:
         lines += ["", "Population estimates, weighted by the strata of the sample manifest:", ""]
         lines.append(render_estimates_table(report.stratified))

@@ -4,11 +4,24 @@ from __future__ import annotations
 
 from typing import Any
 
+from checker.inputs.recordtypes import DEFAULT_RECORD_TYPE, RecordType, record_type
 from checker.scoring.statements import count_of  # noqa: F401  (the one way to write "13 of 17")
 
 # The footnote to a rate marked * (RuleScore.reliable is False), in every format that marks one.
 SMALL_SAMPLE_NOTE = ("fewer than 30 applicable files, or fewer than 5 passes or failures: the interval is "
                      "unreliable; report the result as \"X of Y\".")
+
+
+def audited_kind(report: Any) -> RecordType:
+    """The type of record a run audited (case files, stop-and-search records, calls), for titles."""
+    return record_type(report.input.get("record_type", DEFAULT_RECORD_TYPE))
+
+
+def records_line(report: Any) -> str:
+    """ "Records (case files): 20 read, 20 evaluated, 0 rejected." """
+    summary = report.summary
+    return (f"Records ({audited_kind(report).plural}): {summary['records_read']} read, "
+            f"{summary['records_evaluated']} evaluated, {summary['records_rejected']} rejected.")
 
 
 def for_people(value: Any) -> Any:

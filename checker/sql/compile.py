@@ -35,7 +35,7 @@ from sqlglot import exp
 
 from checker.cel import syntax
 from checker.cel.runtime import parse_timestamp
-from checker.inputs.casemodel import TIMESTAMP_FORMAT, case_schema, schema_types
+from checker.inputs.recordmodel import TIMESTAMP_FORMAT, RecordModel, record_model, schema_types
 
 RECORDS = "r"  # the alias of the records table in the compiled query
 CALENDAR = "cal"  # the alias of the one-row working-day table (first_day, ordinals)
@@ -219,13 +219,14 @@ class DuckDbTarget:
         """The value of `case`: the row of the records step."""
         return exp.to_identifier(RECORDS)
 
-    def record_columns(self, records_table: str, zone_name: str, used: set[tuple[str, ...]]) -> list[exp.Expression]:
+    def record_columns(self, records_table: str, schema: dict[str, Any], zone_name: str,
+                       used: set[tuple[str, ...]]) -> list[exp.Expression]:
         """The columns of the query's first step besides the index: the case model's fields as rules read them
         (timestamps, written as text, read once as instants; only the parts the rules read)."""
         from checker.inputs.parquet import arrow_type  # pyarrow, loaded with the DuckDB engine only
 
         columns: list[exp.Expression] = []
-        for name, child in case_schema()["properties"].items():
+        for name, child in schema["properties"].items():
             if arrow_type(child, maps=False) is not None:
                 value = typed_value(exp.column(name, table=records_table), child, zone_name, used, (name,))
                 if value is not None:
@@ -336,6 +337,7 @@ class Compiler:
     made unique across the run)."""
 
     zone_name: str
+    model: RecordModel = field(default_factory=record_model)  # the records' type: its schema and variable
     uses_calendar: bool = False
     _lambda_count: int = 0
     _scopes: list[dict[str, Compiled]] = field(default_factory=list)
@@ -474,8 +476,8 @@ class Compiler:
         for scope in reversed(self._scopes):
             if node.name in scope:
                 return scope[node.name]
-        if node.name == "case":
-            return Compiled(self.target.record_root(), None, CelType("struct", case_schema(), nullable=False), ())
+        if node.name == self.model.kind.variable:
+            return Compiled(self.target.record_root(), None, CelType("struct", self.model.schema, nullable=False), ())
         raise Unsupported(f"the name {node.name!r}")
 
     def _access(self, node: syntax.Access) -> Compiled:

@@ -16,10 +16,10 @@ The query gives the same outcome codes as DuckDB's (tests/engine/test_postgres.p
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from sqlglot import exp
 
-from checker.inputs.casemodel import case_schema
 from checker.sql.compile import RECORDS, CelType, DuckDbTarget, Unsupported, fragment, type_of_schema
 
 DIALECT = "postgres"
@@ -58,20 +58,21 @@ class PostgresTarget(DuckDbTarget):
     def record_root(self) -> exp.Expression:
         return exp.column(RECORD_COLUMN, table=RECORDS)
 
-    def record_columns(self, records_table: str, zone_name: str, used: set[tuple[str, ...]]) -> list[exp.Expression]:
+    def record_columns(self, records_table: str, schema: dict[str, Any], zone_name: str,
+                       used: set[tuple[str, ...]]) -> list[exp.Expression]:
         """Every field the rules read outside a list's elements, read once from the document as its CEL type
         (`field` reads these columns)."""
         columns: list[exp.Expression] = [exp.column(RECORD_COLUMN, table=records_table)]
         for path in sorted(used):
             if not path or "[]" in path:
                 continue
-            schema = case_schema()
+            field_schema = schema
             for name in path:
-                schema = schema["properties"][name]
+                field_schema = field_schema["properties"][name]
             pointer = _quoted("{" + ",".join(path) + "}")
             document = exp.column(RECORD_COLUMN, table=records_table)
             value = self.from_json(pg(f":d #> {pointer}", d=document), pg(f":d #>> {pointer}", d=document),
-                                   type_of_schema(schema), zone_name)
+                                   type_of_schema(field_schema), zone_name)
             columns.append(exp.alias_(value, column_name(path)))
         return columns
 
@@ -220,9 +221,9 @@ class PostgresTarget(DuckDbTarget):
 def header_lines() -> list[str]:
     """The tables the PostgreSQL query reads and how to load them (comment lines of `check explain-sql`)."""
     return [
-        "-- Reads a table `records` (record_index BIGINT, record JSONB): one row per case file, `record` its JSON",
-        "-- as written in the case model (fields outside the model are ignored). The records must be valid",
-        "-- against the case model, as `check` validates them (it rejects the others, each located): a value",
+        "-- Reads a table `records` (record_index BIGINT, record JSONB): one row per record, `record` its JSON as",
+        "-- written in the record model (fields outside the model are ignored). The records must be valid",
+        "-- against the model, as `check` validates them (it rejects the others, each located): a value",
         "-- of another type or an unreadable timestamp stops the query. Loading JSON Lines with psql:",
         "--   CREATE TABLE records (record_index BIGINT GENERATED ALWAYS AS IDENTITY, record JSONB NOT NULL);",
         "--   \\copy records (record) FROM 'cases.jsonl' WITH (FORMAT csv, QUOTE E'\\x01', DELIMITER E'\\x02')",

@@ -29,7 +29,8 @@ import sqlglot
 from sqlglot import exp
 
 from checker.cel.errors import CelSyntaxError
-from checker.inputs.parquet import case_arrow_schema
+from checker.inputs.parquet import arrow_schema
+from checker.inputs.recordmodel import RecordModel
 from checker.inputs.records import CaseRecord
 from checker.engine.evaluate import (APPLIES_WHEN, EVERY_CLAUSE_FAILED, JUDGED_OUTCOME, NOT_APPLICABLE_OUTCOME, PASS_OUTCOME,
                             CompiledRule, Evaluator, Outcome)
@@ -69,7 +70,7 @@ class SqlPlan:
     def build(cls, evaluator: Evaluator, dialect: str = DIALECT) -> "SqlPlan":
         """The plan whose SQL runs on `dialect`: PostgreSQL has a target of its own (`checker.sql.postgres`);
         the others are DuckDB's SQL transpiled by sqlglot."""
-        compiler = Compiler(evaluator.settings.timezone, target=target_for(dialect))
+        compiler = Compiler(evaluator.settings.timezone, evaluator.model, target=target_for(dialect))
         plan = cls(evaluator, compiler=compiler)
         for compiled in evaluator.rules:
             for expression in [compiled.applies_when] + [expression for _, expression in compiled.clauses]:
@@ -101,7 +102,7 @@ class SqlPlan:
         assert self.compiler is not None
         used = {path[:depth] for path in self.compiler.paths for depth in range(len(path) + 1)}
         columns = [exp.column(INDEX_COLUMN, table=records_table)] + self.compiler.target.record_columns(
-            records_table, self.compiler.zone_name, used)
+            records_table, self.compiler.model.schema, self.compiler.zone_name, used)
         typed = exp.select(*columns).from_(records_table)
         steps: list[tuple[str, exp.Select]] = [("typed", typed)]
         for number, definitions in enumerate(self.compiler.layers(), start=1):
@@ -186,10 +187,10 @@ def outcome_of(code: int) -> Outcome:
 # --- records as an Arrow table ------------------------------------------------------------------
 
 
-def records_schema() -> pa.Schema:
-    """The records as the query reads them: the index, then the case model's columns without its maps (read
+def records_schema(model: RecordModel) -> pa.Schema:
+    """The records as the query reads them: the index, then the model's columns without its maps (read
     only by manual rules, which judgements decide outside SQL)."""
-    return pa.schema([pa.field(INDEX_COLUMN, pa.int64())] + list(case_arrow_schema(maps=False)))
+    return pa.schema([pa.field(INDEX_COLUMN, pa.int64())] + list(arrow_schema(model, maps=False)))
 
 
 def json_structure(schema: pa.Schema | pa.DataType) -> Any:
@@ -214,7 +215,7 @@ class SqlBatch:
         self._pid = 0
         # The records arrive as their JSON text (`documents`) and are read into the case model's columns
         # by DuckDB's JSON reader: fields outside the model are ignored, as the per-record engine ignores them.
-        structure = orjson.dumps(json_structure(records_schema())).decode()
+        structure = orjson.dumps(json_structure(records_schema(plan.evaluator.model))).decode()
         reader = sqlglot.parse_one(f"SELECT {INDEX_COLUMN}, UNNEST(JSON_TRANSFORM(document, '{structure}')) "
                                    "FROM documents", read=DIALECT)
         self.query = plan.query(reader=reader).sql(dialect=DIALECT)

@@ -137,3 +137,10 @@ def test_plan_writes_the_format_of_its_output_name(tmp_path: Path) -> None:
     assert text.read_text().startswith("Files needed: 385")
     refused = run_cli("plan", "--expected-rate", "0.5", "--margin", "0.05", "-o", str(tmp_path / "plan.pdf"))
     assert refused.returncode == 2 and "cannot tell the format" in refused.stderr
+
+
+def test_audits_of_different_record_types_are_not_comparable() -> None:
+    calls = {**rulesets("1.0.0", "aa"), "input": {"record_type": "call"}}
+    older = rulesets("1.0.0", "aa")  # a result written before record types: case files
+    assert differences(older, calls) == ["record type: case-file before, call after"]
+    assert differences(calls, {**calls}) == []

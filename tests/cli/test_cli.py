@@ -54,7 +54,7 @@ def test_table_prints_x_of_y_rate_interval_and_summary(tmp_path: Path, pack_dir:
     assert "13 of 17" in row and "76.5%" in row and "52.7%–90.4%" in row
     error_row = next(line for line in result.stdout.splitlines() if line.startswith("t-unguarded "))
     assert "17 of 17" in error_row and error_row.split()[-3:] == ["0", "3", "0"]  # fail, error, pending
-    assert "Records: 20 read, 20 evaluated, 0 rejected." in result.stdout
+    assert "Records (case files): 20 read, 20 evaluated, 0 rejected." in result.stdout
     assert "Settings: interval=wilson, confidence=0.95, timezone=Europe/London" in result.stdout
 
 

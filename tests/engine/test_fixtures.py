@@ -110,4 +110,4 @@ def test_merge_overlays_objects_and_replaces_everything_else() -> None:
 def test_fixture_case_ids_are_unique_and_named_after_the_file(tmp_path: Path) -> None:
     setup(tmp_path, COMPLETE)
     fixtures = load_fixtures(tmp_path / "pack.test.yaml")
-    assert [f.record["case_id"] for f in fixtures] == ["pack.test-1", "pack.test-2", "pack.test-3"]
+    assert [f.default_id for f in fixtures] == ["pack.test-1", "pack.test-2", "pack.test-3"]  # given as case_id when run

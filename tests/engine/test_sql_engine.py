@@ -21,6 +21,7 @@ from hypothesis import HealthCheck, given, settings as hypothesis_settings, stra
 from checker import runner
 from checker.api import compiled_sql, load_packs, render
 from checker.engine.evaluate import Evaluator
+from checker.inputs.recordmodel import record_model
 from checker.engine.fixtures import find_fixture_files, load_fixtures
 from checker.inputs.records import CaseRecord, RawRecord, Rejection, check_record
 from checker.inputs.timestamps import parse_timestamp
@@ -310,7 +311,7 @@ def test_explained_duckdb_query_runs_unchanged_on_duckdb(packs: list[Any], defau
                           "document": pa.array([json.dumps(record.raw) for record in records], pa.string())})
     connection.register("documents", documents)
     from checker.sql.run import json_structure, records_schema
-    structure = json.dumps(json_structure(records_schema()))
+    structure = json.dumps(json_structure(records_schema(record_model())))
     connection.execute(f"CREATE TABLE records AS SELECT record_index, "
                        f"UNNEST(JSON_TRANSFORM(document, '{structure}')) FROM documents")
     first_day, ordinals = workday_table.ordinals(2020, 2024, "england-and-wales")

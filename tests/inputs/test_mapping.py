@@ -178,7 +178,7 @@ def test_mapping_errors_are_located_collected_and_suggest_the_intended_name(tmp_
     ("crime.reported_at: D\n  victim.vulnerable: {column: V, type: string}",
      "type 'string' does not agree with the case model: 'victim.vulnerable' is true or false (yes or no)"),
     ("crime.reported_at: D\n  outcome.finalised_at: F", "the case model requires 'outcome.code': map it to a column"),
-    ("crime.reported_at: D\n  case_id: X", "the case id comes from the top-level 'case_id' key, not from 'fields'"),
+    ("crime.reported_at: D\n  case_id: X", "the record id comes from the top-level 'case_id' key, not from 'fields'"),
     ("crime.reported_at: D\n  audit.judgements.Not_Kebab: J", "expected a rule id in lower-case kebab case"),
     ("crime.reported_at: D\n  victim.updates.at: U", "'victim.updates' is a list: map it as a whole"),
     ("crime.reported_at: D\n  victim.updates: {items: {at: 'U {n}'}, groups: [{at: U}]}",
@@ -585,7 +585,7 @@ def test_check_mapping_validate_prints_one_ok_line() -> None:
     path = EXPORT / "mapping.yaml"
     result = CliRunner().invoke(app, ["mapping", "validate", str(path)])
     assert result.exit_code == 0, result.output
-    assert result.stdout == (f"{path}: OK: csv input, case id from column 'Occurrence ID', 79 field(s) and 3 list(s) "
+    assert result.stdout == (f"{path}: OK: csv input of case files, case_id from column 'Occurrence ID', 79 field(s) and 3 list(s) "
                              "mapped; joins updates.csv.\n")
 
 

@@ -101,7 +101,7 @@ def test_markdown_summary_table(report) -> None:
     assert "13 of 17" in row and "76.5%" in row and "52.7%–90.4%" in row
     cells = [cell.strip() for cell in re.split(r"(?<!\\)\|", row)[1:-1]]  # split on unescaped pipes
     assert len(cells) == 8 and cells[1] == "Decision signed \\| by the victim" and cells[-3:] == ["4", "0", "0"]
-    assert "**Records:** 20 read, 20 evaluated, 0 rejected." in text
+    assert "**Records (case files):** 20 read, 20 evaluated, 0 rejected." in text
     assert "- test-pack 1.0.0 (TEST-1)" in text
     assert "**Settings:** interval=wilson, confidence=0.95, timezone=Europe/London" in text
 

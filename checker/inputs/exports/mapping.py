@@ -55,8 +55,9 @@ from zoneinfo import available_timezones
 
 from jsonschema import Draft202012Validator
 
-from checker.inputs import casemodel
-from checker.inputs.casemodel import TIMESTAMP_FORMAT, case_schema, schema_types, value_at
+from checker.inputs.recordmodel import RecordModel, is_list_field, record_model
+from checker.inputs.recordtypes import DEFAULT_RECORD_TYPE, RECORD_TYPES
+from checker.inputs.recordmodel import TIMESTAMP_FORMAT, schema_types, value_at
 from checker.inputs.records import RawRecord
 from checker.errors import EmptyInputError, FIELD_MAPPING, FileErrors, InputError
 from checker.inputs.exports.cells import (
@@ -132,15 +133,17 @@ class FieldMapping:
 
     file: str
     input: TableSource
-    case_id: FieldSpec  # the case id column, read as the `case_id` field
+    case_id: FieldSpec  # the column of the record's id, read as its type's id field (`case_id`, `search_id`…)
     fields: tuple[FieldSpec, ...]
     lists: tuple[ListSpec, ...]
+    record_type: str = DEFAULT_RECORD_TYPE  # the records the export holds (checker.inputs.recordtypes)
 
     def summary(self) -> str:
         """One line for `check mapping validate`."""
         joined = sorted({spec.join.file for spec in self.lists if spec.join})
         files = f"; joins {', '.join(joined)}" if joined else ""
-        return (f"{self.file}: OK: {self.input.format} input, case id from column {self.case_id.column!r}, "
+        return (f"{self.file}: OK: {self.input.format} input of {record_model(self.record_type).kind.plural}, "
+                f"{self.case_id.path} from column {self.case_id.column!r}, "
                 f"{len(self.fields)} field(s) and {len(self.lists)} list(s) mapped{files}.")
 
 
@@ -168,11 +171,20 @@ def load_mapping(path: Path | str) -> FieldMapping:
     errors = [_locate(error, locations, ()) for error in _kept([
         error for error in _validator().iter_errors(data)
         if not (len(error.absolute_path) >= 2 and error.absolute_path[0] == "fields")])]
-    usable = (isinstance(data.get("input"), dict) and isinstance(data.get("case_id"), str)
+    kind = RECORD_TYPES.get(data.get("record_type", DEFAULT_RECORD_TYPE))  # an unknown one: a schema error above
+    id_key = kind.id_field if kind is not None else None
+    if kind is not None and not errors and id_key not in data:
+        errors.append(SourceError(Location(name, 1, 1), f"a mapping of {kind.plural} names the column of the "
+                                                        f"record id: add '{id_key}: COLUMN'"))
+    wrong_ids = [key for key in ("case_id", "search_id", "call_id") if key in data and key != id_key]
+    errors += [SourceError(locations.key_at((key,)), f"{key!r} is the id of another record type; a mapping of "
+                                                     f"{kind.plural} names its id column with '{id_key}'")
+               for key in wrong_ids if kind is not None]
+    usable = (kind is not None and isinstance(data.get("input"), dict) and isinstance(data.get(id_key), str)
               and isinstance(data.get("fields"), dict))
     if not usable:
         raise FileErrors(FIELD_MAPPING, errors)
-    loader = _Loader(data, locations)  # goes on after errors of shape, to report everything at once
+    loader = _Loader(data, locations, record_model(kind.name))  # goes on after errors of shape, to report everything at once
     mapping = loader.build()
     errors += loader.errors
     if errors:
@@ -220,8 +232,8 @@ class _Loader:
     """Builds a FieldMapping, collecting every error; a field whose own shape is wrong is reported and
     skipped, so that one misspelled key does not hide the problems of the other fields."""
 
-    def __init__(self, data: dict[str, Any], locations: Locations) -> None:
-        self.data, self.locations = data, locations
+    def __init__(self, data: dict[str, Any], locations: Locations, model: RecordModel) -> None:
+        self.data, self.locations, self.model = data, locations, model
         self.errors: list[SourceError] = []
         zone_name, forms = data.get("timezone"), data.get("date_format")
         self.timezone = self._zone(zone_name, ("timezone",)) if isinstance(zone_name, str) else None
@@ -233,18 +245,19 @@ class _Loader:
 
     def build(self) -> FieldMapping:
         source = self._source(self.data["input"], ("input",), default_format=CSV)
-        case_id = self._field("case_id", {"column": self.data["case_id"]}, casemodel.schema_at("case_id") or {},
-                              ("case_id",), map_entry=False)
+        id_key = self.model.kind.id_field
+        case_id = self._field(id_key, {"column": self.data[id_key]}, self.model.schema_at(id_key) or {},
+                              (id_key,), map_entry=False)
         fields: list[FieldSpec] = []
         lists: list[ListSpec] = []
         for target, spec in self.data["fields"].items():
             where = ("fields", target)
             try:
-                schema, map_entry = _target(target)
+                schema, map_entry = _target(target, self.model)
             except ValueError as exc:
                 self.error(where, str(exc), key=True)
                 continue
-            is_list = casemodel.is_list_field(schema)
+            is_list = is_list_field(schema)
             shape = [_locate(error, self.locations, where)
                      for error in _kept(list(_validator("list" if is_list else "field").iter_errors(spec)))]
             if shape:
@@ -256,7 +269,7 @@ class _Loader:
                 fields.append(self._field(target, spec, schema, where, map_entry))
         self._check_required(set(self.data["fields"]))  # those with errors were reported as such
         return FieldMapping(file=self.locations.file, input=source, case_id=case_id,
-                            fields=tuple(fields), lists=tuple(lists))
+                            fields=tuple(fields), lists=tuple(lists), record_type=self.model.kind.name)
 
     def _source(self, spec: dict[str, Any], where: PathKey, default_format: str) -> TableSource:
         encoding = spec.get("encoding", TableSource.encoding)
@@ -309,7 +322,7 @@ class _Loader:
             if option in spec and model_kind != TIMESTAMP:
                 self.error(where + (option,), f"{option} is for timestamps; {target!r} is {KIND_WORDS[model_kind]}",
                            key=True)
-        checker = Draft202012Validator(schema, format_checker=casemodel.validator().format_checker)
+        checker = Draft202012Validator(schema, format_checker=self.model.validator().format_checker)
         values = spec.get("values")
         if values is not None:
             self._check_values(values, checker, model_kind, where + ("values",))
@@ -399,10 +412,11 @@ class _Loader:
                         location=self.locations.at(where + ("file",)))
 
     def _check_required(self, mapped: set[str]) -> None:
-        """Fields the case model requires, in every object a mapped field reaches, must be mapped."""
-        for path in _required_paths(case_schema(), "", mapped):
-            if path not in mapped and path != "case_id":
-                self.error(("fields",), f"the case model requires {path!r}: map it to a column", key=True)
+        """Fields the model requires, in every object a mapped field reaches, must be mapped."""
+        kind = self.model.kind
+        for path in _required_paths(self.model.schema, "", mapped):
+            if path not in mapped and path != kind.id_field:
+                self.error(("fields",), f"the {kind.model} requires {path!r}: map it to a column", key=True)
 
 
 def _is_formats(value: Any) -> bool:
@@ -422,25 +436,28 @@ def _schema_kind(schema: Schema) -> str:
     return STRING
 
 
-def _target(path: str) -> tuple[Schema, bool]:
-    """The case-model schema a mapping path writes to, and whether it is a key of a free-form map;
+def _target(path: str, model: RecordModel) -> tuple[Schema, bool]:
+    """The schema a mapping path writes to in `model`, and whether it is a key of a free-form map;
     ValueError saying why a path cannot be mapped."""
-    if path == "case_id":
-        raise ValueError("the case id comes from the top-level 'case_id' key, not from 'fields'")
-    schema: Schema = case_schema()
+    kind = model.kind
+    if path == kind.id_field:
+        raise ValueError(f"the record id comes from the top-level '{path}' key, not from 'fields'")
+    if path == "record_type":
+        raise ValueError("the record type comes from the top-level 'record_type' key, not from 'fields'")
+    schema: Schema = model.schema
     parts = path.split(".")
     for depth, part in enumerate(parts):
         here = ".".join(parts[:depth])
         properties = schema.get("properties")
         if properties is None:
-            if casemodel.is_list_field(schema):
+            if is_list_field(schema):
                 raise ValueError(f"{here!r} is a list: map it as a whole, with 'items' (or 'groups')")
             if depth == len(parts) - 1 and "additionalProperties" in schema:
                 return _map_entry(here, part, schema)
-            raise ValueError(f"{path!r} is not a field of the case model")
+            raise ValueError(f"{path!r} is not a field of the {kind.model}")
         if part not in properties:
-            choices = [p for p in casemodel.known_paths() if "[]" not in p]
-            raise ValueError(f"{path!r} is not a field of the case model{suggestion(path, choices)}")
+            choices = [p for p in model.paths if "[]" not in p]
+            raise ValueError(f"{path!r} is not a field of the {kind.model}{suggestion(path, choices)}")
         schema = properties[part]
     if "properties" in schema:
         children = ", ".join(f"'{path}.{name}'" for name in list(schema["properties"])[:3])
@@ -645,6 +662,7 @@ class _RecordBuilder:
 
     def __init__(self, mapping: FieldMapping, header: _Header) -> None:
         self.width = len(header.names)
+        self.schema = record_model(mapping.record_type).schema
         self.scalars = tuple(header.bind(spec) for spec in (mapping.case_id, *mapping.fields))
         self.numbered: list[tuple[ListSpec, list[tuple[_Bound, ...]]]] = []
         for spec in mapping.lists:
@@ -655,7 +673,7 @@ class _RecordBuilder:
         self.joins: list[_JoinedTable] = []
 
     def build(self, index: int, line: int, cells: Sequence[Any]) -> RawRecord:
-        record = _Record(line)
+        record = _Record(line, self.schema)
         if len(cells) > self.width and not all(is_empty(cell) for cell in cells[self.width:]):
             record.problems.append(("", f"row {line} has {len(cells)} cells but the header has {self.width} "
                                         "columns: is a delimiter inside a value that is not quoted?"))
@@ -687,8 +705,9 @@ def _numbered_groups(spec: ListSpec, header: _Header) -> list[tuple[_Bound, ...]
 class _Record:
     """The record being built from one row: nested data, problems, and which paths got a value."""
 
-    def __init__(self, line: int) -> None:
+    def __init__(self, line: int, schema: Schema) -> None:
         self.line = line
+        self.schema = schema  # the record type's model
         self.data: dict[str, Any] = {}
         self.problems: list[tuple[str, str]] = []
         self.filled: set[str] = set()  # paths (and their ancestors) that have a value from a cell
@@ -745,7 +764,7 @@ class _Record:
             self.filled.update(_ancestors(path))
 
     def finish(self, index: int) -> RawRecord:
-        _settle(self.data, case_schema(), "", self.filled)
+        _settle(self.data, self.schema, "", self.filled)
         for path, message in self.empty_required:
             if "[" in path or _parent_present(self.data, path):
                 self.problems.append((path, message))

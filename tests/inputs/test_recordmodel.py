@@ -11,12 +11,13 @@ from typing import Any
 
 from hypothesis import given, settings, strategies as st
 
-from checker.inputs.casemodel import TIMESTAMP_FORMAT, case_schema, normalise, schema_types
+from checker.inputs.recordmodel import TIMESTAMP_FORMAT, record_model, schema_types
 from synthetic.cases import generate_cases
 from checker.inputs.timestamps import parse_timestamp
 from tests.conftest import ROOT, SAMPLES, make_case
 
-SCHEMA = case_schema()
+SCHEMA = record_model().schema
+normalise = record_model().normalise
 ZONES = ["Europe/London", "UTC", "America/New_York", "Australia/Lord_Howe"]
 
 

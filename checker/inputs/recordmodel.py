@@ -1,7 +1,7 @@
-"""The case-file model (version 1): its JSON Schema and what follows from it.
+"""A record type's model: its JSON Schema and what follows from it.
 
-The schema in `schemas/case.schema.json` is the contract with users. From it
-this module derives:
+Each record type (`checker.inputs.recordtypes`) has a schema in `checker/schemas/`, the
+contract with users. `record_model(name)` gives the type's `RecordModel`, which derives:
 
 - `validator()`: a draft 2020-12 validator with the `case-timestamp` format,
   which words errors for people; `fast_validator()` answers only "valid?" and
@@ -10,15 +10,15 @@ this module derives:
   present (absent becomes null, an absent list becomes empty), so rules can test
   `!= null` without guarding against missing keys; timestamps become UTC
   datetimes (CEL timestamps). Fields not in the model are kept out and listed;
-- `field_exists()` and `known_paths()`: which `case.…` paths exist, for
-  `check validate` and its did-you-mean suggestions.
+- `schema_at()` and `known_paths()`: which paths exist, for `check validate` and
+  its did-you-mean suggestions.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 from collections.abc import Callable
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from importlib import resources
 from typing import Any
 
@@ -26,20 +26,20 @@ import jsonschema_rs
 import orjson
 from jsonschema import Draft202012Validator, FormatChecker
 
+from checker.inputs.recordtypes import DEFAULT_RECORD_TYPE, RecordType, record_type
 from checker.inputs.timestamps import DEFAULT_TIMEZONE, TimestampError, parse_timestamp
 
-CASE_MODEL_VERSION = 1
+MODEL_VERSION = 1
 TIMESTAMP_FORMAT = "case-timestamp"
 
 Schema = dict[str, Any]
 
 
-@lru_cache(maxsize=1)
-def case_schema() -> Schema:
-    """The case-file schema. Read with orjson, as JSON Lines records are: orjson hands out one string
+def read_schema(kind: RecordType) -> Schema:
+    """A record type's schema. Read with orjson, as JSON Lines records are: orjson hands out one string
     object per short key it has seen, so the field names of a decoded record are mostly the very
     objects the normaliser compares them with, and each comparison is a pointer comparison."""
-    text = resources.files("checker").joinpath("schemas/case.schema.json").read_text(encoding="utf-8")
+    text = resources.files("checker").joinpath(f"schemas/{kind.schema_file}").read_text(encoding="utf-8")
     return orjson.loads(text)
 
 
@@ -57,17 +57,69 @@ def _format_checker(zone_name: str) -> FormatChecker:
     return checker
 
 
-@lru_cache(maxsize=8)
-def validator(zone_name: str = DEFAULT_TIMEZONE) -> Draft202012Validator:
-    return Draft202012Validator(case_schema(), format_checker=_format_checker(zone_name))
+class RecordModel:
+    """One record type's schema and what is derived from it (built once per type: `record_model`)."""
+
+    def __init__(self, kind: RecordType, schema: Schema) -> None:
+        self.kind = kind
+        self.schema = schema
+        self._validators: dict[str, Draft202012Validator] = {}
+
+    def validator(self, zone_name: str = DEFAULT_TIMEZONE) -> Draft202012Validator:
+        if zone_name not in self._validators:
+            self._validators[zone_name] = Draft202012Validator(self.schema, format_checker=_format_checker(zone_name))
+        return self._validators[zone_name]
+
+    @cached_property
+    def fast_validator(self) -> Any:
+        """A compiled (Rust) validator for the happy path. It does not check the `case-timestamp`
+        format: the schema's pattern does most of that, and `normalise` parses every timestamp, so
+        a date such as 2022-13-01 is still caught (and then worded by `validator()`)."""
+        return jsonschema_rs.validator_for(self.schema, validate_formats=False)
+
+    @cached_property
+    def _normaliser(self) -> "Normaliser":
+        return _build_object(self.schema, "")
+
+    def normalise(self, record: dict[str, Any], zone_name: str, unknown: set[str] | None = None) -> dict[str, Any]:
+        """The record as rules read it (see the module docstring). `record` must be valid.
+
+        Paths of fields not in the model are added to `unknown` (e.g. `victim.recored_at`).
+        """
+        return self._normaliser(record, zone_name, unknown)
+
+    def schema_at(self, path: str) -> Schema | None:
+        """The schema of the field at a dotted path (`victim.referral.made_at`), or None."""
+        schema: Schema = self.schema
+        for part in path.split("."):
+            properties = schema.get("properties")
+            if properties is None or part not in properties:
+                return None
+            schema = properties[part]
+        return schema
+
+    @cached_property
+    def paths(self) -> tuple[str, ...]:
+        """Every dotted path of the model, including list items' fields as `list[].field`."""
+        paths: list[str] = []
+
+        def walk(schema: Schema, prefix: str) -> None:
+            for name, sub in schema.get("properties", {}).items():
+                path = f"{prefix}{name}"
+                paths.append(path)
+                walk(sub, path + ".")
+                if "items" in sub:
+                    walk(sub["items"], path + "[].")
+
+        walk(self.schema, "")
+        return tuple(paths)
 
 
-@lru_cache(maxsize=1)
-def fast_validator() -> Any:
-    """A compiled (Rust) validator for the happy path. It does not check the `case-timestamp`
-    format: the schema's pattern does most of that, and `normalise` parses every timestamp, so
-    a date such as 2022-13-01 is still caught (and then worded by `validator()`)."""
-    return jsonschema_rs.validator_for(case_schema(), validate_formats=False)
+@lru_cache(maxsize=None)
+def record_model(name: str = DEFAULT_RECORD_TYPE) -> RecordModel:
+    """The model of the record type called `name` (UnknownRecordType for a name not in the registry)."""
+    kind = record_type(name)
+    return RecordModel(kind, read_schema(kind))
 
 
 def schema_types(schema: Schema) -> set[str]:
@@ -76,23 +128,10 @@ def schema_types(schema: Schema) -> set[str]:
     return {kind} if isinstance(kind, str) else set(kind)
 
 
-def normalise(record: dict[str, Any], zone_name: str, unknown: set[str] | None = None) -> dict[str, Any]:
-    """The record as rules read it (see the module docstring). `record` must be valid.
-
-    Paths of fields not in the model are added to `unknown` (e.g. `victim.recored_at`).
-    """
-    return _record_normaliser()(record, zone_name, unknown)
-
-
 # The schema is walked once into a tree of small functions, one per object and list of the model, so
 # a record is normalised without re-reading the schema (this runs for every record of the input).
 # Within an object, scalars are copied as they are and timestamps read in place, with no call per field.
 Normaliser = Callable[[Any, str, "set[str] | None"], Any]
-
-
-@lru_cache(maxsize=1)
-def _record_normaliser() -> Normaliser:
-    return _build_object(case_schema(), "")
 
 
 def _build_value(schema: Schema, path: str) -> Normaliser:
@@ -171,33 +210,6 @@ def _build_list(schema: Schema, item_path: str) -> Normaliser:
         return [item(element, zone_name, unknown) for element in value]
 
     return normalise_list
-
-
-def schema_at(path: str) -> Schema | None:
-    """The schema of the field at a dotted path (`victim.referral.made_at`), or None."""
-    schema: Schema = case_schema()
-    for part in path.split("."):
-        properties = schema.get("properties")
-        if properties is None or part not in properties:
-            return None
-        schema = properties[part]
-    return schema
-
-
-def known_paths() -> list[str]:
-    """Every dotted path of the model, including list items' fields as `list[].field`."""
-    paths: list[str] = []
-
-    def walk(schema: Schema, prefix: str) -> None:
-        for name, sub in schema.get("properties", {}).items():
-            path = f"{prefix}{name}"
-            paths.append(path)
-            walk(sub, path + ".")
-            if "items" in sub:
-                walk(sub["items"], path + "[].")
-
-    walk(case_schema(), "")
-    return paths
 
 
 def is_list_field(schema: Schema) -> bool:
