@@ -470,6 +470,8 @@ class Compiler:
             return Compiled(sql(f"CAST('{value!r}' AS DOUBLE)"), None, DOUBLE)
         if isinstance(value, str):
             return Compiled(exp.Literal.string(value), None, STRING)
+        if isinstance(value, list):  # a list-valued setting
+            return self._list_of([self._literal(syntax.Literal(node.offset, item)) for item in value])
         raise Unsupported(f"a literal of type {type(value).__name__}")
 
     def _ident(self, node: syntax.Ident) -> Compiled:
@@ -510,12 +512,15 @@ class Compiler:
         return Compiled(value, error, kind, path)
 
     def _listexpr(self, node: syntax.ListExpr) -> Compiled:
-        items = [self.node(item) for item in node.items]
+        return self._list_of([self.node(item) for item in node.items])
+
+    def _list_of(self, items: list[Compiled]) -> Compiled:
         kinds = {item.type.kind for item in items if item.type.kind != "null"}
         if len(kinds) > 1:
             raise Unsupported("a list of mixed types")
-        item_type = items[0].type if items else NULL
-        item_type = _nullable(item_type, any(i.type.nullable for i in items))
+        typed = [item.type for item in items if item.type.kind != "null"]  # a null element is of any type
+        item_type = typed[0] if typed else NULL
+        item_type = _nullable(item_type, any(i.type.nullable or i.type.kind == "null" for i in items))
         return Compiled(self.target.list_literal([item.value for item in items], item_type),
                         any_of([i.error for i in items]), CelType("list", item=item_type, nullable=False))
 

@@ -88,8 +88,6 @@ def disagreements(packs: list[Any], records: list[CaseRecord], settings: RunSett
 # Shipped rules the compiler does not cover yet, and why: they run on the per-record engine (explain-sql lists
 # them). The list may only shrink; a rule that joins it is a regression of the SQL engine.
 NOT_YET_COMPILED = {
-    "out-named-suspect": "a literal of type list", "vc-enhanced-rights-assessed": "a literal of type list",
-    "vc-key-decisions-informed": "a literal of type list", "vc-review-information": "a literal of type list",
     "out-code-valid-for-date": "the function string()", "out17-time-limit": "the function local_date()",
     "vc-updates-at-agreed-frequency": "the function latest()",
 }
@@ -466,6 +464,7 @@ CEL_OUTCOMES = [
     ('size(case.outcome.rationale) == 3', {"outcome": {"code": "10", "rationale": "h\u00e9\u00e9"}}, "pass"),
     ('double(case.victim.age_at_offence) / 0.0 > 1000.0', {"victim": {"age_at_offence": 30}}, "pass"),
     ('case.victim.kind in ["person", null]', {"victim": {"kind": None}}, "pass"),
+    ('case.victim.kind in [null, "person"]', {"victim": {"kind": "person"}}, "pass"),  # a list typed by its non-null
     ('size((case.victim.kind == null ? [] : [case.victim.kind]) + ["x"]) == 1', {"victim": {"kind": None}}, "pass"),
     ("case.key_events.exists(e, e.type == \"suspect_charged\" && case.key_events.all(f, f.at != null))",
      {"key_events": [{"type": "suspect_charged", "at": "2022-11-02"}, {"type": "suspect_arrested", "at": None}]}, "fail"),
