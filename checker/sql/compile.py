@@ -655,6 +655,19 @@ class Compiler:
             raise Unsupported(f"double() of a {value.type.kind}")
         return Compiled(sql("CAST(:v AS DOUBLE)", v=value.value), value.error_or_null(), DOUBLE)
 
+    def call_string(self, value: Compiled) -> Compiled:
+        """string() of an int (its decimal digits), a string (itself) or a bool ('true'/'false'); of null an error.
+        Doubles and timestamps are spelt by CEL in ways SQL's casts do not share: left to the per-record engine."""
+        if value.type.kind == "int":
+            text = sql("CAST(:v AS VARCHAR)", v=value.value)
+        elif value.type.kind == "string":
+            text = value.value
+        elif value.type.kind == "bool":
+            text = sql("CASE WHEN :v THEN 'true' ELSE 'false' END", v=value.value)
+        else:
+            raise Unsupported(f"string() of a {value.type.kind}")
+        return Compiled(text, value.error_or_null(), STRING)
+
     def call_int(self, value: Compiled) -> Compiled:
         if value.type.kind != "int":
             raise Unsupported(f"int() of a {value.type.kind}")
