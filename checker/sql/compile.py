@@ -257,6 +257,18 @@ class DuckDbTarget:
     def list_literal(self, items: list[exp.Expression], item: CelType) -> exp.Expression:
         return exp.Array(expressions=items)
 
+    def text_in_code_point_order(self, text: exp.Expression) -> exp.Expression:
+        """Text that `<` orders by code points, as CEL does (DuckDB's default collation does)."""
+        return text
+
+    def date_text(self, day: exp.Expression) -> exp.Expression:
+        """A date as `YYYY-MM-DD`."""
+        return sql("CAST(:d AS VARCHAR)", d=day)
+
+    def add_months(self, day: exp.Expression, months: exp.Expression) -> exp.Expression:
+        """A date moved on by whole calendar months, clamped to the end of a shorter month."""
+        return sql("CAST(:d + TO_MONTHS(CAST(:m AS INTEGER)) AS DATE)", d=day, m=months)
+
     def list_size(self, items: exp.Expression) -> exp.Expression:
         return sql("LEN(:v)", v=items)
 
@@ -590,7 +602,10 @@ class Compiler:
         if op in ("<", "<=", ">", ">="):
             if not _comparable(left.type, right.type, equality=False):
                 raise Unsupported(f"{left.type.kind} {op} {right.type.kind}")
-            return Compiled(exp.Paren(this=sql(f":a {op} :b", a=left.value, b=right.value)), errors, BOOL)
+            a, b = left.value, right.value
+            if left.type.kind == "string" and right.type.kind == "string":
+                a, b = self.target.text_in_code_point_order(a), self.target.text_in_code_point_order(b)
+            return Compiled(exp.Paren(this=sql(f":a {op} :b", a=a, b=b)), errors, BOOL)
         kinds = (left.type.kind, right.type.kind)
         if op == "+" and kinds == ("list", "list"):
             item = _result_type(left.type.item or NULL, right.type.item or NULL)
@@ -716,6 +731,26 @@ class Compiler:
         value = sql("(CAST(:b - :a AS DOUBLE) / 1000000 / 3600)", a=self.target.epoch_us(start.value),
                     b=self.target.epoch_us(end.value))
         return Compiled(value, error, CelType("double"))
+
+    def call_local_date(self, instant: Compiled) -> Compiled:
+        """The instant's date in the run's zone as text, `YYYY-MM-DD` (null for null, as the checker gives it)."""
+        if instant.type.kind not in ("timestamp", "null"):
+            raise Unsupported(f"local_date() of a {instant.type.kind}")
+        value = exp.Null() if instant.type.kind == "null" else self.target.date_text(
+            local_date(instant.value, self.zone_name))
+        return Compiled(value, instant.error, CelType("string"))
+
+    def call_local_date_plus_months(self, instant: Compiled, months: Compiled) -> Compiled:
+        """The instant's local date moved on by whole calendar months, a day the month lacks becoming its last
+        (SQL's date + months interval clamps so), as text; null when either is null."""
+        if instant.type.kind not in ("timestamp", "null") or months.type.kind not in ("int", "null"):
+            raise Unsupported(f"local_date_plus_months() of a {instant.type.kind} and a {months.type.kind}")
+        if "null" in (instant.type.kind, months.type.kind):
+            value: exp.Expression = exp.Null()
+        else:
+            value = self.target.date_text(self.target.add_months(local_date(instant.value, self.zone_name),
+                                                                 months.value))
+        return Compiled(value, any_of([instant.error, months.error]), CelType("string"))
 
     def call_working_days_between(self, start: Compiled, end: Compiled) -> Compiled:
         error, start, end = self._two_instants(start, end)

@@ -150,6 +150,16 @@ class PostgresTarget(DuckDbTarget):
     def list_size(self, items: exp.Expression) -> exp.Expression:
         return pg("CARDINALITY(:v)", v=items)
 
+    def text_in_code_point_order(self, text: exp.Expression) -> exp.Expression:
+        # the database's collation may follow a language's rules; "C" compares UTF-8 bytes: code point order
+        return pg(':t COLLATE "C"', t=text)
+
+    def date_text(self, day: exp.Expression) -> exp.Expression:
+        return pg("TO_CHAR(:d, 'YYYY-MM-DD')", d=day)  # whatever the session's DateStyle
+
+    def add_months(self, day: exp.Expression, months: exp.Expression) -> exp.Expression:
+        return pg("CAST(:d + MAKE_INTERVAL(months => CAST(:m AS INTEGER)) AS DATE)", d=day, m=months)
+
     def retype(self, value: exp.Expression, kind: CelType) -> exp.Expression:
         # PostgreSQL gives an empty array literal a type of its own: the one of the list it is put beside
         inner = value
