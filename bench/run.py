@@ -190,8 +190,25 @@ def check_executable() -> str:
     return found
 
 
-def checker_command(check: str, cases: Path, output: Path, extra: list[str]) -> list[str]:
+def checker_command(check: str, cases: Path, output: Path, extra: list[str], findings: str | None = None) -> list[str]:
+    """`check` writing its JSON report; with `findings` (parquet or jsonl), its summary (markdown) and its findings
+    file instead, as a run over a year's crimes would (the SQL engine's bulk path writes nothing else)."""
+    if findings is not None:
+        return [check, str(cases), "--format", "markdown", "--output", str(output.with_suffix(".md")),
+                "--findings", str(output.with_suffix("." + findings)), *extra]
     return [check, str(cases), "--format", "json", "--output", str(output), *extra]
+
+
+def findings_agree(first: Path, second: Path) -> bool:
+    """Whether two findings files hold the same rows (evidence compared as JSON values, not as text)."""
+    import duckdb
+
+    def rows(path: Path) -> list[tuple[Any, ...]]:
+        reader = "read_parquet" if path.suffix == ".parquet" else "read_json_auto"
+        found = duckdb.connect().execute(f"SELECT index, line, case_id, rule_id, status, clause, evidence::VARCHAR "
+                                         f"FROM {reader}('{path}')").fetchall()
+        return [row[:-1] + (json.loads(row[-1]),) for row in found]
+    return rows(first) == rows(second)
 
 
 def baseline_command(cases: Path, output: Path, input_format: str) -> list[str]:
@@ -238,21 +255,28 @@ def bench_size(size: int, args: argparse.Namespace, check: str) -> dict[str, Any
         print(f"size {size}: run {attempt}/{args.repeat} ...", file=sys.stderr, flush=True)
         # An empty input (size 0: start-up alone) is refused by check with exit 2, "no case files".
         empty_ok = (0, 2) if size == 0 else (0,)
-        checker.runs.append(measure(checker_command(check, cases, checker_out, args.check_args), out / "checker",
-                                    empty_ok))
+        checker.runs.append(measure(checker_command(check, cases, checker_out, args.check_args, args.findings),
+                                    out / "checker", empty_ok))
         if sql is not None:
-            sql.runs.append(measure(checker_command(check, cases, sql_out, args.sql_args), out / "sql", empty_ok))
+            sql.runs.append(measure(checker_command(check, cases, sql_out, args.sql_args, args.findings), out / "sql",
+                                    empty_ok))
         baseline.runs.append(measure(baseline_command(cases, baseline_out, args.input_format), out / "baseline"))
     records = json.loads((out / "baseline.stdout").read_text(encoding="utf-8"))["records"]
     verify = size <= args.verify_max
-    agree = counts_agree(checker_out, out / "baseline.stdout") if verify else None
-    if sql is not None and verify:
+    agree = counts_agree(checker_out, out / "baseline.stdout") if verify and args.findings is None else None
+    if sql is not None and verify and args.findings is not None:
+        # no JSON report to count from: the two engines' summaries byte for byte, and their findings row for row
+        suffix = "." + args.findings
+        agree = (sql_out.with_suffix(".md").read_bytes() == checker_out.with_suffix(".md").read_bytes()
+                 and findings_agree(sql_out.with_suffix(suffix), checker_out.with_suffix(suffix)))
+    elif sql is not None and verify:
         # the SQL engine's report must be the per-record engine's, byte for byte
         agree = agree and counts_agree(sql_out, out / "baseline.stdout") and sql_out.read_bytes() == checker_out.read_bytes()
     if not args.keep_outputs:
-        checker_out.unlink(missing_ok=True)
+        for path in (checker_out, sql_out):
+            for suffix in (".json", ".md", ".parquet", ".jsonl"):
+                path.with_suffix(suffix).unlink(missing_ok=True)
         baseline_out.unlink(missing_ok=True)
-        sql_out.unlink(missing_ok=True)
     row = {"size": size, "records": records, "checker": checker.summary(records),
            "baseline": baseline.summary(records), "counts_agree": agree}
     if sql is not None:
@@ -329,6 +353,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--sql-args", type=shlex.split, default=None,
                         help='also measure check with these arguments in the same run, e.g. "--engine sql --quiet" '
                              "(its report must equal the first check's, byte for byte)")
+    parser.add_argument("--findings", choices=("parquet", "jsonl"), default=None,
+                        help="both engines write their summary (markdown) and a findings file of this format instead of "
+                             "the JSON report (the SQL engine's bulk path needs no per-record output); the check is then "
+                             "that both engines wrote the same summary and the same findings")
     parser.add_argument("--data-dir", type=Path, default=BENCH_DIR / ".data",
                         help="where inputs are cached and outputs written (default bench/.data)")
     parser.add_argument("--results", type=Path, default=BENCH_DIR / "results.json",

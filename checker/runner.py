@@ -69,7 +69,8 @@ def run_check(cases: Path | str | CaseSource, packs: list[RulePack], settings: R
               manifest: dict[str, Any] | None = None, judgements: Judgements | None = None,
               waivers: Sequence[Waiver] | None = None, *, sinks: Sequence[ResultSink] = (),
               keep: bool | Callable[[RecordResult], bool] = True, jobs: int = 1,
-              progress: Progress | None = None, engine: str = RECORDS_ENGINE, by: str | None = None) -> RunReport:
+              progress: Progress | None = None, engine: str = RECORDS_ENGINE, by: str | None = None,
+              notice: Callable[[str], None] | None = None) -> RunReport:
     """Score an input; with the manifest of a stratified draw, also estimate each rule's population rate.
 
     `judgements` (a filled review workbook) fill manual rules the case files leave pending; where a case
@@ -79,7 +80,9 @@ def run_check(cases: Path | str | CaseSource, packs: list[RulePack], settings: R
     `keep`: which evaluated records the report holds (all by default; the sinks see every one).
     `engine`: "records" evaluates record by record; "sql" decides the rules of many records at once
     with one SQL query on DuckDB (`checker.sql`); "auto" takes SQL for inputs of more than
-    AUTO_SQL_THRESHOLD records. The report is the same whichever runs.
+    AUTO_SQL_THRESHOLD records. The report is the same whichever runs. With SQL, a JSON Lines input whose
+    outputs need no record's full results takes the bulk path (`checker.sql.bulk`; a findings file among the
+    sinks is then written by DuckDB); `notice` is told why not when it cannot.
     `by`: a CEL expression over the record (`search.person.self_defined_ethnicity`); every rule is also scored
     within each of its values (`RunReport.breakdown`), as the inspectorate reports a subgroup ("21 of 27").
     SelectorError when it is not one value of the record type's model.
@@ -99,6 +102,13 @@ def run_check(cases: Path | str | CaseSource, packs: list[RulePack], settings: R
         engine = SQL_ENGINE if len(head) > AUTO_SQL_THRESHOLD else RECORDS_ENGINE
         raw_records = chain(head, raw_records)
     grouping = compile_grouping(by, settings, record_model(kind.name)) if by is not None else None
+    if engine == SQL_ENGINE:
+        from checker.sql.bulk import bulk_report
+
+        report = bulk_report(source, kind, packs, settings, raw_records, sinks, progress, keep=keep, notice=notice,
+                             judgements=judgements, waivers=waivers, manifest=manifest, by=by)
+        if report is not None:
+            return report
     checker = RecordChecker(packs, settings, judgements, waivers, renderers=[(sink.render_record, sink.record_separator) for sink in sinks],
                             keep=keep, engine=engine, record_type=kind.name, grouping=grouping)
     groups: dict[str, list[RuleScore]] = {}  # group → its scores, in the order of each record's results

@@ -50,6 +50,7 @@ from checker.cli.common import (
 from checker.cli.mapping import register as register_mapping_commands
 from checker.cli.review import register as register_review_commands
 from checker.cli.progress import terminal_progress
+from checker.report.findings_file import FindingsSink, findings_format
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Rules-based compliance checker for police crime case files. "
@@ -116,6 +117,7 @@ def run_command(
     evidence: str = typer.Option("all", "--evidence", help="Which results carry their evidence values: all, or findings (fail, error, pending, waived): faster and smaller for very large inputs."),
     jobs: int = typer.Option(1, "--jobs", "-j", min=1, help="Evaluate on this many processes (results are identical to one)."),
     engine: str = typer.Option("records", "--engine", help="records (one record at a time, the default), sql (rules compiled to SQL, run on DuckDB over many records at once) or auto (sql above 5,000 records); the results are the same."),
+    findings: Optional[Path] = typer.Option(None, "--findings", help="Also write every finding (fail, error, manual: case, rule, status, clause, evidence) to this file, .parquet or .jsonl (written by DuckDB; see README: The findings file)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar (there is none anyway unless standard error is a terminal)."),
     waivers: Optional[Path] = typer.Option(None, "--waivers", help="Waivers (YAML): documented decisions that a rule does not apply to certain files; their results become 'waived'."),
     by: Optional[str] = typer.Option(None, "--by", help="Also score every rule within each group of records: a field or CEL expression over the record, e.g. search.person.self_defined_ethnicity."),
@@ -128,15 +130,20 @@ def run_command(
         raise fail("error: --case prints one case file's explanation to the terminal and writes no file: "
                    "leave out --output (or redirect it: check CASES --case ID > case.txt), or leave out --case "
                    "to write the whole report")
+    if case_id is not None and findings is not None:
+        raise fail("error: --case prints one case file's explanation and writes no file: leave out --findings")
     try:
         targets = output_targets(output_format, outputs or [])
+        if findings is not None:
+            findings_format(findings)
     except ValueError as exc:
         raise fail(f"error: {exc}") from None
     mistyped = mistyped_command(cases)
     if mistyped:
         raise fail(mistyped)
     source = open_cases(cases, input_format, mapping, record_type=record_type)
-    preflight([("--output", path) for path, _ in targets if path is not None], source,
+    preflight([("--output", path) for path, _ in targets if path is not None]
+              + ([("--findings", findings)] if findings is not None else []), source,
               [("a rule pack", path) for path in (rules or [default_rules_path()])]
               + [("the manifest", manifest), ("the --judgements workbook", judgements),
                  ("the waivers file", waivers), ("the grade bands", grades)])
@@ -151,17 +158,22 @@ def run_command(
               "settings": settings.as_dict()}
     streams = [] if case_id is not None else [
         StreamingOutput(path, WRITERS[name], header) for path, name in targets if name in WRITERS]
+    findings_sink = FindingsSink(findings) if findings is not None else None
     keep: bool | Callable[[RecordResult], bool] = any(name in NEEDS_RECORDS for _, name in targets)
     if case_id is not None:
         keep = lambda record: record.case_id == case_id  # noqa: E731
     try:
         with terminal_progress(not quiet) as progress:
             report = api.run(source, packs, settings, manifest=load_manifest(manifest) if manifest else None,
-                             judgements=given, waivers=waiver_list, sinks=[stream.writer for stream in streams],
-                             keep=keep, jobs=jobs, progress=progress, engine=engine, by=by)
+                             judgements=given, waivers=waiver_list, sinks=[stream.writer for stream in streams]
+                             + ([findings_sink] if findings_sink is not None else []),
+                             keep=keep, jobs=jobs, progress=progress, engine=engine, by=by,
+                             notice=lambda text: typer.echo(f"note: {text}", err=True))
     except (ValueError, InputError, RunFailed) as exc:  # a manifest that does not fit; an unreadable input; a worker died
         for stream in streams:
             stream.abandon()
+        if findings_sink is not None:
+            findings_sink.abandon()
         if isinstance(exc, InputError):
             raise input_failure(exc) from None
         if isinstance(exc, RunFailed):
@@ -175,14 +187,25 @@ def run_command(
     except BaseException:
         for stream in streams:
             stream.abandon()
+        if findings_sink is not None:
+            findings_sink.abandon()
         raise
     problem = judgement_errors(given, report) if given is not None else None
     if problem is not None:
         for stream in streams:
             stream.abandon()
+        if findings_sink is not None:
+            findings_sink.abandon()
         raise fail(problem)
     for stream in streams:
         stream.finish(report)
+    if findings_sink is not None:
+        try:
+            findings_sink.finish()
+        except OSError as exc:
+            raise fail(f"error: cannot write {findings}: {exc.strerror or exc}; any earlier file of that name "
+                       "is unchanged") from None
+        typer.echo(f"wrote {findings} (findings)", err=True)
     if case_id is not None:
         try:
             typer.echo(render_case(report, case_id), nl=False)

@@ -482,7 +482,7 @@ class Compiler:
             return Compiled(sql(f"CAST('{value!r}' AS DOUBLE)"), None, DOUBLE)
         if isinstance(value, str):
             return Compiled(exp.Literal.string(value), None, STRING)
-        if isinstance(value, list):  # a list-valued setting
+        if isinstance(value, (list, tuple)):  # a list-valued setting
             return self._list_of([self._literal(syntax.Literal(node.offset, item)) for item in value])
         raise Unsupported(f"a literal of type {type(value).__name__}")
 

@@ -1,0 +1,266 @@
+"""The SQL engine's bulk path (checker.sql.bulk): DuckDB screens, decides and counts; the report and the findings
+are the per-record engine's, every rejection located as it locates it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import orjson
+import pyarrow as pa
+import pytest
+
+from checker import runner
+from checker.api import load_packs, render
+from checker.inputs.recordmodel import record_model
+from checker.inputs.records import CaseRecord, RawRecord, check_record
+from checker.report.findings_file import FindingsSink
+from checker.runner import run_check
+from checker.settings import RunSettings, pack_settings
+from checker.sql import bulk
+from checker.sql.screen import Screen
+from synthetic.cases import generate_cases
+from tests.conftest import run_cli
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+SAMPLE = ROOT / "samples" / "cases.json"
+READ = '"crime": {"reported_at": "2022-01-01"}'
+
+# Lines a JSON Lines export may hold that SQL must not take as valid case files (or that are valid but only
+# Python reads exactly): each is decided by the Python validator, so its rejection (or reading) is the same.
+DAMAGED_LINES = [
+    '{"case_id": "D1", "crime": {"reported_at": "2022-02-30T10:00:00Z"}}',  # no such day
+    '{"case_id": "D2", "case_id": "D2b", ' + READ + '}',  # a key twice
+    '{"case_id": "D3", ' + READ + ',}',  # a comma before the brace: DuckDB reads it, JSON does not
+    '{"case_id": "D4", "crime": {"reported_at": "2022-01-01", "colour": null}}',  # valid, a field not in the model
+    '{"case_id": "D5", ' + READ + ', "victim": {"age_at_offence": "40"}}',  # text for a number
+    '{"case_id": "D6", ' + READ + ', "victim": {"age_at_offence": 40.0}}',  # valid: 40.0 is an integer
+    '{"case_id": "D7", ' + READ + ', "victim": {"age_at_offence": NaN}}',  # not JSON
+    '{"case_id": "D8", ',  # cut short
+    '[1, 2]',  # not a case file
+    '{"case_id": "D9\\ud800", ' + READ + '}',  # an unpaired surrogate
+    '{"case_id": "D10"}',  # crime missing
+    '{"case_id": "D11", ' + READ + ', "key_events": [null]}',  # a list item that is not an object
+    '{"case_id": "D12", "crime": {"reported_at": "2022-01-01", "case_id": "x"}}',  # a known name at the wrong level
+    '{"case_id": "D13", ' + READ + ', "victim": {"kind": "alien"}}',  # not in the enum
+    '{"case_id": "D14", "crime": {"reported_at": "2022-06-01T12:00:00+0100"}}',  # valid: an offset without colon
+    '{"case_id": "D15", ' + READ + ', "audit": {"judgements": {"Bad Key": "yes"}}}',  # a judgement's rule id
+    '{"case_\\u0069d": "D16", ' + READ + '}',  # valid: an escaped key
+    '{"case_id": "", ' + READ + '}',  # empty id
+    '{"case_id": "D18", "crime": {"reported_at": "2022-01-01T24:00:00"}}',  # no such hour
+    '{"case_id": "D19", ' + READ + ', "victim": {"age_at_offence": 99999999999999999999}}',  # beyond 64 bits
+    '{"case_id": "D20", ' + READ + ', "outcome": {}}',  # outcome.code required
+    '{"case_id": "D21", ' + READ + ', "victim": null}',  # valid
+    '{"case_id": "D22", ' + READ + ', "victim": {"age_at_offence": -1}}',  # below the minimum
+]
+
+
+@pytest.fixture(scope="module")
+def packs() -> list[Any]:
+    return load_packs([ROOT / "rules"])
+
+
+def run_settings(packs: list[Any], **options: Any) -> RunSettings:
+    return RunSettings(packs=pack_settings(packs, {}), **options)
+
+
+def jsonl(path: Path, lines: list[str]) -> Path:
+    path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+    return path
+
+
+def generated_lines(count: int, seed: int) -> list[str]:
+    return [orjson.dumps(record).decode() for record in generate_cases(count, seed)]
+
+
+def findings_rows(path: Path) -> list[dict[str, Any]]:
+    """The findings file's rows, evidence decoded, whatever its format."""
+    if path.suffix == ".parquet":
+        table = duckdb.connect().sql(f"SELECT * FROM read_parquet('{path}')").to_arrow_table()
+        rows = table.to_pylist()
+    else:
+        rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    for row in rows:
+        if isinstance(row["evidence"], str):
+            row["evidence"] = json.loads(row["evidence"])
+    return rows
+
+
+@pytest.fixture(scope="module")
+def mixed_input(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Generated files, the sample's, every damaged line, a duplicate case id and a blank line."""
+    lines = generated_lines(400, 21)
+    sample = json.loads(SAMPLE.read_text(encoding="utf-8"))
+    lines += [orjson.dumps({**record, "case_id": "S-" + record["case_id"]}).decode() for record in sample]
+    lines[50:50] = DAMAGED_LINES
+    lines.insert(120, lines[10])  # the same case id again
+    lines.insert(200, "   ")  # a blank line: skipped, the next line keeps its number
+    return jsonl(tmp_path_factory.mktemp("bulk") / "cases.jsonl", lines)
+
+
+@pytest.fixture(scope="module")
+def engine_runs(packs: list[Any], mixed_input: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """The mixed input run by the per-record engine and by the bulk path, each writing its findings."""
+    folder = tmp_path_factory.mktemp("findings")
+    runs: dict[str, Any] = {"notices": [], "counted": []}
+    original = bulk.run_bulk
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        counted = original(*args, **kwargs)
+        runs["counted"].append(counted)
+        return counted
+
+    patch = pytest.MonkeyPatch()
+    patch.setattr(bulk, "run_bulk", spy)
+    try:
+        for engine, name in (("records", "records.jsonl"), ("sql", "bulk.parquet")):
+            sink = FindingsSink(folder / name)
+            runs[engine] = run_check(mixed_input, packs, run_settings(packs), sinks=[sink], keep=False, engine=engine,
+                                     notice=runs["notices"].append)
+            sink.finish()
+            runs[f"{engine}_findings"] = findings_rows(folder / name)
+    finally:
+        patch.undo()
+    return runs
+
+
+def test_the_bulk_path_ran_and_screened_the_valid_records(engine_runs: dict[str, Any]) -> None:
+    assert engine_runs["notices"] == []
+    (counted,) = engine_runs["counted"]
+    assert counted.read == 400 + 80 + len(DAMAGED_LINES) + 1
+    # every generated and sample file is screened by SQL (the repeated one too, then refused as a duplicate id by
+    # Python), and the valid damaged line with an escaped key; the other damaged lines go to the Python validator
+    assert counted.screened == 482
+
+
+def test_reports_are_the_per_record_engines(engine_runs: dict[str, Any]) -> None:
+    records, sql = engine_runs["records"], engine_runs["sql"]
+    assert sql.summary == records.summary
+    invalid = [line for index, line in enumerate(DAMAGED_LINES)
+               if not isinstance(check_record(RawRecord(index, 1, None, text=line + "\n"), "Europe/London"), CaseRecord)]
+    assert len(invalid) >= 15
+    assert sql.summary["records_rejected"] == len(invalid) + 1  # and a duplicate case id
+    assert sql.rejected == records.rejected
+    assert sql.warnings == records.warnings
+    assert any("crime.colour" in warning for warning in sql.warnings)
+    for format_name in ("markdown", "table"):
+        assert render(format_name, sql) == render(format_name, records)
+
+
+def test_findings_are_the_per_record_engines(engine_runs: dict[str, Any]) -> None:
+    expected = [{key: value for key, value in row.items() if key != "position"}
+                for row in engine_runs["records_findings"]]
+    found = engine_runs["sql_findings"]
+    assert len(found) > 1000
+    assert found == expected
+    assert {row["status"] for row in found} == {"fail", "manual"} | ({"error"} & {row["status"] for row in expected})
+
+
+def test_the_screen_never_takes_what_the_validator_refuses(tmp_path: Path) -> None:
+    """Soundness: a line SQL screens is one the Python validator accepts with no field outside the model."""
+    lines = generated_lines(60, 3) + DAMAGED_LINES
+    connection = duckdb.connect()
+    connection.register("documents", pa.table({"record_index": pa.array(range(len(lines)), pa.int64()),
+                                               "document": pa.array(lines, pa.string())}))
+    screen = Screen(record_model().schema)
+    for statement in screen.read_fields("documents"):
+        connection.execute(statement)
+    for table in screen.tables():
+        verdicts = screen.key_verdicts(table, connection.execute(screen.distinct_keys(table)).fetchall())
+        connection.register("verdicts", pa.table({"key_text": pa.array([text for text, _ in verdicts], pa.string()),
+                                                  "allowed": pa.array([allowed for _, allowed in verdicts], pa.bool_())}))
+        connection.execute(f"CREATE TABLE {table}_keys AS SELECT * FROM verdicts")
+        connection.unregister("verdicts")
+    screened = dict(connection.execute(screen.screened()).fetchall())
+    for index, line in enumerate(lines):
+        item = check_record(RawRecord(index, index + 1, None, text=line + "\n"), "Europe/London")
+        exact = isinstance(item, CaseRecord) and not item.unknown_fields
+        assert not screened.get(index) or exact, line
+    assert all(screened[index] for index in range(60))  # the generated files are all screened
+    # of the damaged lines only the valid file with an escaped key (read by DuckDB as Python reads it) is screened
+    assert [line for index, line in enumerate(lines[60:], start=60) if screened.get(index)] == [
+        line for line in DAMAGED_LINES if '"D16"' in line]
+
+
+def test_cli_findings_file_and_outputs_match_between_engines(tmp_path: Path) -> None:
+    cases = jsonl(tmp_path / "cases.jsonl", generated_lines(120, 8) + DAMAGED_LINES[:3])
+    by_records = run_cli(str(cases), "--engine", "records", "-f", "markdown", "--findings", str(tmp_path / "r.jsonl"))
+    by_sql = run_cli(str(cases), "--engine", "sql", "-f", "markdown", "--findings", str(tmp_path / "s.parquet"))
+    assert by_records.returncode == by_sql.returncode == 3  # three rejected
+    assert by_sql.stdout == by_records.stdout
+    assert "bulk path is not used" not in by_sql.stderr
+    rows = findings_rows(tmp_path / "s.parquet")
+    assert rows == [{key: value for key, value in row.items() if key != "position"}
+                    for row in findings_rows(tmp_path / "r.jsonl")]
+    assert list(rows[0]) == ["index", "line", "case_id", "rule_id", "status", "clause", "evidence"]
+    assert [path.name for path in tmp_path.iterdir() if "partial" in path.name] == []
+
+
+def test_cli_says_when_the_bulk_path_is_not_used(tmp_path: Path) -> None:
+    cases = jsonl(tmp_path / "cases.jsonl", generated_lines(20, 9))
+    result = run_cli(str(cases), "--engine", "sql", "-o", str(tmp_path / "report.json"))
+    assert result.returncode == 0
+    assert "note: the SQL engine's bulk path is not used (a json or csv output is written record by record)" in result.stderr
+
+
+def test_cli_refuses_a_findings_file_it_cannot_write(tmp_path: Path) -> None:
+    cases = jsonl(tmp_path / "cases.jsonl", generated_lines(5, 9))
+    wrong = run_cli(str(cases), "--findings", str(tmp_path / "findings.csv"))
+    assert wrong.returncode == 2 and "name it .parquet or .jsonl" in wrong.stderr
+    over_input = run_cli(str(cases), "--findings", str(cases))
+    assert over_input.returncode == 2 and "--findings" in over_input.stderr
+    assert cases.read_text(encoding="utf-8").count("\n") == 5
+
+
+def test_auto_takes_the_bulk_path_above_the_threshold(packs: list[Any], tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    cases = jsonl(tmp_path / "cases.jsonl", generated_lines(60, 4))
+    used: list[int] = []
+    original = bulk.run_bulk
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        counted = original(*args, **kwargs)
+        used.append(counted.read)
+        return counted
+
+    monkeypatch.setattr(bulk, "run_bulk", spy)
+    monkeypatch.setattr(runner, "AUTO_SQL_THRESHOLD", 50)
+    report = run_check(cases, packs, run_settings(packs), keep=False, engine="auto")
+    assert used == [60] and report.summary["records_evaluated"] == 60
+
+
+def test_a_batch_the_query_cannot_compute_is_decided_record_by_record(packs: list[Any], tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    cases = jsonl(tmp_path / "cases.jsonl", generated_lines(40, 6))
+    expected = run_check(cases, packs, run_settings(packs), keep=False, engine="records")
+    original = bulk.BulkRunner._evaluate
+
+    def stopped(self: bulk.BulkRunner, evaluated: list[int], counted: Any) -> Any:
+        original(self, evaluated, counted)  # the counts it made are not kept
+        raise duckdb.OutOfRangeException("a value out of range")
+
+    monkeypatch.setattr(bulk.BulkRunner, "_evaluate", stopped)
+    notices: list[str] = []
+    report = run_check(cases, packs, run_settings(packs), keep=False, engine="sql", notice=notices.append)
+    assert notices == []
+    assert report.summary == expected.summary and report.rules == expected.rules
+    assert report.warnings == expected.warnings
+
+
+def test_no_findings_file_when_nothing_is_scored(tmp_path: Path) -> None:
+    blank = jsonl(tmp_path / "blank.jsonl", ["", "  "])
+    for engine in ("sql", "records"):
+        result = run_cli(str(blank), "--engine", engine, "--findings", str(tmp_path / "findings.parquet"))
+        assert result.returncode == 2 and "no case files" in result.stderr
+        assert sorted(path.name for path in tmp_path.iterdir()) == ["blank.jsonl"]
+
+
+def test_the_bulk_path_is_refused_where_an_output_needs_each_record() -> None:
+    assert bulk.bulk_refusal("jsonl", False, None, None, None, False) is None
+    assert bulk.bulk_refusal("json", False, None, None, None, False) == "the input is json, not JSON Lines"
+    assert "xlsx, html or --case" in bulk.bulk_refusal("jsonl", True, None, None, None, False)
+    assert "json or csv" in bulk.bulk_refusal("jsonl", False, None, None, None, True)
+    assert "--judgements" in bulk.bulk_refusal("jsonl", False, object(), None, None, False)
+    assert "--by" in bulk.bulk_refusal("jsonl", False, None, None, None, False, by="case.force")
