@@ -146,13 +146,17 @@ def run(source: CaseSource | Path | str, packs: list[RulePack], settings: RunSet
 SQL_DIALECTS = ("duckdb", "postgres", "spark", "bigquery")
 
 
-def compiled_sql(packs: list[RulePack], settings: RunSettings | None = None, dialect: str = "duckdb") -> str:
+def compiled_sql(packs: list[RulePack], settings: RunSettings | None = None, dialect: str = "duckdb",
+                 calendar_years: tuple[int, int] | None = None) -> str:
     """The packs compiled to one SQL query in `dialect` (see `checker.sql`), with comments saying what it
-    reads and which rules are left to the per-record engine (DuckDB and sqlglot are loaded only now)."""
+    reads and which rules are left to the per-record engine (DuckDB and sqlglot are loaded only now);
+    preceded by the statements creating the working-day table for `calendar_years` (first, last) if given."""
     from checker.engine.evaluate import Evaluator
-    from checker.sql.run import SqlPlan, explain_sql
+    from checker.sql.run import DIALECTS, SqlPlan, explain_sql
+    if dialect not in DIALECTS:
+        raise ValueError(f"unknown SQL dialect {dialect!r}: expected one of {', '.join(DIALECTS)}")
     settings = settings or RunSettings(packs=pack_settings(packs, {}))
-    return explain_sql(SqlPlan.build(Evaluator(packs, settings)), dialect)
+    return explain_sql(SqlPlan.build(Evaluator(packs, settings), dialect), dialect, calendar_years)
 
 
 def score(records: Iterable[dict[str, Any]], packs: list[RulePack], settings: RunSettings | None = None,

@@ -278,16 +278,29 @@ def explain_sql_command(
     calendar: str = typer.Option("england-and-wales", "--calendar", help="Working-day calendar: england-and-wales or weekdays-only."),
     set_values: Optional[list[str]] = typer.Option(None, "--set", help="Override a pack setting: NAME=VALUE (repeatable)."),
     record_type: str = typer.Option("case-file", "--record-type", help="The records the query reads: the packs for this type are compiled (case-file, stop-search, call)."),
+    calendar_years: Optional[str] = typer.Option(
+        None, "--calendar-years", metavar="FIRST-LAST",
+        help="Also print, before the query, the statements creating the working-day table for these years."),
 ) -> None:
     """Print the rule packs compiled to one SQL query (what --engine sql runs), for a data team's warehouse."""
     if dialect not in SQL_DIALECTS:
         raise fail(f"error: unknown SQL dialect {dialect!r}: expected one of {', '.join(SQL_DIALECTS)}")
+    years = parse_year_span(calendar_years) if calendar_years is not None else None
     try:
         packs = api.packs_for(load_rule_packs(paths), api.record_type(record_type))
     except (api.UnknownRecordType, api.NoPackForRecordType) as exc:
         raise fail(f"error: {exc}") from None
     settings = build_settings(packs, "wilson", 0.95, timezone, calendar, set_values or [])
-    typer.echo(api.compiled_sql(packs, settings, dialect), nl=False)
+    typer.echo(api.compiled_sql(packs, settings, dialect, years), nl=False)
+
+
+def parse_year_span(text: str) -> tuple[int, int]:
+    """`--calendar-years FIRST-LAST` (e.g. 2019-2025), or an exit 2 saying what is expected."""
+    first, _, last = text.partition("-")
+    if not (first.isdigit() and last.isdigit() and 1 <= int(first) <= int(last) <= 9999):
+        raise fail(f"error: --calendar-years {text!r}: expected FIRST-LAST, two years from 1 to 9999 in order, "
+                   "e.g. 2019-2025")
+    return int(first), int(last)
 
 
 @app.command("validate")

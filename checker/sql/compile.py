@@ -95,13 +95,18 @@ def _nullable(kind: CelType, nullable: bool) -> CelType:
 
 
 @lru_cache(maxsize=None)
-def _template(text: str) -> exp.Expression:
-    return sqlglot.parse_one(text, read=DIALECT)
+def _template(text: str, dialect: str) -> exp.Expression:
+    return sqlglot.parse_one(text, read=dialect)
+
+
+def fragment(dialect: str, text: str, **parts: exp.Expression) -> exp.Expression:
+    """A fragment of SQL in `dialect` with `:name` placeholders replaced by expressions."""
+    return exp.replace_placeholders(_template(text, dialect).copy(), **{k: _atom(v) for k, v in parts.items()})
 
 
 def sql(text: str, **parts: exp.Expression) -> exp.Expression:
     """A DuckDB fragment with `:name` placeholders replaced by expressions."""
-    return exp.replace_placeholders(_template(text).copy(), **{k: _atom(v) for k, v in parts.items()})
+    return fragment(DIALECT, text, **parts)
 
 
 _ATOMS = (exp.Column, exp.Identifier, exp.Literal, exp.Paren, exp.Func, exp.Boolean, exp.Null, exp.Dot,
@@ -197,6 +202,132 @@ def working_day_ordinal(day: exp.Expression) -> exp.Expression:
     return sql(f"{CALENDAR}.ordinals[(:d - {CALENDAR}.first_day) + 1]", d=day)
 
 
+# --- the dialect target: the few node kinds whose SQL differs between engines ---------------------
+
+
+class DuckDbTarget:
+    """How the compiled query reads records and lists on DuckDB (the default): records are rows of typed,
+    nested columns (structs and lists, timestamps converted once in the query's first step), lists are
+    DuckDB lists and comprehensions list functions with lambdas. The rest of the SQL is common to every
+    target; another target (`checker.sql.postgres`) overrides these methods."""
+
+    name = DIALECT
+    nested_lists = True  # whether a list may hold lists (`map` giving lists)
+    materialize_steps = False  # whether the query's steps are written MATERIALIZED (computed once)
+
+    def record_root(self) -> exp.Expression:
+        """The value of `case`: the row of the records step."""
+        return exp.to_identifier(RECORDS)
+
+    def record_columns(self, records_table: str, schema: dict[str, Any], zone_name: str,
+                       used: set[tuple[str, ...]]) -> list[exp.Expression]:
+        """The columns of the query's first step besides the index: the case model's fields as rules read them
+        (timestamps, written as text, read once as instants; only the parts the rules read)."""
+        from checker.inputs.parquet import arrow_type  # pyarrow, loaded with the DuckDB engine only
+
+        columns: list[exp.Expression] = []
+        for name, child in schema["properties"].items():
+            if arrow_type(child, maps=False) is not None:
+                value = typed_value(exp.column(name, table=records_table), child, zone_name, used, (name,))
+                if value is not None:
+                    columns.append(exp.alias_(value, name))
+        return columns
+
+    def field(self, parent: exp.Expression, name: str, kind: CelType, zone_name: str,
+              path: tuple[str, ...] | None) -> exp.Expression:
+        """Field `name` (of type `kind`) of a struct value, as the value of its CEL type (`path`: the case-model path
+        it reads, "[]" for a list's elements, when known)."""
+        if isinstance(parent, exp.Identifier):
+            return exp.column(name, table=parent.name)
+        return exp.Dot(this=parent, expression=exp.to_identifier(name))
+
+    def timestamp_of(self, text: exp.Expression, zone_name: str) -> exp.Expression:
+        return timestamp_of(text, zone_name)
+
+    def epoch_us(self, instant: exp.Expression) -> exp.Expression:
+        """Microseconds since 1970 of an instant, a 64-bit integer."""
+        return sql("EPOCH_US(:t)", t=instant)
+
+    wide_integer = "HUGEINT"  # holds the exact result of + - * on two 64-bit integers
+
+    def divide(self, left: exp.Expression, right: exp.Expression) -> exp.Expression:
+        """Double division as IEEE 754 (and CEL) define it: by zero gives an infinity or NaN."""
+        return exp.Paren(this=sql(":a / :b", a=left, b=right))
+
+    def list_literal(self, items: list[exp.Expression], item: CelType) -> exp.Expression:
+        return exp.Array(expressions=items)
+
+    def text_in_code_point_order(self, text: exp.Expression) -> exp.Expression:
+        """Text that `<` orders by code points, as CEL does (DuckDB's default collation does)."""
+        return text
+
+    def date_text(self, day: exp.Expression) -> exp.Expression:
+        """A date as `YYYY-MM-DD`."""
+        return sql("CAST(:d AS VARCHAR)", d=day)
+
+    def add_months(self, day: exp.Expression, months: exp.Expression) -> exp.Expression:
+        """A date moved on by whole calendar months, clamped to the end of a shorter month."""
+        return sql("CAST(:d + TO_MONTHS(CAST(:m AS INTEGER)) AS DATE)", d=day, m=months)
+
+    def list_size(self, items: exp.Expression) -> exp.Expression:
+        return sql("LEN(:v)", v=items)
+
+    def retype(self, value: exp.Expression, kind: CelType) -> exp.Expression:
+        """A value put where a value of type `kind` is expected (an empty list literal takes the other's type)."""
+        return value
+
+    def concat(self, left: exp.Expression, right: exp.Expression) -> exp.Expression:
+        return sql("LIST_CONCAT(:a, :b)", a=left, b=right)
+
+    def contains(self, items: exp.Expression, value: exp.Expression, nullable: bool) -> exp.Expression:
+        """Whether `value` is an element (null is one when the list holds a null; never NULL)."""
+        found = sql("COALESCE(LIST_CONTAINS(:l, :x), FALSE)", l=items, x=value)
+        if nullable:
+            found = sql("CASE WHEN :x IS NULL THEN :n ELSE :v END", x=value, n=self.has_null(items), v=found)
+        return found
+
+    def has_null(self, items: exp.Expression) -> exp.Expression:
+        """Whether the list holds a null (never NULL)."""
+        return sql("COALESCE(LIST_CONTAINS(LIST_TRANSFORM(:l, LAMBDA _i: _i IS NULL), TRUE), FALSE)", l=items)
+
+    def regex_matches(self, text: exp.Expression, pattern: str) -> exp.Expression:
+        """Whether a `translate_pattern` pattern matches part of the text, as RE2 does."""
+        return sql("REGEXP_MATCHES(:t, :p)", t=text, p=exp.Literal.string(pattern))
+
+    def leading_digits(self, text: exp.Expression) -> exp.Expression:
+        """The digits the text starts with ('' or NULL when none)."""
+        return sql("REGEXP_EXTRACT(:c, '^[0-9]+')", c=text)
+
+    # comprehensions: element `number` of a list is bound to `element(number)` in the body
+
+    def element(self, number: int) -> exp.Expression:
+        return exp.to_identifier(f"_e{number}")
+
+    def map_list(self, items: exp.Expression, number: int, body: exp.Expression) -> exp.Expression:
+        return sql(f"LIST_TRANSFORM(:l, LAMBDA _e{number}: :b)", l=items, b=body)
+
+    def any_element(self, items: exp.Expression, number: int, condition: exp.Expression) -> exp.Expression:
+        """Whether the condition is TRUE for some element (never NULL)."""
+        return sql(f"COALESCE(LIST_CONTAINS(LIST_TRANSFORM(:l, LAMBDA _e{number}: :e), TRUE), FALSE)",
+                   l=items, e=condition)
+
+    def filter_list(self, items: exp.Expression, number: int, condition: exp.Expression) -> exp.Expression:
+        """The elements for which the condition is TRUE, in order."""
+        return sql(f"LIST_FILTER(:l, LAMBDA _e{number}: COALESCE(:b, FALSE))", l=items, b=condition)
+
+    def first_code(self, items: exp.Expression, number: int, code: exp.Expression) -> exp.Expression:
+        """The first non-zero of the elements' codes, in order (NULL when there is none)."""
+        return sql(f"LIST_FILTER(LIST_TRANSFORM(:l, LAMBDA _e{number}: :c), LAMBDA _c: _c <> 0)[1]", l=items, c=code)
+
+    def longest_gap(self, instants: exp.Expression, number: int) -> exp.Expression:
+        """The longest gap in days between consecutive instants once sorted (NULL for fewer than two)."""
+        i, s = f"_i{number}", f"_s{number}"
+        # the sorted list is bound to a name once (a one-element list transformed), not re-sorted per gap
+        return sql(f"LIST_TRANSFORM([LIST_SORT(:l)], LAMBDA {s}: LIST_MAX(LIST_TRANSFORM(RANGE(1, LEN({s})), LAMBDA {i}: "
+                   f"CAST(EPOCH_US({s}[{i} + 1]) - EPOCH_US({s}[{i}]) AS DOUBLE) / 1000000 / 86400)))[1]",
+                   l=instants)
+
+
 # --- the compiler -------------------------------------------------------------------------------
 
 
@@ -228,6 +359,7 @@ class Compiler:
     paths: set[tuple[str, ...]] = field(default_factory=set)  # the case-model paths the expressions read
     pack: str = ""  # the pack whose expressions are being compiled
     scope: Any = None  # its checker.packs.expressions.PackScope: settings' values and compiled variables
+    target: DuckDbTarget = field(default_factory=DuckDbTarget)  # the engine the SQL is written for
 
     def compile(self, expression: str | Any) -> Compiled:
         """Compile CEL text or a syntax tree (pack settings and variables read from `scope`); raise Unsupported
@@ -350,14 +482,8 @@ class Compiler:
             return Compiled(sql(f"CAST('{value!r}' AS DOUBLE)"), None, DOUBLE)
         if isinstance(value, str):
             return Compiled(exp.Literal.string(value), None, STRING)
-        if isinstance(value, (list, tuple)):  # a list setting (e.g. outcome types): a list of literals
-            items = [self._literal(syntax.Literal(node.offset, item)) for item in value]
-            kinds = {item.type.kind for item in items}
-            if len(kinds) > 1 or "null" in kinds:
-                raise Unsupported("a list literal of mixed types or with nulls")
-            item_type = items[0].type if items else NULL
-            return Compiled(exp.Array(expressions=[item.value for item in items]), None,
-                            CelType("list", item=item_type, nullable=False))
+        if isinstance(value, (list, tuple)):  # a list-valued setting
+            return self._list_of([self._literal(syntax.Literal(node.offset, item)) for item in value])
         raise Unsupported(f"a literal of type {type(value).__name__}")
 
     def _ident(self, node: syntax.Ident) -> Compiled:
@@ -365,7 +491,7 @@ class Compiler:
             if node.name in scope:
                 return scope[node.name]
         if node.name == self.model.kind.variable:
-            return Compiled(exp.to_identifier(RECORDS), None, CelType("struct", self.model.schema, nullable=False), ())
+            return Compiled(self.target.record_root(), None, CelType("struct", self.model.schema, nullable=False), ())
         raise Unsupported(f"the name {node.name!r}")
 
     def _access(self, node: syntax.Access) -> Compiled:
@@ -391,23 +517,24 @@ class Compiler:
         kind = type_of_schema(properties[name])
         # Selecting from a null object is an error; objects the model never lets be null read as empty.
         error = any_of([parent.error, is_null(parent.value) if parent.type.nullable else None])
-        if isinstance(parent.value, exp.Identifier):
-            value: exp.Expression = exp.column(name, table=parent.value.name)
-        else:
-            value = exp.Dot(this=parent.value, expression=exp.to_identifier(name))
         path = parent.path + (name,) if parent.path is not None else None
         if path is not None:
             self.paths.add(path)
+        value = self.target.field(parent.value, name, kind, self.zone_name, path)
         return Compiled(value, error, kind, path)
 
     def _listexpr(self, node: syntax.ListExpr) -> Compiled:
-        items = [self.node(item) for item in node.items]
+        return self._list_of([self.node(item) for item in node.items])
+
+    def _list_of(self, items: list[Compiled]) -> Compiled:
         kinds = {item.type.kind for item in items if item.type.kind != "null"}
         if len(kinds) > 1:
             raise Unsupported("a list of mixed types")
-        item_type = items[0].type if items else NULL
-        return Compiled(exp.Array(expressions=[item.value for item in items]), any_of([i.error for i in items]),
-                        CelType("list", item=_nullable(item_type, any(i.type.nullable for i in items)), nullable=False))
+        typed = [item.type for item in items if item.type.kind != "null"]  # a null element is of any type
+        item_type = typed[0] if typed else NULL
+        item_type = _nullable(item_type, any(i.type.nullable or i.type.kind == "null" for i in items))
+        return Compiled(self.target.list_literal([item.value for item in items], item_type),
+                        any_of([i.error for i in items]), CelType("list", item=item_type, nullable=False))
 
     def _unary(self, node: syntax.Unary) -> Compiled:
         operand = self.node(node.operand)
@@ -446,7 +573,8 @@ class Compiler:
         if test.type.kind != "bool":
             raise Unsupported("a condition that is not a bool")
         kind = _result_type(then.type, other.type)
-        value = sql("CASE WHEN :c THEN :a ELSE :b END", c=test.value, a=then.value, b=other.value)
+        value = sql("CASE WHEN :c THEN :a ELSE :b END", c=test.value, a=self.target.retype(then.value, kind),
+                    b=self.target.retype(other.value, kind))
         branch_errors = []
         if then.error is not None:
             branch_errors.append(sql("(:c AND :e)", c=test.value, e=then.error))
@@ -468,34 +596,36 @@ class Compiler:
                 raise Unsupported("in over a non-list")
             if not _comparable(left.type, right.type.item or NULL, equality=True):
                 raise Unsupported("in with elements of another type")
-            value = sql("COALESCE(LIST_CONTAINS(:l, :x), FALSE)", l=right.value, x=left.value)
-            if left.type.nullable:
-                value = sql("CASE WHEN :x IS NULL THEN COALESCE(LIST_CONTAINS(LIST_TRANSFORM(:l, LAMBDA _i: _i IS NULL), TRUE), FALSE) ELSE :v END",
-                            x=left.value, l=right.value, v=value)
+            value = self.target.contains(right.value, left.value, left.type.nullable)
             return Compiled(value, any_of([left.error, right.error]), BOOL)
         errors = any_of([left.error_or_null(), right.error_or_null()])
         if op in ("<", "<=", ">", ">="):
             if not _comparable(left.type, right.type, equality=False):
                 raise Unsupported(f"{left.type.kind} {op} {right.type.kind}")
-            return Compiled(exp.Paren(this=sql(f":a {op} :b", a=left.value, b=right.value)), errors, BOOL)
+            a, b = left.value, right.value
+            if left.type.kind == "string" and right.type.kind == "string":
+                a, b = self.target.text_in_code_point_order(a), self.target.text_in_code_point_order(b)
+            return Compiled(exp.Paren(this=sql(f":a {op} :b", a=a, b=b)), errors, BOOL)
         kinds = (left.type.kind, right.type.kind)
         if op == "+" and kinds == ("list", "list"):
             item = _result_type(left.type.item or NULL, right.type.item or NULL)
-            return Compiled(sql("LIST_CONCAT(:a, :b)", a=left.value, b=right.value), errors,
-                            CelType("list", item=item, nullable=False))
+            kind = CelType("list", item=item, nullable=False)
+            return Compiled(self.target.concat(self.target.retype(left.value, kind), self.target.retype(right.value, kind)),
+                            errors, kind)
         if op == "+" and kinds == ("string", "string"):
             return Compiled(sql("(:a || :b)", a=left.value, b=right.value), errors, STRING)
         if op in ("+", "-", "*") and kinds == ("int", "int"):
             # CEL ints are 64-bit and overflow is an error; SQL engines widen or stop the query instead, so the
             # result is computed wide and checked
-            wide = sql(f"(CAST(:a AS HUGEINT) {op} CAST(:b AS HUGEINT))", a=left.value, b=right.value)
+            wide_type = self.target.wide_integer
+            wide = sql(f"(CAST(:a AS {wide_type}) {op} CAST(:b AS {wide_type}))", a=left.value, b=right.value)
             overflow = sql(f":w NOT BETWEEN {-(1 << 63)} AND {(1 << 63) - 1}", w=wide)
             value = sql(f"CAST(CASE WHEN :w BETWEEN {-(1 << 63)} AND {(1 << 63) - 1} THEN :w END AS BIGINT)", w=wide)
             return Compiled(value, any_of([errors, overflow]), INT)
         if op in ("+", "-", "*") and kinds == ("double", "double"):
             return Compiled(exp.Paren(this=sql(f":a {op} :b", a=left.value, b=right.value)), errors, DOUBLE)
         if op == "/" and kinds == ("double", "double"):
-            return Compiled(exp.Paren(this=sql(":a / :b", a=left.value, b=right.value)), errors, DOUBLE)
+            return Compiled(self.target.divide(left.value, right.value), errors, DOUBLE)
         raise Unsupported(f"{left.type.kind} {op} {right.type.kind}")
 
     def equality(self, op: str, left: Compiled, right: Compiled) -> Compiled:
@@ -504,6 +634,8 @@ class Compiler:
             value = is_null(other.value) if other.type.kind != "null" else TRUE.copy()
         elif _comparable(left.type, right.type, equality=True):
             value = sql("(:a IS NOT DISTINCT FROM :b)", a=left.value, b=right.value)
+        elif {left.type.kind, right.type.kind} & {"list", "struct", "map", "dyn"}:
+            raise Unsupported(f"{left.type.kind} {op} {right.type.kind}")  # compared element by element in CEL
         else:  # values of different types are never equal; two nulls are
             value = sql("(:a IS NULL AND :b IS NULL)", a=left.value, b=right.value)
         if op == "!=":
@@ -528,7 +660,7 @@ class Compiler:
 
     def call_size(self, value: Compiled) -> Compiled:
         if value.type.kind == "list":
-            return Compiled(sql("LEN(:v)", v=value.value), value.error, INT)
+            return Compiled(self.target.list_size(value.value), value.error, INT)
         if value.type.kind == "string":
             return Compiled(sql("LENGTH(:v)", v=value.value), value.error_or_null(), INT)
         raise Unsupported(f"size() of a {value.type.kind}")
@@ -539,12 +671,17 @@ class Compiler:
         return Compiled(sql("CAST(:v AS DOUBLE)", v=value.value), value.error_or_null(), DOUBLE)
 
     def call_string(self, value: Compiled) -> Compiled:
-        """string() of an int (its decimal digits) or of a string (itself); other kinds are not compiled."""
-        if value.type.kind == "string":
-            return Compiled(value.value, value.error_or_null(), STRING)
-        if value.type.kind != "int":
+        """string() of an int (its decimal digits), a string (itself) or a bool ('true'/'false'); of null an error.
+        Doubles and timestamps are spelt by CEL in ways SQL's casts do not share: left to the per-record engine."""
+        if value.type.kind == "int":
+            text = sql("CAST(:v AS VARCHAR)", v=value.value)
+        elif value.type.kind == "string":
+            text = value.value
+        elif value.type.kind == "bool":
+            text = sql("CASE WHEN :v THEN 'true' ELSE 'false' END", v=value.value)
+        else:
             raise Unsupported(f"string() of a {value.type.kind}")
-        return Compiled(sql("CAST(:v AS VARCHAR)", v=value.value), value.error_or_null(), STRING)
+        return Compiled(text, value.error_or_null(), STRING)
 
     def call_int(self, value: Compiled) -> Compiled:
         if value.type.kind != "int":
@@ -564,8 +701,8 @@ class Compiler:
     def call_matches(self, node: syntax.Call, text: Compiled, pattern: Compiled) -> Compiled:
         if text.type.kind != "string" or not isinstance(pattern.value, exp.Literal):
             raise Unsupported("matches() with a pattern that is not a literal")
-        regex = exp.Literal.string(translate_pattern(pattern.value.this))
-        return Compiled(sql("REGEXP_MATCHES(:t, :p)", t=text.value, p=regex), text.error_or_null(), BOOL)
+        matched = self.target.regex_matches(text.value, translate_pattern(pattern.value.this))
+        return Compiled(matched, text.error_or_null(), BOOL)
 
     def _getter(self, value: Compiled, part: str, offset: int = 0) -> Compiled:
         if value.type.kind != "timestamp":
@@ -591,8 +728,29 @@ class Compiler:
 
     def call_hours_between(self, start: Compiled, end: Compiled) -> Compiled:
         error, start, end = self._two_instants(start, end)
-        value = sql("(CAST(EPOCH_US(:b) - EPOCH_US(:a) AS DOUBLE) / 1000000 / 3600)", a=start.value, b=end.value)
+        value = sql("(CAST(:b - :a AS DOUBLE) / 1000000 / 3600)", a=self.target.epoch_us(start.value),
+                    b=self.target.epoch_us(end.value))
         return Compiled(value, error, CelType("double"))
+
+    def call_local_date(self, instant: Compiled) -> Compiled:
+        """The instant's date in the run's zone as text, `YYYY-MM-DD` (null for null, as the checker gives it)."""
+        if instant.type.kind not in ("timestamp", "null"):
+            raise Unsupported(f"local_date() of a {instant.type.kind}")
+        value = exp.Null() if instant.type.kind == "null" else self.target.date_text(
+            local_date(instant.value, self.zone_name))
+        return Compiled(value, instant.error, CelType("string"))
+
+    def call_local_date_plus_months(self, instant: Compiled, months: Compiled) -> Compiled:
+        """The instant's local date moved on by whole calendar months, a day the month lacks becoming its last
+        (SQL's date + months interval clamps so), as text; null when either is null."""
+        if instant.type.kind not in ("timestamp", "null") or months.type.kind not in ("int", "null"):
+            raise Unsupported(f"local_date_plus_months() of a {instant.type.kind} and a {months.type.kind}")
+        if "null" in (instant.type.kind, months.type.kind):
+            value: exp.Expression = exp.Null()
+        else:
+            value = self.target.date_text(self.target.add_months(local_date(instant.value, self.zone_name),
+                                                                 months.value))
+        return Compiled(value, any_of([instant.error, months.error]), CelType("string"))
 
     def call_working_days_between(self, start: Compiled, end: Compiled) -> Compiled:
         error, start, end = self._two_instants(start, end)
@@ -605,20 +763,15 @@ class Compiler:
         if instants.type.kind != "list" or (instants.type.item or NULL).kind not in ("timestamp", "null"):
             raise Unsupported("longest_gap_days() of something other than a list of timestamps")
         self._lambda_count += 1
-        i, t = f"_i{self._lambda_count}", f"_t{self._lambda_count}"
-        s = f"_s{self._lambda_count}"
-        # the sorted list is bound to a name once (a one-element list transformed), not re-sorted per gap
-        gaps = sql(f"LIST_TRANSFORM([LIST_SORT(:l)], LAMBDA {s}: LIST_MAX(LIST_TRANSFORM(RANGE(1, LEN({s})), LAMBDA {i}: "
-                   f"CAST(EPOCH_US({s}[{i} + 1]) - EPOCH_US({s}[{i}]) AS DOUBLE) / 1000000 / 86400)))[1]",
-                   l=instants.value)
-        value = sql(f"CASE WHEN LIST_CONTAINS(LIST_TRANSFORM(:l, LAMBDA {t}: {t} IS NULL), TRUE) THEN NULL "
-                    "ELSE COALESCE(:g, CAST(0 AS DOUBLE)) END", l=instants.value, g=gaps)
+        gaps = self.target.longest_gap(instants.value, self._lambda_count)
+        value = sql("CASE WHEN :n THEN NULL ELSE COALESCE(:g, CAST(0 AS DOUBLE)) END",
+                    n=self.target.has_null(instants.value), g=gaps)
         return Compiled(value, instants.error, CelType("double"))
 
     def call_code_number(self, code: Compiled) -> Compiled:
         if code.type.kind not in ("string", "null"):
             raise Unsupported("code_number() of a non-string")
-        digits = sql("REGEXP_EXTRACT(:c, '^[0-9]+')", c=code.value)
+        digits = self.target.leading_digits(code.value)
         value = sql("CASE WHEN LENGTH(:d) BETWEEN 1 AND 18 THEN CAST(:d AS BIGINT) END", d=digits)
         if code.type.kind == "null":
             value = exp.Null()
@@ -629,36 +782,35 @@ class Compiler:
         if source.type.kind != "list" or node.macro not in ("all", "exists", "filter", "map") or len(node.args) != 1:
             raise Unsupported(f"{node.macro}() over a {source.type.kind}")
         self._lambda_count += 1
-        variable = f"_e{self._lambda_count}"
+        number = self._lambda_count
         item_type = source.type.item or NULL
         item_path = source.path + ("[]",) if source.path is not None else None
-        self._scopes.append({node.var: Compiled(exp.to_identifier(variable), None, item_type, item_path)})
+        self._scopes.append({node.var: Compiled(self.target.element(number), None, item_type, item_path)})
         try:
             body = self.node(node.args[0])
         finally:
             self._scopes.pop()
-        lam = f"LAMBDA {variable}: "
+        target = self.target
         if node.macro == "map":
-            errors = body.error
-            value = sql(f"LIST_TRANSFORM(:l, {lam}:b)", l=source.value, b=body.value)
-            error = None if errors is None else sql(
-                f"COALESCE(LIST_CONTAINS(LIST_TRANSFORM(:l, {lam}:e), TRUE), FALSE)", l=source.value, e=errors)
+            if body.type.kind == "list" and not target.nested_lists:
+                raise Unsupported(f"map() giving lists, on {target.name}")
+            value = target.map_list(source.value, number, body.value)
+            error = None if body.error is None else target.any_element(source.value, number, body.error)
             return Compiled(value, any_of([source.error, error]), CelType("list", item=body.type, nullable=False))
         if body.type.kind != "bool":
             raise Unsupported(f"{node.macro}() with a predicate that is not a bool")
         failed = body.error_or_null()
         if node.macro == "filter":
-            value = sql(f"LIST_FILTER(:l, {lam}COALESCE(:b, FALSE))", l=source.value, b=body.value)
-            error = None if failed is None else sql(
-                f"COALESCE(LIST_CONTAINS(LIST_TRANSFORM(:l, {lam}COALESCE(:e, FALSE)), TRUE), FALSE)",
-                l=source.value, e=failed)
+            value = target.filter_list(source.value, number, body.value)
+            error = None if failed is None else target.any_element(source.value, number,
+                                                                   sql("COALESCE(:e, FALSE)", e=failed))
             return Compiled(value, any_of([source.error, error]), source.type)
         # all / exists: the first element that does not settle it (false for all, true for exists) decides,
         # or the first error: 0 = settles, 1 = decisive, 2 = error
         decisive = "NOT :b" if node.macro == "all" else ":b"
         code = sql(f"CASE WHEN COALESCE(:e, FALSE) THEN 2 WHEN {decisive} THEN 1 ELSE 0 END",
                    e=failed if failed is not None else FALSE, b=body.value)
-        first = sql(f"LIST_FILTER(LIST_TRANSFORM(:l, {lam}:c), LAMBDA _c: _c <> 0)[1]", l=source.value, c=code)
+        first = target.first_code(source.value, number, code)
         value = sql("COALESCE(:f, 0) = 0", f=first) if node.macro == "all" else sql("COALESCE(:f, 0) = 1", f=first)
         return Compiled(exp.Paren(this=value), any_of([source.error, sql("COALESCE(:f = 2, FALSE)", f=first)]), BOOL)
 

@@ -29,14 +29,14 @@ import sqlglot
 from sqlglot import exp
 
 from checker.cel.errors import CelSyntaxError
-from checker.inputs.parquet import arrow_type, arrow_schema
+from checker.inputs.parquet import arrow_schema
 from checker.inputs.recordmodel import RecordModel
 from checker.inputs.records import CaseRecord
 from checker.engine.evaluate import (APPLIES_WHEN, EVERY_CLAUSE_FAILED, JUDGED_OUTCOME, NOT_APPLICABLE_OUTCOME, PASS_OUTCOME,
                             CompiledRule, Evaluator, Outcome)
 from checker.results import ERROR, FAIL, RuleResult
 from checker.sql import calendar as workday_table
-from checker.sql.compile import CALENDAR, DIALECT, RECORDS, Compiler, Unsupported, sql, typed_value
+from checker.sql.compile import CALENDAR, DIALECT, RECORDS, Compiler, DuckDbTarget, Unsupported, sql
 
 # Outcome codes in the query's result (a fail at clause k is k; an error at clause k is ERROR_BASE + 1 + k).
 NOT_APPLICABLE_CODE, PASS_CODE, PENDING_CODE, EVERY_CLAUSE_CODE = -1, -2, -3, -4
@@ -67,8 +67,10 @@ class SqlPlan:
     compiler: Compiler | None = None
 
     @classmethod
-    def build(cls, evaluator: Evaluator) -> "SqlPlan":
-        compiler = Compiler(evaluator.settings.timezone, evaluator.model)
+    def build(cls, evaluator: Evaluator, dialect: str = DIALECT) -> "SqlPlan":
+        """The plan whose SQL runs on `dialect`: PostgreSQL has a target of its own (`checker.sql.postgres`);
+        the others are DuckDB's SQL transpiled by sqlglot."""
+        compiler = Compiler(evaluator.settings.timezone, evaluator.model, target=target_for(dialect))
         plan = cls(evaluator, compiler=compiler)
         for compiled in evaluator.rules:
             for expression in [compiled.applies_when] + [expression for _, expression in compiled.clauses]:
@@ -98,18 +100,14 @@ class SqlPlan:
         `shared_N` adds the pack variables that several rules read, each computed once per record; the
         last step decides every rule."""
         assert self.compiler is not None
-        schema = self.compiler.model.schema["properties"]
         used = {path[:depth] for path in self.compiler.paths for depth in range(len(path) + 1)}
-        columns = [exp.column(INDEX_COLUMN, table=records_table)]
-        for name, child in schema.items():
-            if arrow_type(child, maps=False) is not None:
-                value = typed_value(exp.column(name, table=records_table), child, self.compiler.zone_name, used, (name,))
-                if value is not None:
-                    columns.append(exp.alias_(value, name))
+        columns = [exp.column(INDEX_COLUMN, table=records_table)] + self.compiler.target.record_columns(
+            records_table, self.compiler.model.schema, self.compiler.zone_name, used)
         typed = exp.select(*columns).from_(records_table)
         steps: list[tuple[str, exp.Select]] = [("typed", typed)]
         for number, definitions in enumerate(self.compiler.layers(), start=1):
-            columns: list[exp.Expression] = [exp.Star()]
+            # the previous step's columns (not the calendar's, which each step joins again)
+            columns: list[exp.Expression] = [exp.Column(this=exp.Star(), table=exp.to_identifier(RECORDS))]
             for definition in definitions:
                 columns.append(exp.alias_(definition.compiled.value, f"{definition.name}_value"))
                 if definition.compiled.error is not None:
@@ -127,8 +125,11 @@ class SqlPlan:
                                                    join_type="cross")) for name, step in steps[1:]]
         if reader is not None:  # the records table as a step of its own (e.g. read from JSON text)
             steps.insert(0, (records_table, reader))
+        # Each step computed once (PostgreSQL would otherwise substitute a step's expressions into every later
+        # expression that reads them, multiplying the query's size step by step).
+        materialized = True if self.compiler.target.materialize_steps else None
         for name, step in steps:
-            select = select.with_(name, as_=step)
+            select = select.with_(name, as_=step, materialized=materialized)
         return select
 
     def text(self, dialect: str = DIALECT, pretty: bool = True) -> str:
@@ -301,24 +302,51 @@ class SqlBatch:
         return results
 
 
-def explain_sql(plan: SqlPlan, dialect: str = DIALECT) -> str:
-    """The compiled query for a data team: the tables it reads, then the SELECT in the dialect."""
+def target_for(dialect: str) -> DuckDbTarget:
+    """The compiler's target for a dialect: PostgreSQL's own, else DuckDB's (transpiled by sqlglot)."""
+    if dialect == "postgres":
+        from checker.sql.postgres import PostgresTarget
+        return PostgresTarget()
+    return DuckDbTarget()
+
+
+def explain_sql(plan: SqlPlan, dialect: str = DIALECT, calendar_years: tuple[int, int] | None = None) -> str:
+    """The compiled query for a data team: the tables it reads, the statements creating the working-day table
+    for `calendar_years` (first, last) when given, then the SELECT in the dialect."""
     if dialect not in DIALECTS:
         raise ValueError(f"unknown SQL dialect {dialect!r}: expected one of {', '.join(DIALECTS)}")
-    lines = [
-        f"-- Rule packs compiled to SQL ({dialect}); time zone {plan.evaluator.settings.timezone}, "
-        f"calendar {plan.evaluator.settings.working_days.calendar}.",
-        f"-- Reads a table `records` (one row per case file: {INDEX_COLUMN}, then the case model's fields, "
-        "timestamps as text as written)",
-    ]
+    assert plan.compiler is not None
+    if plan.compiler.target.name != target_for(dialect).name:
+        plan = SqlPlan.build(plan.evaluator, dialect)
+    settings = plan.evaluator.settings
+    lines = [f"-- Rule packs compiled to SQL ({dialect}); time zone {settings.timezone}, "
+             f"calendar {settings.working_days.calendar}."]
+    if dialect == "postgres":
+        from checker.sql.postgres import header_lines
+        lines += header_lines()
+    else:
+        lines.append(f"-- Reads a table `records` (one row per case file: {INDEX_COLUMN}, then the case model's fields, "
+                     "timestamps as text as written)")
     if plan.uses_calendar:
-        lines.append("-- and a one-row table `workday_calendar` (first_day DATE, ordinals INTEGER[]: working days "
-                     "after first_day up to each day).")
+        lines += ["-- and a one-row table `workday_calendar` (first_day DATE, ordinals INTEGER[]: working days "
+                  "after first_day up to each day),",
+                  "-- covering every date of the records and a year either side (a date outside it is an error): "
+                  "`check explain-sql",
+                  "-- --calendar-years FIRST-LAST` prints the statements that create and fill it before the query."]
     lines.append(f"-- Outcome codes: {NOT_APPLICABLE_CODE} not applicable, {PASS_CODE} pass, {PENDING_CODE} "
                  f"pending judgement, {EVERY_CLAUSE_CODE} fail (every clause), k fail at clause k (from 0), "
                  f"{ERROR_BASE} error in applies_when, {ERROR_BASE + 1}+k error in clause k.")
     for rule in plan.rules:
         if rule.code is None:
             lines.append(f"-- {rule.compiled.rule.id}: not compiled ({rule.reason}); evaluated by the per-record engine")
-    return "\n".join(lines) + "\n" + plan.text(dialect) + ";\n"
-
+    calendar = ""
+    if calendar_years is not None:
+        from checker.sql.postgres import calendar_statements
+        first_day, ordinals = workday_table.ordinals(*calendar_years, settings.working_days.calendar)
+        calendar = calendar_statements(first_day, ordinals)
+        if dialect != "postgres":
+            calendar = ";\n".join(sqlglot.transpile(calendar, read="postgres", write=dialect)) + ";\n"
+    if dialect == "postgres":
+        from checker.sql.postgres import SESSION_SETTINGS
+        calendar = SESSION_SETTINGS + calendar
+    return "\n".join(lines) + "\n" + calendar + plan.text(dialect) + ";\n"
