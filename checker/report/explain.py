@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from checker.report.wording import for_people
+from checker.report.wording import audited_kind, for_people
 from checker.report.safetext import terminal_text
 from checker.results import NOT_APPLICABLE, Evidence, RuleResult, RunReport
 
@@ -23,7 +23,8 @@ def render_case(report: RunReport, case_id: str) -> str:
         raise CaseNotFound(f"no case {case_id!r} in {report.input['path']}")
     titles = {score.id: score.title for score in report.rules}
     where = f"record {record.index + 1}" + (f", line {record.line}" if record.line else "")
-    lines = [f"Case {terminal_text(record.case_id, newlines=False)} ({report.input['path']}, {where})", ""]
+    lines = [f"{audited_kind(report).title} {terminal_text(record.case_id, newlines=False)} ({report.input['path']}, "
+             f"{where})", ""]  # "Case file S-14 (…)", "Stop-and-search record SS-1 (…)"
     for result in record.results:
         lines.append(f"{result.status.upper():<15} {result.rule_id}: {titles.get(result.rule_id, '')}")
         if result.message:

@@ -123,7 +123,7 @@ def test_an_unreadable_input_exits_2_with_its_location(tmp_path: Path, pack_dir:
 def test_case_option_explains_one_file(tmp_path: Path, pack_dir: Path) -> None:
     result = check(str(sample_13_of_17(tmp_path)), "--rules", str(pack_dir), "--case", "S-14")
     assert result.returncode == 0
-    assert result.stdout.startswith("Case S-14 (")
+    assert result.stdout.startswith("Case file S-14 (")
     assert "FAIL            t-signed: Decision signed" in result.stdout
     assert "evidence: victim.decision_record.signed_by_victim = false" in result.stdout
     unknown = check(str(sample_13_of_17(tmp_path)), "--rules", str(pack_dir), "--case", "NOPE")

@@ -101,7 +101,7 @@ def test_the_terminal_gets_control_characters_escaped(tmp_path: Path) -> None:
     assert "case T-2\\x9b2J\\x0aForged line:" in output  # a rejected record's id, on its own line
     assert "field 'field\\x1b[31m' is not in the case model" in output
     one = invoke("run", cases, "--case", f"T-1{red}").output  # type: ignore[attr-defined]
-    assert one.startswith("Case T-1\\x1b[31m (") and "\x1b" not in one
+    assert one.startswith("Case file T-1\\x1b[31m (") and "\x1b" not in one
 
 
 @pytest.mark.parametrize("spelling", ["1e400", "-1e400", "NaN", "Infinity", "-Infinity", "1" + "0" * 400])
