@@ -41,7 +41,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any, NamedTuple
 
-from synthetic.cases import FORCE, LONDON, REVIEWERS, UTC, format_timestamp, write_json_array
+from synthetic.cases import FORCE, LONDON, REVIEWERS, UTC, format_timestamp, write_records
 from synthetic.checks import Checks
 
 Record = dict[str, Any]
@@ -293,11 +293,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Command line: see `python -m synthetic.calls --help`."""
     args = _parse_args(argv)
     records = audit_sample(args.seed)
-    if args.output == "-":
-        write_json_array(records, sys.stdout)
-    else:
-        with open(args.output, "w", encoding="utf-8", newline="\n") as stream:
-            write_json_array(records, stream)
+    write_records(records, args.output)
     return 0
 
 

@@ -15,7 +15,7 @@ Public API
   purpose ("planted faults"), as a cross-check for the engine.
 - `outcome16_audit_sample`: 20 outcome-16 files shaped like the published inspection audit
   (17 never supported / 13 signed, 18 supervised, 19 justifiable).
-- `write_json_array` / `write_jsonl` and the command line (`main`).
+- `write_json_array` / `write_jsonl`, `write_records` (to a file or standard output) and the command line (`main`).
 
 How a sample is built
 - Determinism: one `random.Random(seed)` draws a 64-bit seed per file and each file has its own
@@ -43,7 +43,7 @@ import json
 import random
 import sys
 import textwrap
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any, NamedTuple, TextIO
@@ -1112,6 +1112,16 @@ def write_jsonl(records: Iterable[Record], stream: TextIO) -> None:
         stream.write("\n")
 
 
+def write_records(records: Iterable[Record], output: str,
+                  writer: Callable[[Iterable[Record], TextIO], None] = write_json_array) -> None:
+    """Write records with `writer` to the file `output`, or to standard output for "-" (the generators' commands)."""
+    if output == "-":
+        writer(records, sys.stdout)
+    else:
+        with open(output, "w", encoding="utf-8", newline="\n") as stream:
+            writer(records, stream)
+
+
 def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m synthetic.cases",
@@ -1146,12 +1156,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"error: {exc}", file=sys.stderr)
             return 2
         records = iter_cases(args.count, args.seed, start=args.start, days=args.days, compliance=args.compliance)
-    writer = write_json_array if args.format == "json" else write_jsonl
-    if args.output == "-":
-        writer(records, sys.stdout)
-    else:
-        with open(args.output, "w", encoding="utf-8", newline="\n") as stream:
-            writer(records, stream)
+    write_records(records, args.output, write_json_array if args.format == "json" else write_jsonl)
     return 0
 
 

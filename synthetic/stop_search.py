@@ -40,7 +40,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from synthetic.cases import FORCE, REVIEWERS, format_timestamp, write_json_array
+from synthetic.cases import FORCE, REVIEWERS, format_timestamp, write_records
 from synthetic.checks import Checks
 
 Record = dict[str, Any]
@@ -262,11 +262,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--output", default="-", help="file to write, or - for standard output")
     args = parser.parse_args(argv)
     records = AUDITS[args.audit](args.audit if args.seed is None else args.seed)
-    if args.output == "-":
-        write_json_array(records, sys.stdout)
-    else:
-        with open(args.output, "w", encoding="utf-8", newline="\n") as stream:
-            write_json_array(records, stream)
+    write_records(records, args.output)
     return 0
 
 

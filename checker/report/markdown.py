@@ -42,7 +42,7 @@ def render(report: RunReport) -> str:
     if report.rejected:
         lines += ["", "**Rejected records:**", ""]
         for rejection in report.rejected:
-            case = f" case {escape(rejection['case_id'])}" if rejection["case_id"] else ""
+            case = f" {audited_kind(report).noun} {escape(rejection['case_id'])}" if rejection["case_id"] else ""
             line = f" (line {rejection['line']})" if rejection.get("line") else ""
             lines.append(f"- record {rejection['index'] + 1}{line}{case}: "
                          f"{escape(rejection['path'] or '(record)')}: {escape(rejection['message'])}")

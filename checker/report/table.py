@@ -7,7 +7,7 @@ from typing import Any
 from tabulate import tabulate
 
 from checker.report.breakdown import breakdown_heading, render_breakdown_table
-from checker.report.wording import SMALL_SAMPLE_NOTE, count_of, records_line, interval_text, percent, waiver_line
+from checker.report.wording import SMALL_SAMPLE_NOTE, audited_kind, count_of, records_line, interval_text, percent, waiver_line
 from checker.results import ERROR, FAIL, MANUAL, PASS, WAIVED, RunReport
 from checker.report.estimates import render_estimates_table
 from checker.report.safetext import terminal_text
@@ -87,7 +87,7 @@ def _render(report: RunReport, title_width: int | None, stacked: int | None = No
         lines.append(f"Waivers ({len(report.waivers)}; waived results are not in the rates' denominators):")
         lines += [f"  {waiver_line(entry)}" for entry in report.waivers]
     for rejection in report.rejected:
-        case = f" case {_field(rejection['case_id'])}" if rejection["case_id"] else ""
+        case = f" {audited_kind(report).noun} {_field(rejection['case_id'])}" if rejection["case_id"] else ""
         line = f" (line {rejection['line']})" if rejection.get("line") else ""
         lines.append(f"Rejected record {rejection['index'] + 1}{line}{case}: "
                      f"{_field(rejection['path'] or '(record)')}: {_field(rejection['message'])}")

@@ -9,7 +9,6 @@ recorded". The samples are synthetic (synthetic/stop_search.py); the judgements 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 

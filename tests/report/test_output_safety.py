@@ -98,7 +98,7 @@ def test_the_terminal_gets_control_characters_escaped(tmp_path: Path) -> None:
     table = invoke("run", cases)
     output = table.output  # type: ignore[attr-defined]
     assert "\x1b" not in output and "\x9b" not in output
-    assert "case T-2\\x9b2J\\x0aForged line:" in output  # a rejected record's id, on its own line
+    assert "case file T-2\\x9b2J\\x0aForged line:" in output  # a rejected record's id, on its own line
     assert "field 'field\\x1b[31m' is not in the case model" in output
     one = invoke("run", cases, "--case", f"T-1{red}").output  # type: ignore[attr-defined]
     assert one.startswith("Case file T-1\\x1b[31m (") and "\x1b" not in one
