@@ -24,7 +24,8 @@ from typing import Any
 import pytest
 from sqlglot import exp
 
-from checker.api import compiled_sql, load_packs
+from checker.api import compiled_sql, load_packs, packs_for
+from checker.inputs.recordtypes import CASE_FILE
 from checker.engine.evaluate import Evaluator
 from checker.engine.fixtures import find_fixture_files, load_fixtures, merge
 from checker.inputs.records import CaseRecord
@@ -165,7 +166,8 @@ def damaged(count: int, seed: int) -> list[dict[str, Any]]:
 
 @pytest.fixture(scope="module")
 def packs() -> list[Any]:
-    return load_packs([ROOT / "rules"])
+    """The case-file packs (rules/ holds packs of every record type; explain-sql compiles case-file's by default)."""
+    return packs_for(load_packs([ROOT / "rules"]), CASE_FILE)
 
 
 @pytest.fixture(scope="module")
@@ -174,7 +176,8 @@ def shipped_run(packs: list[Any], database: Any) -> tuple[list[CaseRecord], list
     record, generated records and damaged ones (the records the checker accepts: the query's contract)."""
     records = checked(json.loads(SAMPLE.read_text(encoding="utf-8")))
     records += checked([fixture.record for file in find_fixture_files([ROOT / "rules" / "tests"])
-                        for fixture in load_fixtures(file)])
+                        for fixture in load_fixtures(file) if fixture.variable in (None, "case")
+                        and fixture.record.get("record_type", "case-file") == "case-file"])
     records += checked(generate_cases(300, 21)) + checked(damaged(300, 22))
     first, last = years_of(records)
     printed = run_cli("explain-sql", str(ROOT / "rules"), "--dialect", "postgres", "--calendar-years", f"{first}-{last}")
@@ -266,7 +269,7 @@ def test_records_load_with_the_documented_copy_command(dsn: str, tmp_path: Path)
     """The header's psql `\\copy` reads each JSON line as it is written (backslashes, quotes, tabs, non-ASCII)."""
     if shutil.which("psql") is None:
         pytest.skip("psql is not installed")
-    text = compiled_sql(load_packs([ROOT / "rules"]), dialect="postgres")
+    text = compiled_sql(packs_for(load_packs([ROOT / "rules"]), CASE_FILE), dialect="postgres")
     commands = [line[len("--   "):] for line in text.splitlines() if line.startswith("--   ")]
     assert commands[0].startswith("CREATE TABLE records") and commands[1].startswith("\\copy records (record)")
     records = json.loads(SAMPLE.read_text(encoding="utf-8"))[:3]
