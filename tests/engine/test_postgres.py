@@ -25,7 +25,7 @@ import pytest
 from sqlglot import exp
 
 from checker.api import compiled_sql, load_packs, packs_for
-from checker.inputs.recordtypes import CASE_FILE
+from checker.inputs.recordtypes import CASE_FILE, record_type
 from checker.engine.evaluate import Evaluator
 from checker.engine.fixtures import find_fixture_files, load_fixtures, merge
 from checker.inputs.records import CaseRecord
@@ -287,3 +287,19 @@ def test_records_load_with_the_documented_copy_command(dsn: str, tmp_path: Path)
     loaded = [line.split("|", 1) for line in result.stdout.splitlines() if line]
     assert [int(index) for index, _ in loaded] == [1, 2, 3]
     assert [json.loads(document) for _, document in loaded] == records
+
+
+@pytest.mark.parametrize("kind, sample", [("stop-search", "stop-search.json"), ("call", "calls.json")])
+def test_the_other_record_types_run_on_postgresql_as_on_both_engines(kind: str, sample: str, database: Any) -> None:
+    """The stop-search and call packs, printed for their type (`--record-type`), agree with the per-record
+    engine and DuckDB on their samples."""
+    packs = packs_for(load_packs([ROOT / "rules"]), record_type(kind))
+    records = checked(json.loads((ROOT / "samples" / sample).read_text(encoding="utf-8")), kind=kind)
+    assert len(records) > 50
+    first, last = years_of(records)
+    printed = run_cli("explain-sql", str(ROOT / "rules"), "--record-type", kind, "--dialect", "postgres",
+                      "--calendar-years", f"{first}-{last}")
+    assert printed.returncode == 0, printed.stderr
+    columns, codes = run_printed(database, printed.stdout, records)
+    assert len(columns) == sum(len(pack.rules) for pack in packs)  # every rule of these packs compiles
+    assert compare(packs, run_settings(packs), records, columns, codes) == []
