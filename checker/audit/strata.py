@@ -185,8 +185,15 @@ def _notes(strata: list[StratumRate], error: float) -> list[str]:
         notes.append(f"fewer than {SMALL_STRATUM} applicable files in stratum(s) {', '.join(small)}: "
                      "report each of them as 'X of Y'")
     if error == 0:
-        notes.append("every stratum's rate is 0% or 100%: the normal interval has no width and understates "
-                     "the uncertainty; report the counts")
+        scored = [s for s in strata if s.weight is not None]
+        whole = [s for s in scored if (s.sampled if s.sampled is not None else s.applicable) >= s.population]
+        if scored and len(whole) == len(scored):
+            notes.append("every stratum was taken whole (a census of it): the estimate has no sampling error, "
+                         "so its interval has no width")
+        else:
+            # The strata drawn from (not whole) have rates of 0% or 100%: no variance, but uncertainty remains.
+            notes.append("every stratum's rate is 0% or 100%" + (" (or the stratum was taken whole)" if whole else "")
+                         + ": the normal interval has no width and understates the uncertainty; report the counts")
     return notes
 
 

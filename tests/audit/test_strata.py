@@ -30,6 +30,9 @@ def test_census_of_a_stratum_adds_no_variance() -> None:
     estimate = stratified_estimate({"A": {"passed": 15, "applicable": 20}}, {"A": 20})
     assert estimate.rate == 0.75
     assert estimate.standard_error == 0
+    # A census has no sampling error: said as such, not as rates at 0% or 100% (it is 75%).
+    assert estimate.notes[-1] == ("every stratum was taken whole (a census of it): the estimate has no sampling "
+                                  "error, so its interval has no width")
 
 
 def test_stratum_without_applicable_files_is_left_out_and_weights_renormalised() -> None:
@@ -68,7 +71,12 @@ def test_no_applicable_files_anywhere() -> None:
 def test_every_rate_at_100_percent_is_flagged() -> None:
     estimate = stratified_estimate({"A": {"passed": 40, "applicable": 40}}, {"A": 400})
     assert (estimate.low, estimate.high) == (1.0, 1.0)
-    assert any("no width" in note for note in estimate.notes)
+    assert estimate.notes == ("every stratum's rate is 0% or 100%: the normal interval has no width and "
+                              "understates the uncertainty; report the counts",)
+    mixed = stratified_estimate({"A": {"passed": 40, "applicable": 40}, "B": {"passed": 3, "applicable": 4}},
+                                {"A": 400, "B": 4})  # B taken whole at 75%
+    assert mixed.notes[-1] == ("every stratum's rate is 0% or 100% (or the stratum was taken whole): the normal "
+                               "interval has no width and understates the uncertainty; report the counts")
 
 
 def test_small_strata_are_flagged() -> None:
