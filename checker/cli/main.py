@@ -4,7 +4,7 @@
     check init DIR               start a rules folder that validates and tests as it is
     check validate [PATHS]       check rule packs (CI)
     check test [PATHS]           run rule fixtures (CI)
-    check schema cases|rules     print a JSON Schema
+    check schema TYPE|rules      print a record type's JSON Schema (case-file, stop-search, call) or the rules'
     check review CASES -o F      write a workbook of pending manual judgements
     check mapping validate MAP   check a field mapping for CSV/xlsx exports
 

@@ -119,7 +119,7 @@ def load_fixtures(file: Path) -> list[Fixture]:
         raise SourceError(locations.at(("base",)) if named else Location(str(file), 1, 1),
                           f"no base record: each fixture is a fragment merged onto a complete, valid case file, "
                           f"{base_path}, which does not exist. Create it (every field the model requires: "
-                          f"`check schema cases`; `check init DIR` writes one to start from), or name another with "
+                          f"`check schema case-file` (or the type's); `check init DIR` writes one to start from), or name another with "
                           f"'base: FILE.json' in this file")
     try:
         base = load_json_side_file(base_path, MAX_YAML_BYTES, "base records")

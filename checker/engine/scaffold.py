@@ -84,7 +84,7 @@ README = """\
 # Rules folder
 
 - `example.yaml`: a rule pack (`pack`, typed `settings`, `rules`). Rules are CEL expressions over the
-  case file, bound as `case`; `check schema rules` prints the pack schema, `check schema cases` the case model.
+  case file, bound as `case`; `check schema rules` prints the pack schema, `check schema case-file` the case model.
 - `tests/base-case.json`: a complete, valid case file. Every fixture starts from it.
 - `tests/example.test.yaml`: fixtures: a case fragment merged onto the base record and the status
   expected per rule. Every rule needs a fixture that passes, one that fails, and one not applicable
