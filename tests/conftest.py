@@ -193,3 +193,15 @@ def run_cli(*args: str, stdin: bytes | str | None = None, binary: bool = False) 
         text = "".join(traceback.format_exception(*result.exc_info))
         stderr = stderr + (text.encode() if binary else text)
     return CliResult(result.exit_code, result.stdout_bytes if binary else result.stdout, stderr)
+
+
+def case_file_fixture_records() -> list[dict[str, Any]]:
+    """The records of the shipped fixtures that test case-file rules, as written (rules/ holds the fixtures of
+    every record type; a fixture's type is that of the rules it expects, as `check test` decides it)."""
+    from checker.engine.fixtures import find_fixture_files, load_fixtures
+    from checker.inputs.recordtypes import CASE_FILE
+    from checker.packs.rules import load_packs, packs_for
+
+    case_rules = {rule.id for pack in packs_for(load_packs([RULES]), CASE_FILE) for rule in pack.rules}
+    return [fixture.record for file in find_fixture_files([RULES]) for fixture in load_fixtures(file)
+            if set(fixture.expect) <= case_rules]

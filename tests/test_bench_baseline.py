@@ -19,14 +19,13 @@ from bench.baseline import RULES, default_env, evaluate
 from checker.inputs.recordmodel import record_model
 from checker.inputs.records import CaseRecord, RawRecord, check_record
 from checker.engine.evaluate import Evaluator
-from checker.engine.fixtures import find_fixture_files, load_fixtures
 from checker.results import ERROR
 from checker.inputs.recordtypes import CASE_FILE
 from checker.packs.rules import load_packs, packs_for
 from checker.settings import RunSettings, pack_settings
 from synthetic.cases import generate_cases
 from tests.conftest import RULES as RULES_DIR
-from tests.conftest import SAMPLES
+from tests.conftest import SAMPLES, case_file_fixture_records
 
 SHOWN_MISMATCHES = 10
 
@@ -85,9 +84,7 @@ def test_same_statuses_on_synthetic_files(engine: Evaluator, env, seed: int, com
 
 
 def test_same_statuses_on_every_rule_fixture(engine: Evaluator, env) -> None:
-    case_rules = {compiled.rule.id for compiled in engine.rules}  # the fixtures of case files' rules
-    fixtures = [fixture.record for file in find_fixture_files([RULES_DIR]) for fixture in load_fixtures(file)
-                if set(fixture.expect) <= case_rules]
+    fixtures = case_file_fixture_records()
     assert len(fixtures) > 100
     assert_same(checked(fixtures), engine, env)
 

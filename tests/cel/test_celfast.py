@@ -33,13 +33,12 @@ from checker.cel.tree import walk
 from checker.cel.syntax import Access
 from checker.engine.evaluate import EvaluationError, Evaluator, new_context
 from checker.packs.expressions import FAST, REFERENCE, ExpressionError, compile_expression
-from checker.engine.fixtures import find_fixture_files, load_fixtures
 from checker.inputs.recordtypes import CASE_FILE
 from checker.packs.rules import load_packs, packs_for
 from checker.errors import FileErrors
 from checker.settings import RunSettings
 from synthetic.cases import generate_cases
-from tests.conftest import RULES, SAMPLES, write_pack
+from tests.conftest import RULES, SAMPLES, case_file_fixture_records, write_pack
 
 UTC = timezone.utc
 T0 = datetime(2022, 3, 1, 10, 0, tzinfo=UTC)  # a Tuesday
@@ -540,8 +539,7 @@ def sample_records() -> list[CaseRecord]:
 
 @pytest.fixture(scope="module")
 def fixture_records() -> list[CaseRecord]:
-    return normalised([fixture.record for file in find_fixture_files([RULES]) for fixture in load_fixtures(file)
-                       if fixture.record.get("record_type", "case-file") == "case-file"])
+    return normalised(case_file_fixture_records())
 
 
 def outcome(expression: Any, context: Any) -> tuple[str, Any]:

@@ -27,7 +27,7 @@ from sqlglot import exp
 from checker.api import compiled_sql, load_packs, packs_for
 from checker.inputs.recordtypes import CASE_FILE, record_type
 from checker.engine.evaluate import Evaluator
-from checker.engine.fixtures import find_fixture_files, load_fixtures, merge
+from checker.engine.fixtures import merge
 from checker.inputs.records import CaseRecord
 from checker.inputs.timestamps import parse_timestamp
 from checker.runner import run_check
@@ -35,7 +35,7 @@ from checker.sql import calendar as workday_table
 from checker.sql.postgres import PostgresTarget
 from checker.sql.run import SqlBatch, SqlPlan, outcome_of
 from synthetic.cases import generate_cases
-from tests.conftest import paths_of, run_cli, write_pack
+from tests.conftest import case_file_fixture_records, paths_of, run_cli, write_pack
 from tests.engine.test_sql_engine import (CEL_OUTCOMES, NOT_YET_COMPILED, ONE_RULE, SAMPLE, TIMESTAMP_TEXTS, checked,
                                           run_settings)
 
@@ -175,9 +175,7 @@ def shipped_run(packs: list[Any], database: Any) -> tuple[list[CaseRecord], list
     """The shipped packs' query, printed by the command line, run once over the sample, every rule fixture's
     record, generated records and damaged ones (the records the checker accepts: the query's contract)."""
     records = checked(json.loads(SAMPLE.read_text(encoding="utf-8")))
-    records += checked([fixture.record for file in find_fixture_files([ROOT / "rules" / "tests"])
-                        for fixture in load_fixtures(file) if fixture.variable in (None, "case")
-                        and fixture.record.get("record_type", "case-file") == "case-file"])
+    records += checked(case_file_fixture_records())
     records += checked(generate_cases(300, 21)) + checked(damaged(300, 22))
     first, last = years_of(records)
     printed = run_cli("explain-sql", str(ROOT / "rules"), "--dialect", "postgres", "--calendar-years", f"{first}-{last}")

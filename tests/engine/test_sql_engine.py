@@ -22,7 +22,7 @@ from checker import runner
 from checker.api import compiled_sql, load_packs, render
 from checker.engine.evaluate import Evaluator
 from checker.inputs.recordmodel import record_model
-from checker.engine.fixtures import find_fixture_files, load_fixtures
+from checker.engine.fixtures import load_fixtures
 from checker.inputs.records import CaseRecord, RawRecord, Rejection, check_record
 from checker.inputs.timestamps import parse_timestamp
 from checker.runner import run_check
@@ -31,7 +31,7 @@ from checker.sql import calendar as workday_table
 from checker.sql.compile import timestamp_of
 from checker.sql.run import SqlBatch, SqlPlan, explain_sql, outcome_of
 from synthetic.cases import generate_cases
-from tests.conftest import mutate_once, run_cli, write_cases, write_pack
+from tests.conftest import case_file_fixture_records, mutate_once, run_cli, write_cases, write_pack
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 SAMPLE = ROOT / "samples" / "cases.json"
@@ -109,9 +109,7 @@ def test_sample_statuses_and_clauses_agree(packs: list[Any]) -> None:
 
 
 def test_rule_fixtures_agree(packs: list[Any]) -> None:
-    records = checked([fixture.record for file in find_fixture_files([ROOT / "rules" / "tests"])
-                       for fixture in load_fixtures(file) if fixture.variable in (None, "case")
-                       and fixture.record.get("record_type", "case-file") == "case-file"])
+    records = checked(case_file_fixture_records())
     assert len(records) > 100
     assert disagreements(packs, records) == []
 
