@@ -44,7 +44,7 @@ from checker.report.findings_file import FINDING_STATUSES, TABLE_COLUMNS, Findin
 from checker.results import ERROR, FAIL, MANUAL, NOT_APPLICABLE, PASS, RecordResult
 from checker.sql import calendar as workday_table
 from checker.cel.errors import CelSyntaxError
-from checker.sql.compile import DIALECT, Unsupported
+from checker.sql.compile import DIALECT, Unsupported, owned
 from checker.sql.run import (ERROR_BASE, EVERY_CLAUSE_CODE, INDEX_COLUMN, NOT_APPLICABLE_CODE, PASS_CODE, PENDING_CODE,
                              SqlPlan, json_structure, records_schema)
 from checker.sql.screen import Screen
@@ -141,7 +141,7 @@ class BulkRunner:
                     holds, error = compiler.condition(compiled.applies_when.tree)
                 except (Unsupported, CelSyntaxError):
                     continue
-                needs[position] = exp.or_(exp.Paren(this=holds), exp.Paren(this=error))
+                needs[position] = exp.or_(exp.Paren(this=holds), exp.Paren(this=owned(error)), copy=False)
         return needs
 
     def _computed_evidence(self) -> dict[tuple[int, int], exp.Expression]:
@@ -164,9 +164,10 @@ class BulkRunner:
                 if value.type.kind not in ("int", "double", "bool", "string", "null"):
                     self.python_rules[position] = f"its evidence {label!r} is a {value.type.kind}"
                     break
-                as_json = exp.func("TO_JSON", value.value)
+                as_json = exp.func("TO_JSON", owned(value.value), copy=False)
                 if value.error is not None:
-                    as_json = exp.Case().when(exp.func("COALESCE", value.error, exp.false()), exp.null()).else_(as_json)
+                    failed = exp.func("COALESCE", owned(value.error), exp.false(), copy=False)
+                    as_json = exp.Case(ifs=[exp.If(this=failed, true=exp.null())], default=as_json)
                 computed[(position, item)] = as_json
         return {key: value for key, value in computed.items() if key[0] not in self.python_rules}
 
@@ -177,9 +178,9 @@ class BulkRunner:
                                    "FROM documents_ok", read=DIALECT)
         select = self.plan.query(reader=reader)
         for position, need in self.needs.items():
-            select = select.select(exp.alias_(need, f"need_{position}"), copy=False)
+            select = select.select(exp.alias_(need, f"need_{position}", copy=False), copy=False)
         for (position, item), value in self.computed.items():
-            select = select.select(exp.alias_(value, f"evidence_{position}_{item}"), copy=False)
+            select = select.select(exp.alias_(value, f"evidence_{position}_{item}", copy=False), copy=False)
         return select.sql(dialect=DIALECT)
 
     # --- running -------------------------------------------------------------------------------

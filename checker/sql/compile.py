@@ -100,8 +100,9 @@ def _template(text: str, dialect: str) -> exp.Expression:
 
 
 def fragment(dialect: str, text: str, **parts: exp.Expression) -> exp.Expression:
-    """A fragment of SQL in `dialect` with `:name` placeholders replaced by expressions."""
-    return exp.replace_placeholders(_template(text, dialect).copy(), **{k: _atom(v) for k, v in parts.items()})
+    """A fragment of SQL in `dialect` with `:name` placeholders replaced by expressions (sqlglot copies the cached
+    template; a part is put in as it is when it is in no tree yet, else as a copy: see `owned`)."""
+    return exp.replace_placeholders(_template(text, dialect), **{k: _atom(v) for k, v in parts.items()})
 
 
 def sql(text: str, **parts: exp.Expression) -> exp.Expression:
@@ -113,9 +114,17 @@ _ATOMS = (exp.Column, exp.Identifier, exp.Literal, exp.Paren, exp.Func, exp.Bool
           exp.Bracket, exp.Case, exp.Array)
 
 
+def owned(node: exp.Expression) -> exp.Expression:
+    """`node` itself when it is in no tree, else a copy: a node put in a tree with this is in that tree alone.
+
+    Copying every part of every fragment made building the shipped packs' query copy its subtrees thousands of
+    times (seconds of start-up); a part built for one place (most are) is now used as it is."""
+    return node if node.parent is None and node is not TRUE and node is not FALSE else node.copy()
+
+
 def _atom(part: exp.Expression) -> exp.Expression:
-    """A copy of `part` that keeps its meaning wherever it is put (bracketed unless it is one term)."""
-    part = part.copy()
+    """`part` (`owned`) in a form that keeps its meaning wherever it is put (bracketed unless it is one term)."""
+    part = owned(part)
     return part if isinstance(part, _ATOMS) else exp.Paren(this=part)
 
 
@@ -127,9 +136,9 @@ def any_of(conditions: list[exp.Expression | None]) -> exp.Expression | None:
     present = [c for c in conditions if c is not None]
     if not present:
         return None
-    result = present[0]
+    result = owned(present[0])
     for condition in present[1:]:
-        result = exp.or_(result, condition, copy=True)
+        result = exp.or_(result, owned(condition), copy=False)
     return exp.Paren(this=result) if len(present) > 1 else result
 
 

@@ -36,7 +36,7 @@ from checker.engine.evaluate import (APPLIES_WHEN, EVERY_CLAUSE_FAILED, JUDGED_O
                             CompiledRule, Evaluator, Outcome)
 from checker.results import ERROR, FAIL, RuleResult
 from checker.sql import calendar as workday_table
-from checker.sql.compile import CALENDAR, DIALECT, RECORDS, Compiler, DuckDbTarget, Unsupported, sql
+from checker.sql.compile import CALENDAR, DIALECT, RECORDS, Compiler, DuckDbTarget, Unsupported, owned, sql
 
 # Outcome codes in the query's result (a fail at clause k is k; an error at clause k is ERROR_BASE + 1 + k).
 NOT_APPLICABLE_CODE, PASS_CODE, PENDING_CODE, EVERY_CLAUSE_CODE = -1, -2, -3, -4
@@ -100,37 +100,44 @@ class SqlPlan:
         `shared_N` adds the pack variables that several rules read, each computed once per record; the
         last step decides every rule."""
         assert self.compiler is not None
+        # Built with copy=False throughout (sqlglot's builders copy the whole query at each step otherwise); the
+        # plan's own expressions, which another call may read again, are put in as copies (`owned`).
         used = {path[:depth] for path in self.compiler.paths for depth in range(len(path) + 1)}
         columns = [exp.column(INDEX_COLUMN, table=records_table)] + self.compiler.target.record_columns(
             records_table, self.compiler.model.schema, self.compiler.zone_name, used)
-        typed = exp.select(*columns).from_(records_table)
+        typed = exp.select(*columns, copy=False).from_(records_table, copy=False)
         steps: list[tuple[str, exp.Select]] = [("typed", typed)]
         for number, definitions in enumerate(self.compiler.layers(), start=1):
             # the previous step's columns (not the calendar's, which each step joins again)
             columns: list[exp.Expression] = [exp.Column(this=exp.Star(), table=exp.to_identifier(RECORDS))]
             for definition in definitions:
-                columns.append(exp.alias_(definition.compiled.value, f"{definition.name}_value"))
+                columns.append(exp.alias_(owned(definition.compiled.value), f"{definition.name}_value", copy=False))
                 if definition.compiled.error is not None:
                     columns.append(exp.alias_(sql("COALESCE(:e, FALSE)", e=definition.compiled.error),
-                                              f"{definition.name}_error"))
-            steps.append((f"shared_{number}", exp.select(*columns).from_(
-                exp.alias_(exp.to_table(steps[-1][0]), RECORDS, table=True))))
+                                              f"{definition.name}_error", copy=False))
+            steps.append((f"shared_{number}", exp.select(*columns, copy=False).from_(
+                exp.alias_(exp.to_table(steps[-1][0]), RECORDS, table=True, copy=False), copy=False)))
         columns = [exp.column(INDEX_COLUMN, table=RECORDS)] + [
-            exp.alias_(rule.code, rule.column) for rule in self.rules if rule.code is not None]
-        select = exp.select(*columns).from_(exp.alias_(exp.to_table(steps[-1][0]), RECORDS, table=True))
+            exp.alias_(owned(rule.code), rule.column, copy=False) for rule in self.rules if rule.code is not None]
+        select = exp.select(*columns, copy=False).from_(
+            exp.alias_(exp.to_table(steps[-1][0]), RECORDS, table=True, copy=False), copy=False)
         if self.uses_calendar:
-            select = select.join(exp.alias_(exp.to_table(calendar_table), CALENDAR, table=True), join_type="cross")
+            select = select.join(self._calendar(calendar_table), join_type="cross", copy=False)
             # the shared steps may read the calendar too
-            steps = [steps[0]] + [(name, step.join(exp.alias_(exp.to_table(calendar_table), CALENDAR, table=True),
-                                                   join_type="cross")) for name, step in steps[1:]]
+            steps = [steps[0]] + [(name, step.join(self._calendar(calendar_table), join_type="cross", copy=False))
+                                  for name, step in steps[1:]]
         if reader is not None:  # the records table as a step of its own (e.g. read from JSON text)
             steps.insert(0, (records_table, reader))
         # Each step computed once (PostgreSQL would otherwise substitute a step's expressions into every later
         # expression that reads them, multiplying the query's size step by step).
         materialized = True if self.compiler.target.materialize_steps else None
         for name, step in steps:
-            select = select.with_(name, as_=step, materialized=materialized)
+            select = select.with_(name, as_=step, materialized=materialized, copy=False)
         return select
+
+    @staticmethod
+    def _calendar(calendar_table: str) -> exp.Expression:
+        return exp.alias_(exp.to_table(calendar_table), CALENDAR, table=True, copy=False)
 
     def text(self, dialect: str = DIALECT, pretty: bool = True) -> str:
         return self.query().sql(dialect=dialect, pretty=pretty)
@@ -150,19 +157,16 @@ def outcome_code(compiler: Compiler, compiled: CompiledRule) -> exp.Expression:
             whens += [(error, ERROR_BASE + 1 + index), (exp.Not(this=holds), index)]
         return _case(whens, PASS_CODE)
     # any: a true clause passes; else the first error; else a fail naming every clause
-    any_holds = exp.or_(*[holds for holds, _ in clauses]) if len(clauses) > 1 else clauses[0][0]
+    any_holds = exp.or_(*[holds for holds, _ in clauses], copy=False) if len(clauses) > 1 else clauses[0][0]
     whens.append((exp.Paren(this=any_holds), PASS_CODE))
     whens += [(error, ERROR_BASE + 1 + index) for index, (_, error) in enumerate(clauses)]
     return _case(whens, EVERY_CLAUSE_CODE)
 
 
 def _case(whens: list[tuple[exp.Expression, int]], default: int) -> exp.Expression:
-    case = exp.Case()
-    for condition, code in whens:
-        if condition == exp.false():
-            continue
-        case = case.when(condition, _number(code))
-    return case.else_(_number(default)) if case.args.get("ifs") else _number(default)
+    # built node by node: sqlglot's `Case.when` copies the whole CASE at each WHEN
+    ifs = [exp.If(this=owned(condition), true=_number(code)) for condition, code in whens if condition != exp.false()]
+    return exp.Case(ifs=ifs, default=_number(default)) if ifs else _number(default)
 
 
 def _number(value: int) -> exp.Expression:
