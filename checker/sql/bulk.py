@@ -33,7 +33,6 @@ from typing import Any, Callable
 
 import duckdb
 import orjson
-import pyarrow as pa
 import sqlglot
 from sqlglot import exp
 
@@ -46,8 +45,9 @@ from checker.sql import calendar as workday_table
 from checker.cel.errors import CelSyntaxError
 from checker.sql.compile import DIALECT, Unsupported, owned
 from checker.sql.run import (ERROR_BASE, EVERY_CLAUSE_CODE, INDEX_COLUMN, NOT_APPLICABLE_CODE, PASS_CODE, PENDING_CODE,
-                             SqlPlan, json_structure, records_schema)
+                             SqlPlan, collector_paused, json_structure, records_schema)
 from checker.sql.screen import Screen
+from checker.sql.tables import create_row_table, create_table
 
 CHUNK = 20_000  # records per batch: the queries' fixed costs shared by many; memory holds one batch's text
 # DuckDB's settings for a run: its memory bounded (it spills to a temporary folder beyond), two threads (the
@@ -95,19 +95,20 @@ class BulkRunner:
     def __init__(self, evaluator: Evaluator, read_paths: dict[str, list[str]]) -> None:
         self.evaluator = evaluator
         self.read_paths = read_paths
-        self.plan = SqlPlan.build(evaluator)
-        self.rules = [rule.compiled for rule in self.plan.rules]
-        # Rules SQL cannot decide, or whose evidence it cannot compute, are decided by the per-record engine on the
-        # screened records (decoded for them): `python_rules`, with the reason of each.
-        self.python_rules: dict[int, str] = {position: f"not compiled: {rule.reason}"
-                                             for position, rule in enumerate(self.plan.rules) if rule.code is None}
-        self.uncompiled = sorted(self.python_rules)
-        self.needs = self._needs()
-        self.computed = self._computed_evidence()
-        self.python_evidence = sorted(set(self.python_rules) - set(self.uncompiled))
         self.model = evaluator.model
-        self.screen = Screen(self.model.schema)
-        self.query = self._rules_query()
+        with collector_paused():
+            self.plan = SqlPlan.build(evaluator)
+            self.rules = [rule.compiled for rule in self.plan.rules]
+            # Rules SQL cannot decide, or whose evidence it cannot compute, are decided by the per-record engine on
+            # the screened records (decoded for them): `python_rules`, with the reason of each.
+            self.python_rules: dict[int, str] = {position: f"not compiled: {rule.reason}"
+                                                 for position, rule in enumerate(self.plan.rules) if rule.code is None}
+            self.uncompiled = sorted(self.python_rules)
+            self.needs = self._needs()
+            self.computed = self._computed_evidence()
+            self.python_evidence = sorted(set(self.python_rules) - set(self.uncompiled))
+            self.screen = Screen(self.model.schema)
+            self.query = self._rules_query()
         self.folder = tempfile.TemporaryDirectory(prefix="bulk-")
         self.db = duckdb.connect(str(Path(self.folder.name) / "bulk.duckdb"))
         self.db.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
@@ -262,26 +263,16 @@ class BulkRunner:
 
     def _screen(self, texts: list[RawRecord]) -> dict[int, str]:
         """Record index → case id of the records SQL screened (`checker.sql.screen`); a table `documents_all`."""
-        table = pa.table({INDEX_COLUMN: pa.array([raw.index for raw in texts], pa.int64()),
-                          "document": pa.array([raw.text for raw in texts], pa.string())})
-        self.db.register("documents_arrow", table)
-        try:
-            self.db.execute("CREATE OR REPLACE TEMP TABLE documents_all AS SELECT * FROM documents_arrow")
-        finally:
-            self.db.unregister("documents_arrow")
+        create_table(self.db, "documents_all", {INDEX_COLUMN: ("BIGINT", [raw.index for raw in texts]),
+                                                "document": ("VARCHAR", [raw.text for raw in texts])})
         if not texts:
             return {}
         for statement in self.screen.read_fields("documents_all"):
             self.db.execute(statement)
         for table_name in self.screen.tables():
             verdicts = self.screen.key_verdicts(table_name, self.db.execute(self.screen.distinct_keys(table_name)).fetchall())
-            arrow = pa.table({"key_text": pa.array([text for text, _ in verdicts], pa.string()),
-                              "allowed": pa.array([allowed for _, allowed in verdicts], pa.bool_())})
-            self.db.register("verdicts_arrow", arrow)
-            try:
-                self.db.execute(f"CREATE OR REPLACE TEMP TABLE {table_name}_keys AS SELECT * FROM verdicts_arrow")
-            finally:
-                self.db.unregister("verdicts_arrow")
+            create_table(self.db, f"{table_name}_keys", {"key_text": ("VARCHAR", [text for text, _ in verdicts]),
+                                                         "allowed": ("BOOLEAN", [allowed for _, allowed in verdicts])})
         self.db.execute(f"CREATE OR REPLACE TEMP TABLE screened AS SELECT s.{INDEX_COLUMN}, "
                         f"json_extract_string(d.document, {_quote(_json_path(self.model.kind.id_field))}) AS case_id FROM ({self.screen.screened()}) s "
                         f"JOIN documents_all d USING ({INDEX_COLUMN}) WHERE s.screened")
@@ -347,12 +338,9 @@ class BulkRunner:
 
     def _evaluate(self, evaluated: list[int], counted: Counted) -> list[dict[str, Any]]:
         """Decide, count and keep the findings of the screened records not rejected as duplicates."""
-        self.db.register("evaluated_arrow", pa.table({INDEX_COLUMN: pa.array(evaluated, pa.int64())}))
-        try:
-            self.db.execute(f"CREATE OR REPLACE TEMP TABLE documents_ok AS SELECT d.{INDEX_COLUMN}, d.document "
-                            f"FROM documents_all d JOIN evaluated_arrow USING ({INDEX_COLUMN})")
-        finally:
-            self.db.unregister("evaluated_arrow")
+        create_table(self.db, "evaluated_indexes", {INDEX_COLUMN: ("BIGINT", evaluated)})
+        self.db.execute(f"CREATE OR REPLACE TEMP TABLE documents_ok AS SELECT d.{INDEX_COLUMN}, d.document "
+                        f"FROM documents_all d JOIN evaluated_indexes USING ({INDEX_COLUMN})")
         rows: list[dict[str, Any]] = []
         if self.plan.uses_calendar:
             self._cover_years()
@@ -427,10 +415,10 @@ class BulkRunner:
         if python_rows:
             for row in python_rows:
                 row["evidence"] = orjson.dumps(row["evidence"]).decode()
-            arrow = pa.Table.from_pylist(python_rows, schema=pa.schema([
-                ("index", pa.int64()), ("line", pa.int64()), ("case_id", pa.string()), ("rule_id", pa.string()),
-                ("status", pa.string()), ("clause", pa.string()), ("evidence", pa.string()), ("position", pa.int32())]))
-            self.db.register("python_findings", arrow)
+            create_table(self.db, "python_findings", {
+                name: (sql_type, [row[name] for row in python_rows]) for name, sql_type in (
+                    ("index", "BIGINT"), ("line", "BIGINT"), ("case_id", "VARCHAR"), ("rule_id", "VARCHAR"),
+                    ("status", "VARCHAR"), ("clause", "VARCHAR"), ("evidence", "VARCHAR"), ("position", "INTEGER"))})
             parts.append("SELECT index, line, case_id, rule_id, status, clause, evidence::JSON AS evidence, position "
                          "FROM python_findings")
         if parts:
@@ -439,8 +427,6 @@ class BulkRunner:
                 "INSERT INTO findings SELECT f.index, COALESCE(f.line, r.line), COALESCE(f.case_id, r.case_id), f.rule_id, "
                 f"f.status, f.clause, f.evidence, f.position FROM ({' UNION ALL '.join(parts)}) f "
                 f"LEFT JOIN batch_lines r ON r.index = f.index ORDER BY f.index, f.position")
-        if python_rows:
-            self.db.unregister("python_findings")
         self.db.execute("DROP TABLE IF EXISTS statuses")
 
     def _seen_paths(self) -> set[str]:
@@ -470,14 +456,10 @@ class BulkRunner:
 
     def _set_lines(self, chunk: Sequence[RawRecord], screened: dict[int, str]) -> None:
         """The batch's line numbers and case ids, for the SQL rows of the findings."""
-        arrow = pa.table({"index": pa.array([raw.index for raw in chunk if raw.index in screened], pa.int64()),
-                          "line": pa.array([raw.line for raw in chunk if raw.index in screened], pa.int64()),
-                          "case_id": pa.array([screened[raw.index] for raw in chunk if raw.index in screened], pa.string())})
-        self.db.register("batch_lines_arrow", arrow)
-        try:
-            self.db.execute("CREATE OR REPLACE TEMP TABLE batch_lines AS SELECT * FROM batch_lines_arrow")
-        finally:
-            self.db.unregister("batch_lines_arrow")
+        kept = [raw for raw in chunk if raw.index in screened]
+        create_table(self.db, "batch_lines", {"index": ("BIGINT", [raw.index for raw in kept]),
+                                              "line": ("BIGINT", [raw.line for raw in kept]),
+                                              "case_id": ("VARCHAR", [screened[raw.index] for raw in kept])})
 
     def _cover_years(self) -> None:
         """The working-day calendar covers the years of every timestamp of the batch's screened records."""
@@ -493,13 +475,8 @@ class BulkRunner:
                 return
             span = (min(span[0], self.calendar_years[0]), max(span[1], self.calendar_years[1]))
         first_day, ordinals = workday_table.ordinals(span[0], span[1], self.evaluator.settings.working_days.calendar)
-        table = pa.table({"first_day": pa.array([first_day], pa.date32()),
-                          "ordinals": pa.array([ordinals], pa.list_(pa.int32()))})
-        self.db.register("workday_calendar_arrow", table)
-        try:
-            self.db.execute("CREATE OR REPLACE TABLE workday_calendar AS SELECT * FROM workday_calendar_arrow")
-        finally:
-            self.db.unregister("workday_calendar_arrow")
+        create_row_table(self.db, "workday_calendar", {"first_day": ("DATE", first_day),
+                                                       "ordinals": ("INTEGER[]", ordinals)}, temporary=False)
         self.calendar_years = span
 
 
