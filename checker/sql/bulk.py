@@ -45,8 +45,9 @@ from checker.sql import calendar as workday_table
 from checker.cel.errors import CelSyntaxError
 from checker.sql.compile import DIALECT, Unsupported, owned
 from checker.sql.run import (ERROR_BASE, EVERY_CLAUSE_CODE, INDEX_COLUMN, NOT_APPLICABLE_CODE, PASS_CODE, PENDING_CODE,
-                             SqlPlan, collector_paused, json_structure, records_schema)
+                             SqlPlan, collector_paused)
 from checker.sql.screen import Screen
+from checker.sql.structure import record_structure
 from checker.sql.tables import create_row_table, create_table
 
 CHUNK = 20_000  # records per batch: the queries' fixed costs shared by many; memory holds one batch's text
@@ -174,7 +175,7 @@ class BulkRunner:
 
     def _rules_query(self) -> str:
         """The plan's query over the screened records (`documents_ok`), with the computed evidence values."""
-        structure = orjson.dumps(json_structure(records_schema(self.model))).decode()
+        structure = orjson.dumps(record_structure(self.model)).decode()
         reader = sqlglot.parse_one(f"SELECT {INDEX_COLUMN}, UNNEST(JSON_TRANSFORM(document, '{structure}')) "
                                    "FROM documents_ok", read=DIALECT)
         select = self.plan.query(reader=reader)

@@ -232,11 +232,11 @@ class DuckDbTarget:
                        used: set[tuple[str, ...]]) -> list[exp.Expression]:
         """The columns of the query's first step besides the index: the case model's fields as rules read them
         (timestamps, written as text, read once as instants; only the parts the rules read)."""
-        from checker.inputs.parquet import arrow_type  # pyarrow, loaded with the DuckDB engine only
+        from checker.sql.structure import json_type
 
         columns: list[exp.Expression] = []
         for name, child in schema["properties"].items():
-            if arrow_type(child, maps=False) is not None:
+            if json_type(child) is not None:
                 value = typed_value(exp.column(name, table=records_table), child, zone_name, used, (name,))
                 if value is not None:
                     columns.append(exp.alias_(value, name))

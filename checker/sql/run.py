@@ -9,9 +9,9 @@ for the per-record engine (`Evaluator.result`), so every report is the same whic
 ran. A rule that cannot be compiled (`compile.Unsupported`) is decided by the per-record engine
 for the records of the batch (`SqlPlan.fallback` says which and why).
 
-Records reach DuckDB as Arrow tables typed from the case model, with timestamps as the text the
-file holds (read in the run's zone by the query); the working-day calendar is a one-row table of
-ordinals joined to the query.
+Records reach DuckDB as their JSON text, read into the case model's columns by `JSON_TRANSFORM`
+(`checker.sql.structure`), with timestamps as the text the file holds (read in the run's zone by the
+query); the working-day calendar is a one-row table of ordinals joined to the query.
 """
 
 from __future__ import annotations
@@ -22,24 +22,26 @@ import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import orjson
-import pyarrow as pa
 import sqlglot
 from sqlglot import exp
 
 from checker.cel.errors import CelSyntaxError
-from checker.inputs.parquet import arrow_schema
 from checker.inputs.recordmodel import RecordModel
 from checker.inputs.records import CaseRecord
 from checker.engine.evaluate import (APPLIES_WHEN, EVERY_CLAUSE_FAILED, JUDGED_OUTCOME, NOT_APPLICABLE_OUTCOME, PASS_OUTCOME,
                             CompiledRule, Evaluator, Outcome)
 from checker.results import ERROR, FAIL, RuleResult
 from checker.sql import calendar as workday_table
-from checker.sql.tables import create_row_table, create_table
 from checker.sql.compile import CALENDAR, DIALECT, RECORDS, Compiler, DuckDbTarget, Unsupported, owned, sql
+from checker.sql.structure import record_structure
+from checker.sql.tables import create_row_table, create_table
+
+if TYPE_CHECKING:
+    import pyarrow as pa  # only records_schema and json_structure, which load it themselves
 
 # Outcome codes in the query's result (a fail at clause k is k; an error at clause k is ERROR_BASE + 1 + k).
 NOT_APPLICABLE_CODE, PASS_CODE, PENDING_CODE, EVERY_CLAUSE_CODE = -1, -2, -3, -4
@@ -215,14 +217,21 @@ def outcome_of(code: int) -> Outcome:
 # --- records as an Arrow table ------------------------------------------------------------------
 
 
-def records_schema(model: RecordModel) -> pa.Schema:
-    """The records as the query reads them: the index, then the model's columns without its maps (read
-    only by manual rules, which judgements decide outside SQL)."""
+def records_schema(model: RecordModel) -> "pa.Schema":
+    """The records as the query reads them, as an Arrow table: the index, then the model's columns without its
+    maps (read only by manual rules, which judgements decide outside SQL). The queries themselves read the
+    same columns through `checker.sql.structure`, without pyarrow."""
+    import pyarrow as pa
+
+    from checker.inputs.parquet import arrow_schema
     return pa.schema([pa.field(INDEX_COLUMN, pa.int64())] + list(arrow_schema(model, maps=False)))
 
 
-def json_structure(schema: pa.Schema | pa.DataType) -> Any:
-    """The structure DuckDB's JSON_TRANSFORM reads records into (the Arrow schema's fields and types)."""
+def json_structure(schema: "pa.Schema | pa.DataType") -> Any:
+    """The structure DuckDB's JSON_TRANSFORM reads records of an Arrow schema into (the schema's fields and types;
+    `checker.sql.structure.record_structure` gives the same for the case model)."""
+    import pyarrow as pa
+
     if isinstance(schema, pa.Schema) or pa.types.is_struct(schema):
         return {item.name: json_structure(item.type) for item in schema if item.name != INDEX_COLUMN}
     if pa.types.is_list(schema):
@@ -243,7 +252,7 @@ class SqlBatch:
         self._pid = 0
         # The records arrive as their JSON text (`documents`) and are read into the case model's columns
         # by DuckDB's JSON reader: fields outside the model are ignored, as the per-record engine ignores them.
-        structure = orjson.dumps(json_structure(records_schema(plan.evaluator.model))).decode()
+        structure = orjson.dumps(record_structure(plan.evaluator.model)).decode()
         reader = sqlglot.parse_one(f"SELECT {INDEX_COLUMN}, UNNEST(JSON_TRANSFORM(document, '{structure}')) "
                                    "FROM documents", read=DIALECT)
         with collector_paused():
