@@ -239,7 +239,7 @@ class DuckDbTarget:
             if json_type(child) is not None:
                 value = typed_value(exp.column(name, table=records_table), child, zone_name, used, (name,))
                 if value is not None:
-                    columns.append(exp.alias_(value, name))
+                    columns.append(exp.alias_(value, name, copy=False))
         return columns
 
     def field(self, parent: exp.Expression, name: str, kind: CelType, zone_name: str,
@@ -887,7 +887,7 @@ def typed_value(value: exp.Expression, schema: dict[str, Any], zone_name: str,
                 fields.append(exp.PropertyEQ(this=exp.to_identifier(name), expression=converted))
         if not fields:  # only tested against null
             fields.append(exp.PropertyEQ(this=exp.to_identifier("recorded"), expression=TRUE.copy()))
-        packed = exp.func("STRUCT_PACK", *fields)
+        packed = exp.func("STRUCT_PACK", *fields, copy=False)
         return sql("CASE WHEN :v IS NULL THEN NULL ELSE :p END", v=value, p=packed) if kind.nullable else packed
     return value
 

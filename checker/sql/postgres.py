@@ -73,7 +73,7 @@ class PostgresTarget(DuckDbTarget):
             document = exp.column(RECORD_COLUMN, table=records_table)
             value = self.from_json(pg(f":d #> {pointer}", d=document), pg(f":d #>> {pointer}", d=document),
                                    type_of_schema(field_schema), zone_name)
-            columns.append(exp.alias_(value, column_name(path)))
+            columns.append(exp.alias_(value, column_name(path), copy=False))
         return columns
 
     def field(self, parent: exp.Expression, name: str, kind: CelType, zone_name: str,
