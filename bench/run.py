@@ -264,7 +264,7 @@ def bench_size(size: int, args: argparse.Namespace, check: str) -> dict[str, Any
     records = json.loads((out / "baseline.stdout").read_text(encoding="utf-8"))["records"]
     verify = size <= args.verify_max
     agree = counts_agree(checker_out, out / "baseline.stdout") if verify and args.findings is None else None
-    if sql is not None and verify and args.findings is not None:
+    if sql is not None and verify and args.findings is not None and size > 0:  # an empty input writes nothing
         # no JSON report to count from: the two engines' summaries byte for byte, and their findings row for row
         suffix = "." + args.findings
         agree = (sql_out.with_suffix(".md").read_bytes() == checker_out.with_suffix(".md").read_bytes()

@@ -75,6 +75,19 @@ def test_run_measures_the_sql_engine_in_the_same_run(tmp_path: Path) -> None:
     assert "sql files/s" in completed.stdout
 
 
+def test_run_measures_start_up_alone_with_findings(tmp_path: Path) -> None:
+    """Size 0: both engines start, find no case files and write nothing (exit 2); nothing to compare."""
+    results = tmp_path / "results.json"
+    completed = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "run.py"), "--sizes", "0", "--repeat", "1", "--findings", "parquet",
+         "--sql-args", "--engine sql --quiet", "--data-dir", str(tmp_path / "data"), "--results", str(results)],
+        capture_output=True, text=True, timeout=300)
+    assert completed.returncode == 0, completed.stderr
+    (row,) = json.loads(results.read_text(encoding="utf-8"))["results"]
+    assert row["records"] == 0 and row["counts_agree"] is None
+    assert row["checker"]["seconds"] > 0 and row["sql"]["seconds"] > 0
+
+
 def test_run_measures_a_parquet_input(tmp_path: Path) -> None:
     results = tmp_path / "results.json"
     completed = subprocess.run(
