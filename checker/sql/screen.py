@@ -205,6 +205,13 @@ class Screen:
                 "WHERE document IS NOT NULL)")
         return statements
 
+    def id_text(self, id_field: str) -> str:
+        """SQL over `top_fields` giving a record's id (a string the screen checks, so read already)."""
+        path = f'$."{id_field}"'
+        if path in self.top.strings:
+            return f"texts[{self.top.strings.index(path) + 1}]"
+        return f"json_extract_string(document, {_quote(path)})"
+
     def tables(self) -> list[str]:
         return ["top_fields"] + [f"list{number}_fields" for number in range(1, len(self.items) + 1)]
 
