@@ -56,6 +56,9 @@ MEMORY_LIMIT = "500MB"
 THREADS = 2
 
 
+BULK_FORMATS = ("jsonl", "parquet", "duckdb")  # inputs read a record's text at a time (a JSON array is decoded whole)
+
+
 class NotBulk(Exception):
     """The bulk path cannot run these packs (e.g. a rule or an evidence value SQL cannot compute)."""
 
@@ -65,8 +68,8 @@ def bulk_refusal(input_format: str, keep: bool | Callable[[RecordResult], bool],
     """Why the bulk path cannot run this run (None: it can)."""
     if by is not None:
         return "--by scores every record within its group"
-    if input_format != "jsonl":
-        return f"the input is {input_format}, not JSON Lines"
+    if input_format not in BULK_FORMATS:
+        return f"the input is {input_format}, not JSON Lines, Parquet or a DuckDB table"
     if keep is not False:
         return "an output needs every record's results (xlsx, html or --case)"
     if other_sinks:
