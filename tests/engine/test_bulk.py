@@ -258,8 +258,10 @@ def test_no_findings_file_when_nothing_is_scored(tmp_path: Path) -> None:
 
 
 def test_the_bulk_path_is_refused_where_an_output_needs_each_record() -> None:
-    assert bulk.bulk_refusal("jsonl", False, None, None, None, False) is None
-    assert bulk.bulk_refusal("json", False, None, None, None, False) == "the input is json, not JSON Lines"
+    for form in ("jsonl", "parquet", "duckdb"):
+        assert bulk.bulk_refusal(form, False, None, None, None, False) is None
+    assert bulk.bulk_refusal("json", False, None, None, None, False) == (
+        "the input is json, not JSON Lines, Parquet or a DuckDB table")
     assert "xlsx, html or --case" in bulk.bulk_refusal("jsonl", True, None, None, None, False)
     assert "json or csv" in bulk.bulk_refusal("jsonl", False, None, None, None, True)
     assert "--judgements" in bulk.bulk_refusal("jsonl", False, object(), None, None, False)
