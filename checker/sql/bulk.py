@@ -276,7 +276,7 @@ class BulkRunner:
             verdicts = self.screen.key_verdicts(table_name, self.db.execute(self.screen.distinct_keys(table_name)).fetchall())
             self._load(f"{table_name}_keys", pa.table({"key_text": pa.array([text for text, _ in verdicts], pa.string()),
                                                        "allowed": pa.array([allowed for _, allowed in verdicts], pa.bool_())}))
-        self.db.execute(f"CREATE OR REPLACE TEMP TABLE screened AS SELECT {INDEX_COLUMN}, {self.screen.id_text(self.model.kind.id_field)} "
+        self.db.execute(f"CREATE OR REPLACE TEMP TABLE screened AS SELECT {INDEX_COLUMN}, {self.screen.id_text(self.model.kind.id_field, 'documents_all')} "
                         f"AS case_id FROM ({self.screen.screened()}) JOIN top_fields USING ({INDEX_COLUMN}) WHERE screened")
         return dict(self.db.execute(f"SELECT {INDEX_COLUMN}, case_id FROM screened").fetchall())
 
