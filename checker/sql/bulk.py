@@ -259,7 +259,15 @@ class BulkRunner:
                     for status, count in counts.items():
                         tally[status] = tally.get(status, 0) + count
         self._store_findings(rows)
+        self._drop_batch()
         return counted
+
+    def _drop_batch(self) -> None:
+        """Free the batch's tables before the next batch is read (replacing them would hold both batches)."""
+        self.db.execute("DROP VIEW IF EXISTS documents_ok")
+        for table in ["documents_all", "screened", "evaluated_ids", "statuses"] + [
+                name for table in self.screen.tables() for name in (table, f"{table}_keys")]:
+            self.db.execute(f"DROP TABLE IF EXISTS {table}")
 
     def _screen(self, texts: list[RawRecord]) -> dict[int, str]:
         """Record index → id of the records SQL screened (`checker.sql.screen`); tables `documents_all` (every
