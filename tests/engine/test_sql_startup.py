@@ -80,6 +80,21 @@ def test_building_the_query_leaves_the_plan_as_it_was_and_again_gives_the_same_s
     assert SqlBatch(plan).query == SqlBatch(plan).query
 
 
+def test_the_bulk_runner_generates_its_query_in_place_and_leaves_its_plan_as_built() -> None:
+    from checker.runner import _paths_read
+    from checker.sql.bulk import BulkRunner
+
+    packs = [pack for pack in load_packs([ROOT / "rules"]) if pack.record_type == "case-file"]
+    evaluator = Evaluator(packs, RunSettings(packs=pack_settings(packs, {})))
+    runner = BulkRunner(evaluator, _paths_read(evaluator))
+    try:
+        assert runner.query.count(" AS rule_") == sum(1 for rule in runner.plan.rules if rule.code is not None)
+        # the plan's expressions, generated in place, are unchanged: the batch path's query from them is a fresh plan's
+        assert SqlBatch(runner.plan).query == SqlBatch(SqlPlan.build(evaluator)).query
+    finally:
+        runner.close()
+
+
 def test_the_collector_is_paused_while_building_and_then_as_it_was() -> None:
     assert gc.isenabled()
     with pytest.raises(ValueError):
