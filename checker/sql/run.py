@@ -126,8 +126,8 @@ class SqlPlan:
         last step decides every rule."""
         assert self.compiler is not None
         # Built with copy=False throughout (sqlglot's builders copy the whole query at each step otherwise). The
-        # plan's own expressions go in through `owned`: as they are the first time, as copies at a later call
-        # (the query is never changed once built: its SQL is generated from a copy, sqlglot's default).
+        # plan's own expressions go in through `owned`: as they are the first time, as copies at a later call.
+        # SQL is generated from a copy (sqlglot's default), except by a caller whose plan is its own (the bulk runner).
         used = {path[:depth] for path in self.compiler.paths for depth in range(len(path) + 1)}
         columns = [exp.column(INDEX_COLUMN, table=records_table)] + self.compiler.target.record_columns(
             records_table, self.compiler.model.schema, self.compiler.zone_name, used)
