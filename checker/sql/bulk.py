@@ -49,7 +49,7 @@ from checker.sql.run import (ERROR_BASE, EVERY_CLAUSE_CODE, INDEX_COLUMN, NOT_AP
                              SqlPlan, json_structure, records_schema)
 from checker.sql.screen import Screen
 
-CHUNK = 20_000  # records per batch: the queries' fixed costs shared by many; memory holds one batch's text
+CHUNK = 10_000  # records per batch: the queries' fixed costs shared by many, memory bounded (20,000: 9% less CPU, 150 MB more)
 # DuckDB's settings for a run: its memory bounded (it spills to a temporary folder beyond), two threads (the
 # machines this runs on have few cores; Python's share of the work runs beside them).
 MEMORY_LIMIT = "500MB"
