@@ -36,7 +36,8 @@ from checker.engine.evaluate import (APPLIES_WHEN, EVERY_CLAUSE_FAILED, JUDGED_O
                             CompiledRule, Evaluator, Outcome)
 from checker.results import ERROR, FAIL, RuleResult
 from checker.sql import calendar as workday_table
-from checker.sql.compile import CALENDAR, DIALECT, RECORDS, Compiler, DuckDbTarget, Unsupported, owned, sql
+from checker.sql.compile import (CALENDAR, DIALECT, LOCAL_DAYS_STEP, RECORDS, Compiler, DuckDbTarget, Unsupported,
+                                 local_date, local_day_column, owned, sql)
 from checker.sql.structure import record_structure
 from checker.sql.tables import create_row_table, create_table
 
@@ -122,7 +123,7 @@ class SqlPlan:
         """The SELECT giving each record's index and every compiled rule's outcome code.
 
         Steps (common table expressions): `typed` reads the records' timestamps in the run's zone, once;
-        `shared_N` adds the pack variables that several rules read, each computed once per record; the
+        `local_days` adds the local date of each timestamp whose date rules read (working days), once; `shared_N` adds the pack variables that several rules read, each computed once per record; the
         last step decides every rule."""
         assert self.compiler is not None
         # Built with copy=False throughout (sqlglot's builders copy the whole query at each step otherwise). The
@@ -133,6 +134,12 @@ class SqlPlan:
             records_table, self.compiler.model.schema, self.compiler.zone_name, used)
         typed = exp.select(*columns, copy=False).from_(records_table, copy=False)
         steps: list[tuple[str, exp.Select]] = [("typed", typed)]
+        if self.compiler.local_days:  # each timestamp's local date, converted once
+            days = [exp.alias_(local_date(value, self.compiler.zone_name), local_day_column(path), copy=False)
+                    for path, value in sorted(self.compiler.local_days.items())]
+            steps.append((LOCAL_DAYS_STEP, exp.select(exp.Column(this=exp.Star(), table=exp.to_identifier(RECORDS)), *days,
+                                                      copy=False)
+                          .from_(exp.alias_(exp.to_table("typed"), RECORDS, table=True, copy=False), copy=False)))
         for number, definitions in enumerate(self.compiler.layers(), start=1):
             # the previous step's columns (not the calendar's, which each step joins again)
             columns: list[exp.Expression] = [exp.Column(this=exp.Star(), table=exp.to_identifier(RECORDS))]
@@ -150,8 +157,8 @@ class SqlPlan:
         if self.uses_calendar:
             select = select.join(self._calendar(calendar_table), join_type="cross", copy=False)
             # the shared steps may read the calendar too
-            steps = [steps[0]] + [(name, step.join(self._calendar(calendar_table), join_type="cross", copy=False))
-                                  for name, step in steps[1:]]
+            steps = [(name, step if name in ("typed", LOCAL_DAYS_STEP) else step.join(
+                self._calendar(calendar_table), join_type="cross", copy=False)) for name, step in steps]
         if reader is not None:  # the records table as a step of its own (e.g. read from JSON text)
             steps.insert(0, (records_table, reader))
         # Each step computed once (PostgreSQL would otherwise substitute a step's expressions into every later

@@ -1,6 +1,6 @@
 """What keeps the SQL engine's start-up short, checked for behaviour (no timings): the compiled query's trees
-built without needless copies yet never sharing a node, tables made without Arrow, the records' structure
-known without pyarrow, and neither pandas nor pyarrow loaded by a run of `--engine sql`."""
+built without needless copies, the plan left as built, tables made without pandas, the records' structure
+known without pyarrow, and no pandas loaded by a run of `--engine sql` (nor pyarrow by its batch path)."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ from checker.settings import RunSettings, pack_settings
 from checker.sql.compile import FALSE, TRUE, owned, sql
 from checker.sql.run import SqlBatch, SqlPlan, collector_paused, json_structure, records_schema
 from checker.sql.structure import record_structure
-from checker.sql.tables import create_row_table, create_table
+from checker.sql.tables import arrow_table, create_row_table, create_table
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 RECORD_TYPES = ("case-file", "stop-search", "call")
@@ -162,15 +162,39 @@ def loaded_by_check(*args: str) -> dict[str, Any]:
     return eval(line[0][len("RESULT "):])  # a dict literal printed by the program above
 
 
-def test_the_sql_engine_loads_neither_pandas_nor_pyarrow(tmp_path: Path) -> None:
+def test_the_sql_engine_loads_no_pandas_and_its_batch_path_no_pyarrow(tmp_path: Path) -> None:
     records = json.loads((ROOT / "samples" / "cases.json").read_text(encoding="utf-8"))[:20]
     jsonl = tmp_path / "cases.jsonl"
     jsonl.write_text("".join(json.dumps(record) + "\n" for record in records), encoding="utf-8")
     bulk = loaded_by_check(str(jsonl), "--engine", "sql", "--quiet", "--format", "markdown",
                            "--output", str(tmp_path / "bulk.md"), "--findings", str(tmp_path / "findings.parquet"))
-    assert bulk == {"pandas": False, "pyarrow": False, "code": bulk["code"]} and bulk["code"] in (0, 1)
+    # the bulk path hands DuckDB each batch's text as an Arrow table (arrow_table), built without pandas
+    assert bulk["pandas"] is False and bulk["code"] in (0, 1)
     assert (tmp_path / "findings.parquet").exists()
     batch = loaded_by_check(str(ROOT / "samples" / "cases.json"), "--engine", "sql", "--quiet", "--format", "markdown",
                             "--output", str(tmp_path / "batch.md"))
     assert batch == {"pandas": False, "pyarrow": False, "code": batch["code"]} and batch["code"] in (0, 1)
     assert (tmp_path / "batch.md").read_text(encoding="utf-8").startswith("#")
+
+
+def test_an_arrow_table_from_python_values_holds_them_with_nulls_and_loads_no_pandas() -> None:
+    program = (
+        "import sys, duckdb\n"
+        "from checker.sql.tables import arrow_table\n"
+        "table = arrow_table({'i': ('BIGINT', [1, None, 3, 2 ** 62]), 's': ('VARCHAR', ['a', 'b\u00e9', None, ''])})\n"
+        "empty = arrow_table({'i': ('BIGINT', []), 's': ('VARCHAR', [])})\n"
+        "db = duckdb.connect()\n"
+        "db.register('t', table)\n"
+        "db.register('e', empty)\n"
+        "print(db.execute('SELECT i, s, typeof(i), typeof(s) FROM t').fetchall())\n"
+        "print(db.execute('SELECT count(*) FROM e').fetchall())\n"
+        "print('pandas' in sys.modules)\n")
+    done = subprocess.run([sys.executable, "-c", program], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == [
+        "[(1, 'a', 'BIGINT', 'VARCHAR'), (None, 'bé', 'BIGINT', 'VARCHAR'), (3, None, 'BIGINT', 'VARCHAR'), "
+        f"({2 ** 62}, '', 'BIGINT', 'VARCHAR')]",
+        "[(0,)]",
+        "False"]
+    with pytest.raises(ValueError, match="DOUBLE"):
+        arrow_table({"x": ("DOUBLE", [1.0])})
