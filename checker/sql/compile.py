@@ -193,6 +193,11 @@ def zone_shifts_by_an_hour(zone_name: str) -> bool:
     return True
 
 
+def instant_literal(instant: datetime) -> exp.Expression:
+    """An aware datetime as a TIMESTAMPTZ literal (written in UTC, so the session's zone does not matter)."""
+    return sql(f"CAST('{instant.astimezone(timezone.utc).isoformat()}' AS TIMESTAMPTZ)")
+
+
 def local_date(instant: exp.Expression, zone_name: str) -> exp.Expression:
     return sql("CAST(:t AT TIME ZONE :z AS DATE)", t=instant, z=exp.Literal.string(zone_name))
 
@@ -327,6 +332,38 @@ class DuckDbTarget:
                    f"CAST(EPOCH_US({s}[{i} + 1]) - EPOCH_US({s}[{i}]) AS DOUBLE) / 1000000 / 86400)))[1]",
                    l=instants)
 
+    def longest_local_day_gap(self, instants: exp.Expression, number: int, zone_name: str) -> exp.Expression:
+        """The longest gap in calendar days of the zone between the instants' local dates once sorted, a
+        BIGINT (NULL for fewer than two)."""
+        i, s, x = f"_i{number}", f"_s{number}", f"_x{number}"
+        days = sql(f"LIST_SORT(LIST_TRANSFORM(:l, LAMBDA {x}: :d))", l=instants,
+                   d=local_date(exp.to_identifier(x), zone_name))
+        return sql(f"LIST_TRANSFORM([:days], LAMBDA {s}: LIST_MAX(LIST_TRANSFORM(RANGE(1, LEN({s})), LAMBDA {i}: "
+                   f"CAST({s}[{i} + 1] - {s}[{i}] AS BIGINT))))[1]", days=days)
+
+    def list_max(self, items: exp.Expression, number: int) -> exp.Expression:
+        """The greatest element, nulls skipped (NULL when there is none)."""
+        return sql("LIST_MAX(:l)", l=items)
+
+    def greatest(self, values: list[exp.Expression]) -> exp.Expression:
+        """The greatest of the values, nulls skipped (NULL when all are), as GREATEST is on DuckDB and PostgreSQL."""
+        if len(values) == 1:
+            return values[0]
+        # written as the function itself: sqlglot writes its Greatest node for DuckDB as NULL when any value is
+        return exp.Anonymous(this="GREATEST", expressions=[_atom(value) for value in values])
+
+    # evidence: values as the per-record engine shows them (`checker.inputs.recordmodel.display_value`)
+
+    def timestamp_text(self, instant: exp.Expression) -> exp.Expression:
+        """An instant as the per-record engine shows it: UTC, ISO 8601 with `Z`, a fraction of a second (six
+        digits) only when there is one (Python's `isoformat`)."""
+        return sql("(STRFTIME(:t AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%S') || CASE WHEN EPOCH_US(:t) % 1000000 = 0 "
+                   "THEN '' ELSE STRFTIME(:t AT TIME ZONE 'UTC', '.%f') END || 'Z')", t=instant)
+
+    def to_json(self, value: exp.Expression) -> exp.Expression:
+        """A value (text, numbers, booleans, lists of them, JSON) as JSON."""
+        return sql("TO_JSON(:v)", v=value)
+
 
 # --- the compiler -------------------------------------------------------------------------------
 
@@ -360,6 +397,7 @@ class Compiler:
     pack: str = ""  # the pack whose expressions are being compiled
     scope: Any = None  # its checker.packs.expressions.PackScope: settings' values and compiled variables
     target: DuckDbTarget = field(default_factory=DuckDbTarget)  # the engine the SQL is written for
+    as_of: datetime | None = None  # what as_of() gives: the run's reference date as an instant (None: none given)
 
     def compile(self, expression: str | Any) -> Compiled:
         """Compile CEL text or a syntax tree (pack settings and variables read from `scope`); raise Unsupported
@@ -696,7 +734,7 @@ class Compiler:
             instant = parse_timestamp(text.this).astimezone(timezone.utc)
         except Exception:
             raise Unsupported("timestamp() of text that is not a timestamp") from None
-        return Compiled(sql(f"CAST('{instant.isoformat()}' AS TIMESTAMPTZ)"), None, TIMESTAMP)
+        return Compiled(instant_literal(instant), None, TIMESTAMP)
 
     def call_matches(self, node: syntax.Call, text: Compiled, pattern: Compiled) -> Compiled:
         if text.type.kind != "string" or not isinstance(pattern.value, exp.Literal):
@@ -767,6 +805,70 @@ class Compiler:
         value = sql("CASE WHEN :n THEN NULL ELSE COALESCE(:g, CAST(0 AS DOUBLE)) END",
                     n=self.target.has_null(instants.value), g=gaps)
         return Compiled(value, instants.error, CelType("double"))
+
+    def call_longest_gap_local_days(self, instants: Compiled) -> Compiled:
+        """The longest gap in local calendar days between the instants once sorted (0 for fewer than two; null
+        when any is null), as `WorkingDayCalendar.longest_gap_local_days` counts them."""
+        if instants.type.kind != "list" or (instants.type.item or NULL).kind != "timestamp":
+            raise Unsupported("longest_gap_local_days() of something other than a list of timestamps")
+        self._lambda_count += 1
+        gap = self.target.longest_local_day_gap(instants.value, self._lambda_count, self.zone_name)
+        value = sql("CASE WHEN :n THEN NULL ELSE COALESCE(:g, CAST(0 AS BIGINT)) END",
+                    n=self.target.has_null(instants.value), g=gap)
+        return Compiled(value, instants.error, CelType("int"))
+
+    def call_as_of(self) -> Compiled:
+        """The run's reference date (--as-of) as the instant the per-record engine gives (the start of that day in
+        the run's zone), a literal; a null timestamp when the run has none."""
+        if self.as_of is None:
+            return Compiled(sql("CAST(NULL AS TIMESTAMPTZ)"), None, CelType("timestamp"))
+        return Compiled(instant_literal(self.as_of), None, TIMESTAMP)
+
+    def call_latest(self, value: Compiled) -> Compiled:
+        """The latest instant in a list of timestamps or in a record (or part of one), walked through its
+        objects and lists as `WorkingDayCalendar.latest` walks the normalised record: nulls skipped, null
+        when there is none. Maps (judgements) hold no timestamps in a normalised record: they are skipped."""
+        latest = self._latest_in(value)
+        return Compiled(latest if latest is not None else sql("CAST(NULL AS TIMESTAMPTZ)"), value.error,
+                        CelType("timestamp"))
+
+    def _latest_in(self, value: Compiled) -> exp.Expression | None:
+        """SQL for the latest instant in the value (NULL when none); None when the value can hold no timestamp."""
+        kind = value.type.kind
+        if kind == "timestamp":
+            return value.value
+        if kind == "struct":
+            parts = []
+            for name, child in value.type.schema.get("properties", {}).items():
+                if not _has_timestamps(child) or isinstance(child.get("additionalProperties"), dict):
+                    continue
+                child_type = type_of_schema(child)
+                path = value.path + (name,) if value.path is not None else None
+                if path is not None:
+                    self.paths.add(path)
+                child_value = self.target.field(value.value, name, child_type, self.zone_name, path)
+                part = self._latest_in(Compiled(child_value, None, child_type, path))
+                if part is not None:
+                    parts.append(part)
+            return self.target.greatest(parts) if parts else None
+        if kind == "list":
+            item = value.type.item or NULL
+            self._lambda_count += 1
+            number = self._lambda_count
+            if item.kind == "timestamp":
+                return self.target.list_max(value.value, number)
+            if item.kind not in ("struct", "list"):
+                return None
+            if item.kind == "list" and not self.target.nested_lists:
+                raise Unsupported(f"latest() of a list of lists, on {self.target.name}")
+            path = value.path + ("[]",) if value.path is not None else None
+            inner = self._latest_in(Compiled(self.target.element(number), None, item, path))
+            if inner is None:
+                return None
+            return self.target.list_max(self.target.map_list(value.value, number, inner), number)
+        if kind in ("dyn",):
+            raise Unsupported(f"latest() of a {kind}")
+        return None  # null, text, numbers, booleans, maps: no instant
 
     def call_code_number(self, code: Compiled) -> Compiled:
         if code.type.kind not in ("string", "null"):

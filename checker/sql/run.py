@@ -70,7 +70,8 @@ class SqlPlan:
     def build(cls, evaluator: Evaluator, dialect: str = DIALECT) -> "SqlPlan":
         """The plan whose SQL runs on `dialect`: PostgreSQL has a target of its own (`checker.sql.postgres`);
         the others are DuckDB's SQL transpiled by sqlglot."""
-        compiler = Compiler(evaluator.settings.timezone, evaluator.model, target=target_for(dialect))
+        compiler = Compiler(evaluator.settings.timezone, evaluator.model, target=target_for(dialect),
+                            as_of=evaluator.functions["as_of"]())  # the instant the per-record engine's as_of() gives
         plan = cls(evaluator, compiler=compiler)
         for compiled in evaluator.rules:
             for expression in [compiled.applies_when] + [expression for _, expression in compiled.clauses]:
