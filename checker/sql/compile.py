@@ -62,6 +62,7 @@ class CelType:
 
 BOOL, INT, DOUBLE, STRING, TIMESTAMP, NULL = (CelType(kind, nullable=False) for kind in
                                               ("bool", "int", "double", "string", "timestamp", "null"))
+JSON = CelType("json")  # a value shown as evidence, already JSON (an element of a list of mixed types)
 NUMBERS = ("int", "double")
 
 
@@ -398,6 +399,7 @@ class Compiler:
     scope: Any = None  # its checker.packs.expressions.PackScope: settings' values and compiled variables
     target: DuckDbTarget = field(default_factory=DuckDbTarget)  # the engine the SQL is written for
     as_of: datetime | None = None  # what as_of() gives: the run's reference date as an instant (None: none given)
+    mixed_lists_as_json: bool = False  # compiling evidence: a list of mixed types is a list of its elements' JSON
 
     def compile(self, expression: str | Any) -> Compiled:
         """Compile CEL text or a syntax tree (pack settings and variables read from `scope`); raise Unsupported
@@ -405,6 +407,38 @@ class Compiler:
         if not zone_shifts_by_an_hour(self.zone_name):
             raise Unsupported(f"local times in {self.zone_name}, whose clock changes are not all of one hour")
         return self.node(syntax.parse(expression) if isinstance(expression, str) else expression)
+
+    def evidence_json(self, expression: str | Any) -> exp.Expression:
+        """A computed evidence value as the JSON the per-record engine writes for it (`evidence_reader`: CEL's
+        value through `display_value`, then JSON): instants as UTC ISO 8601 text, NaN and infinities null, lists
+        element by element, a list of mixed types too; null when it cannot be evaluated. Raise Unsupported for
+        a value it cannot show exactly (an object, a map)."""
+        self.mixed_lists_as_json = True
+        try:
+            value = self.compile(expression)
+            as_json = self.target.to_json(self.shown(value.value, value.type))
+        finally:
+            self.mixed_lists_as_json = False
+        if value.error is not None:
+            as_json = sql("CASE WHEN COALESCE(:e, FALSE) THEN NULL ELSE :j END", e=value.error, j=as_json)
+        return as_json
+
+    def shown(self, value: exp.Expression, kind: CelType) -> exp.Expression:
+        """A value in the form whose JSON is `display_value`'s (`evidence_json`)."""
+        if kind.kind == "timestamp":
+            return self.target.timestamp_text(value)
+        if kind.kind == "double":  # orjson writes NaN and the infinities as null
+            return sql("CASE WHEN ISFINITE(:v) THEN :v END", v=value)
+        if kind.kind in ("int", "bool", "string", "null", "json"):
+            return value
+        if kind.kind == "list":
+            item = kind.item or NULL
+            if item.kind in ("int", "bool", "string", "null", "json"):
+                return value
+            self._lambda_count += 1
+            number = self._lambda_count
+            return self.target.map_list(value, number, self.shown(self.target.element(number), item))
+        raise Unsupported(f"evidence that is a {kind.kind}")
 
     def condition(self, expression: str | Any) -> tuple[exp.Expression, exp.Expression]:
         """A boolean expression as (true, error): `true` is TRUE only when it gives true; `error` when it
@@ -567,7 +601,12 @@ class Compiler:
     def _list_of(self, items: list[Compiled]) -> Compiled:
         kinds = {item.type.kind for item in items if item.type.kind != "null"}
         if len(kinds) > 1:
-            raise Unsupported("a list of mixed types")
+            if not self.mixed_lists_as_json:
+                raise Unsupported("a list of mixed types")
+            # shown as evidence only: each element as the JSON the per-record engine writes for it
+            items = [Compiled(self.target.to_json(self.shown(item.value, item.type)), item.error, JSON)
+                     for item in items]
+            kinds = {"json"}
         typed = [item.type for item in items if item.type.kind != "null"]  # a null element is of any type
         item_type = typed[0] if typed else NULL
         item_type = _nullable(item_type, any(i.type.nullable or i.type.kind == "null" for i in items))
@@ -670,6 +709,8 @@ class Compiler:
         if left.type.kind == "null" or right.type.kind == "null":
             other = right if left.type.kind == "null" else left
             value = is_null(other.value) if other.type.kind != "null" else TRUE.copy()
+        elif "json" in (left.type.kind, right.type.kind):
+            raise Unsupported("comparing values shown as JSON")  # JSON text is not compared as CEL compares values
         elif _comparable(left.type, right.type, equality=True):
             value = sql("(:a IS NOT DISTINCT FROM :b)", a=left.value, b=right.value)
         elif {left.type.kind, right.type.kind} & {"list", "struct", "map", "dyn"}:
