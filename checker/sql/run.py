@@ -320,8 +320,9 @@ def explain_sql(plan: SqlPlan, dialect: str = DIALECT, calendar_years: tuple[int
     if plan.compiler.target.name != target_for(dialect).name:
         plan = SqlPlan.build(plan.evaluator, dialect)
     settings = plan.evaluator.settings
+    reference = "" if settings.rules_as_of is None else f", reference date (--as-of) {settings.rules_as_of.isoformat()}"
     lines = [f"-- Rule packs compiled to SQL ({dialect}); time zone {settings.timezone}, "
-             f"calendar {settings.working_days.calendar}."]
+             f"calendar {settings.working_days.calendar}{reference}."]
     if dialect == "postgres":
         from checker.sql.postgres import header_lines
         lines += header_lines()

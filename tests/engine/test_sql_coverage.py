@@ -212,3 +212,45 @@ def test_evidence_sql_cannot_show_exactly_is_left_to_the_per_record_engine(tmp_p
         assert runner.python_rules == {0: "its evidence 'value' is not compiled (evidence that is a struct)"}
     finally:
         runner.close()
+
+
+def test_explain_sql_as_of_prints_the_query_a_run_with_as_of_runs(tmp_path: Path) -> None:
+    """`check explain-sql --as-of DATE`: the printed text, run unchanged on DuckDB (with the statements it prints
+    for the working-day table), gives each rule's outcome the per-record engine gives with `--as-of DATE`."""
+    import duckdb
+    import pyarrow as pa
+
+    from checker.inputs.records import CaseRecord, RawRecord, check_record
+    from checker.sql.run import json_structure, outcome_of, records_schema
+    from tests.conftest import run_cli
+
+    printed = run_cli("explain-sql", str(ROOT / "rules"), "--as-of", "2022-02-15", "--calendar-years", "2021-2024")
+    assert printed.returncode == 0, printed.stderr
+    assert printed.stdout.startswith("-- Rule packs compiled to SQL (duckdb); time zone Europe/London, calendar "
+                                     "england-and-wales, reference date (--as-of) 2022-02-15.")
+    records = [check_record(RawRecord(index, None, record), "Europe/London", record_model())
+               for index, record in enumerate(update_edges())]
+    assert all(isinstance(record, CaseRecord) for record in records)
+    connection = duckdb.connect()
+    connection.register("documents", pa.table({
+        "record_index": pa.array(range(len(records)), pa.int64()),
+        "document": pa.array([orjson.dumps(record.raw).decode() for record in records], pa.string())}))
+    structure = orjson.dumps(json_structure(records_schema(record_model()))).decode()
+    connection.execute(f"CREATE TABLE records AS SELECT record_index, UNNEST(JSON_TRANSFORM(document, '{structure}')) "
+                       "FROM documents")
+    *statements, query = [part for part in printed.stdout.split(";\n") if part.strip()]
+    for statement in statements:
+        connection.execute(statement)
+    result = connection.execute(query)
+    columns = [column[0] for column in result.description]
+    packs = shipped_packs("case-file")
+    evaluator = Evaluator(packs, run_settings(packs, as_of=date(2022, 2, 15)))
+    by_column = {"rule_" + compiled.rule.id.replace("-", "_"): compiled for compiled in evaluator.rules}
+    updates = []
+    for row in result.fetchall():
+        context = evaluator.context(records[row[0]])
+        for column, code in zip(columns[1:], row[1:]):
+            assert outcome_of(code)[:2] == by_column[column].decide(context)[:2], (row[0], column)
+            if column == "rule_vc_updates_at_agreed_frequency":
+                updates.append(outcome_of(code).status)
+    assert updates[3] == "fail"  # the open file, measured to 15 February: 8 days from its update (7 allowed)
