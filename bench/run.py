@@ -312,19 +312,27 @@ def machine() -> dict[str, Any]:
 
 
 def table(rows: list[dict[str, Any]]) -> str:
-    headers = ["records", "checker s", "checker files/s", "checker peak MiB", "checker tree MiB",
-               "baseline s", "baseline files/s", "baseline peak MiB", "rate ratio", "cpu ratio", "counts agree"]
+    headers = ["records", "checker s", "checker files/s", "checker CPU µs/file", "checker peak MiB", "checker tree MiB",
+               "baseline s", "baseline files/s", "baseline CPU µs/file", "baseline peak MiB", "rate ratio", "cpu ratio",
+               "counts agree"]
     body = [[row["records"], row["checker"]["seconds"], row["checker"]["records_per_second"],
-             row["checker"]["peak_rss_mib"], row["checker"]["tree_rss_mib"], row["baseline"]["seconds"],
-             row["baseline"]["records_per_second"], row["baseline"]["peak_rss_mib"], row["rate_ratio"],
+             cpu_per_file(row["checker"], row["records"]), row["checker"]["peak_rss_mib"], row["checker"]["tree_rss_mib"],
+             row["baseline"]["seconds"], row["baseline"]["records_per_second"],
+             cpu_per_file(row["baseline"], row["records"]), row["baseline"]["peak_rss_mib"], row["rate_ratio"],
              row["cpu_ratio"], {True: "yes", False: "NO", None: "-"}[row["counts_agree"]]] for row in rows]
     if any("sql" in row for row in rows):
-        headers += ["sql s", "sql files/s", "sql peak MiB", "sql ÷ checker", "sql ÷ baseline"]
+        headers += ["sql s", "sql files/s", "sql CPU µs/file", "sql peak MiB", "sql ÷ checker", "sql ÷ baseline"]
         for line, row in zip(body, rows):
             sql = row.get("sql", {})
-            line += [sql.get("seconds"), sql.get("records_per_second"), sql.get("peak_rss_mib"),
-                     row.get("sql_ratio_to_checker"), row.get("sql_ratio_to_baseline")]
+            line += [sql.get("seconds"), sql.get("records_per_second"), cpu_per_file(sql, row["records"]) if sql else None,
+                     sql.get("peak_rss_mib"), row.get("sql_ratio_to_checker"), row.get("sql_ratio_to_baseline")]
     return tabulate(body, headers=headers, missingval="-", floatfmt="g")
+
+
+def cpu_per_file(side: dict[str, Any], records: int) -> float | None:
+    """CPU time (user + system, the process and its children) per record, in microseconds."""
+    cpu = side.get("cpu_seconds")
+    return round(cpu / records * 1e6, 1) if cpu and records else None
 
 
 def write_results(path: Path, header: dict[str, Any], rows: list[dict[str, Any]]) -> None:

@@ -102,12 +102,12 @@ def load_packs(paths: Iterable[Path | str] | None = None) -> list[RulePack]:
 
 
 def open_input(path: Path | str, input_format: str | None = None, mapping: Path | str | None = None,
-               record_type: str | None = None) -> CaseSource:
+               record_type: str | None = None, table: str | None = None) -> CaseSource:
     """An input of records by name (`-` for standard input); the form comes from the name unless
     `input_format` says otherwise; CSV/xlsx exports are read through a field `mapping`. The type of record it
     holds is `record_type` when given, else the mapping's, else the first record's `record_type`, else case
-    files (`find_record_type`)."""
-    source = open_source(str(path), input_format, Path(mapping) if mapping is not None else None)
+    files (`find_record_type`). A DuckDB database's records are those of its `table` (default: its only one)."""
+    source = open_source(str(path), input_format, Path(mapping) if mapping is not None else None, table)
     if record_type is not None:
         source.record_type = _record_type(record_type).name  # UnknownRecordType for a name not known
     return source

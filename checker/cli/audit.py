@@ -26,7 +26,7 @@ from checker.api import (
     write_sample,
 )
 from checker.cli.common import (
-    CASES_ARGUMENT, INPUT_FORMAT_OPTION, MAPPING_OPTION, RECORD_TYPE_OPTION, fail, input_failure, open_cases, preflight,
+    CASES_ARGUMENT, INPUT_FORMAT_OPTION, MAPPING_OPTION, RECORD_TYPE_OPTION, TABLE_OPTION, fail, input_failure, open_cases, preflight,
     write_output,
 )
 
@@ -94,9 +94,10 @@ def sample_command(
     input_format: Optional[str] = INPUT_FORMAT_OPTION,
     mapping: Optional[Path] = MAPPING_OPTION,
     record_type: Optional[str] = RECORD_TYPE_OPTION,
+    table: Optional[str] = TABLE_OPTION,
 ) -> None:
     """Draw a repeatable random sample of records, and write a manifest to repeat it."""
-    source = open_cases(population, input_format, mapping, "nothing was drawn", record_type)
+    source = open_cases(population, input_format, mapping, "nothing was drawn", record_type, table)
     try:
         outputs = sample_outputs(output, source.input_format, source.mapping)
     except SampleError as exc:

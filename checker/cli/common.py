@@ -24,6 +24,8 @@ INPUT_FORMAT_OPTION = typer.Option(None, "--input-format",
                                    help=f"Input format: {', '.join(INPUT_FORMATS)} (default: from the file name).")
 MAPPING_OPTION = typer.Option(None, "--mapping",
                               help="Field mapping (YAML) for a CSV or XLSX export: columns → case-model paths.")
+TABLE_OPTION = typer.Option(None, "--table", help="The table holding the records, when the input is a DuckDB "
+                                                     "database (.duckdb) of several tables.")
 RECORD_TYPE_OPTION = typer.Option(None, "--record-type",
                                   help=f"The records the input holds: {', '.join(RECORD_TYPES)} (default: the "
                                        "mapping's, else the first record's record_type, else case-file).")
@@ -42,10 +44,10 @@ def fail(message: str, code: int = EXIT_CANNOT_RUN) -> typer.Exit:
 
 
 def open_cases(cases: str, input_format: str | None, mapping: Path | None, nothing: str = "nothing was scored",
-               record_type: str | None = None) -> CaseSource:
+               record_type: str | None = None, table: str | None = None) -> CaseSource:
     """The input in any form, or exit 2 saying what is wrong (`nothing` says what was not done)."""
     try:
-        return open_input(cases, input_format, mapping, record_type)
+        return open_input(cases, input_format, mapping, record_type, table)
     except InputError as exc:
         raise fail(f"{exc}\nThe case file could not be read: {nothing}.") from None
     except FileErrors as exc:

@@ -44,7 +44,7 @@ from checker.api import (
 from checker.cli.audit import register as register_audit_commands
 from checker.cli.common import (
     EXIT_CANNOT_RUN, CALENDAR_OPTION, CASES_ARGUMENT, EXIT_FAILED, EXIT_REJECTED, INPUT_FORMAT_OPTION, MAPPING_OPTION, RECORD_TYPE_OPTION, RULES_OPTION,
-    SET_OPTION, TIMEZONE_OPTION, build_settings, fail, input_failure, judgement_errors, load_judgements,
+    SET_OPTION, TABLE_OPTION, TIMEZONE_OPTION, build_settings, fail, input_failure, judgement_errors, load_judgements,
     load_rule_packs, open_cases, packs_for_input, preflight, write_output,
 )
 from checker.cli.mapping import register as register_mapping_commands
@@ -105,6 +105,7 @@ def run_command(
     input_format: Optional[str] = INPUT_FORMAT_OPTION,
     mapping: Optional[Path] = MAPPING_OPTION,
     record_type: Optional[str] = RECORD_TYPE_OPTION,
+    table: Optional[str] = TABLE_OPTION,
     interval: IntervalChoice = typer.Option(IntervalChoice.wilson, "--interval", help="Confidence interval method."),
     confidence: float = typer.Option(0.95, "--confidence", help="Confidence level of the intervals."),
     timezone: str = TIMEZONE_OPTION,
@@ -141,7 +142,7 @@ def run_command(
     mistyped = mistyped_command(cases)
     if mistyped:
         raise fail(mistyped)
-    source = open_cases(cases, input_format, mapping, record_type=record_type)
+    source = open_cases(cases, input_format, mapping, record_type=record_type, table=table)
     preflight([("--output", path) for path, _ in targets if path is not None]
               + ([("--findings", findings)] if findings is not None else []), source,
               [("a rule pack", path) for path in (rules or [default_rules_path()])]

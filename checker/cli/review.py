@@ -23,7 +23,7 @@ from checker.api import (
     write_review_workbook,
 )
 from checker.cli.common import (
-    CALENDAR_OPTION, CASES_ARGUMENT, EXIT_REJECTED, INPUT_FORMAT_OPTION, MAPPING_OPTION, RECORD_TYPE_OPTION, RULES_OPTION, SET_OPTION,
+    CALENDAR_OPTION, CASES_ARGUMENT, EXIT_REJECTED, INPUT_FORMAT_OPTION, MAPPING_OPTION, RECORD_TYPE_OPTION, TABLE_OPTION, RULES_OPTION, SET_OPTION,
     TIMEZONE_OPTION, build_settings, fail, input_failure, judgement_errors, load_judgements, load_rule_packs,
     open_cases, packs_for_input, preflight, write_output,
 )
@@ -44,6 +44,7 @@ def review_command(
     input_format: Optional[str] = INPUT_FORMAT_OPTION,
     mapping: Optional[Path] = MAPPING_OPTION,
     record_type: Optional[str] = RECORD_TYPE_OPTION,
+    table: Optional[str] = TABLE_OPTION,
     timezone: str = TIMEZONE_OPTION,
     calendar: str = CALENDAR_OPTION,
     set_values: Optional[list[str]] = SET_OPTION,
@@ -56,7 +57,7 @@ def review_command(
         raise fail(f"error: --output {output} is the workbook --judgements reads: writing it would destroy its "
                    f"answers. To refresh it in place, leave out --judgements (its answers are carried into the new "
                    f"workbook); or give the new workbook another name.\n{NOTHING[0].upper()}{NOTHING[1:]}.")
-    source = open_cases(cases, input_format, mapping, NOTHING, record_type)
+    source = open_cases(cases, input_format, mapping, NOTHING, record_type, table)
     preflight([("--output", output)], source,
               [("a rule pack", path) for path in (rules or [default_rules_path()])]
               + [("the --judgements workbook", judgements_path)])

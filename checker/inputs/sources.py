@@ -2,7 +2,8 @@
 
 Forms: a JSON array (`.json`), JSON Lines (`.jsonl`, `.ndjson`), either of them
 gzip-compressed (`.gz`, recognised by its first bytes), standard input (`-`),
-and CSV or XLSX exports read through a field mapping (`checker.inputs.exports.mapping`).
+CSV or XLSX exports read through a field mapping (`checker.inputs.exports.mapping`), and tables:
+a Parquet file or a DuckDB database's table (`checker.inputs.tables`).
 The form comes from the file name unless `input_format` says otherwise.
 
 Everything streams: a JSON array is decoded in chunks and JSON Lines line by
@@ -39,10 +40,9 @@ from checker.inputs.records import (
 from checker.inputs.recordtypes import DEFAULT_RECORD_TYPE, RECORD_TYPE_FIELD, RECORD_TYPES, RecordType, record_type
 from checker.inputs.timestamps import DEFAULT_TIMEZONE
 
-INPUT_FORMATS = ("json", "jsonl", "parquet", "csv", "xlsx")
+INPUT_FORMATS = ("json", "jsonl", "parquet", "duckdb", "csv", "xlsx")
 _EXTENSIONS = {".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet", ".csv": "csv",
-               ".xlsx": "xlsx"}
-PARQUET_BATCH = 10_000  # rows decoded from a Parquet file at a time
+               ".xlsx": "xlsx", ".duckdb": "duckdb"}
 _GZIP_MAGIC = b"\x1f\x8b"
 _CHUNK = 1 << 20  # characters read at a time from a JSON array
 _READ_SIZE = 1 << 20  # bytes read from the file at a time: fewer, larger reads (and hash updates)
@@ -71,6 +71,7 @@ class CaseSource:
     # The type of record the input holds (checker.inputs.recordtypes): given (--record-type, the mapping's),
     # or read from the first record by `find_record_type`.
     record_type: str | None = None
+    table: str | None = None  # the table of a DuckDB database input (None: its only table)
 
     @property
     def size(self) -> int | None:
@@ -87,8 +88,11 @@ class CaseSource:
         if self.input_format in ("csv", "xlsx"):
             yield from self._mapped_records()
             return
-        if self.input_format == "parquet":
-            yield from self._parquet_records()
+        if self.input_format in ("parquet", "duckdb"):  # rows of a table, read by DuckDB
+            from checker.inputs.tables import database_rows, parquet_rows
+
+            yield from (parquet_rows(self.path) if self.input_format == "parquet" else database_rows(self.path, self.table))
+            self.sha256 = file_sha256(Path(self.path))
             return
         with self._open_binary() as binary:
             hashing = _HashingReader(binary, self)
@@ -107,27 +111,6 @@ class CaseSource:
             return open(self.path, "rb")  # noqa: SIM115 - closed by the caller's with-block
         except OSError as exc:
             raise InputError(self.path, f"cannot read the file: {exc.strerror or exc}") from None
-
-    def _parquet_records(self) -> Iterator[RawRecord]:
-        """The rows of a Parquet file as case files: nested columns as the case model's objects and lists
-        (timestamps as text columns); a null column is a field not recorded. Rows are numbered from 1."""
-        import pyarrow.lib
-        import pyarrow.parquet as parquet  # only Parquet inputs need it
-
-        if self.path == "-":
-            raise InputError(self.path, "a Parquet file cannot be read from standard input: give its file name")
-        try:
-            table = parquet.ParquetFile(self.path)
-            index = 0
-            for batch in table.iter_batches(batch_size=PARQUET_BATCH):
-                for row in batch.to_pylist(maps_as_pydicts="strict"):
-                    yield RawRecord(index, index + 1, row)
-                    index += 1
-        except OSError as exc:
-            raise InputError(self.path, f"cannot read the file: {exc.strerror or exc}") from None
-        except pyarrow.lib.ArrowException as exc:
-            raise InputError(self.path, f"not a readable Parquet file: {exc}") from None
-        self.sha256 = file_sha256(Path(self.path))
 
     def _mapped_records(self) -> Iterator[RawRecord]:
         from checker.inputs.exports.mapping import read_mapped  # only CSV/XLSX inputs need it
@@ -186,7 +169,8 @@ def keep_raw_records(source: CaseSource) -> list[RawRecord]:
     return kept
 
 
-def open_source(path: str | Path, input_format: str | None = None, mapping_path: Path | None = None) -> CaseSource:
+def open_source(path: str | Path, input_format: str | None = None, mapping_path: Path | None = None,
+                table: str | None = None) -> CaseSource:
     """The input at `path` ("-" for standard input); its format is `input_format`, else the name's, else the
     mapping's, else (standard input) sniffed from the first character.
 
@@ -217,7 +201,9 @@ def open_source(path: str | Path, input_format: str | None = None, mapping_path:
             mapping = replace(mapping, input=replace(mapping.input, format=chosen))
     elif mapping is not None:
         raise InputError(name, f"--mapping is for CSV and XLSX exports; this input is read as {chosen}")
-    return CaseSource(name, chosen, mapping, sniff_content=sniffed is None)
+    if table is not None and chosen != "duckdb":
+        raise InputError(name, f"--table names a table of a DuckDB database (.duckdb); this input is read as {chosen}")
+    return CaseSource(name, chosen, mapping, sniff_content=sniffed is None, table=table)
 
 
 def read_cases(path: str | Path, zone_name: str = DEFAULT_TIMEZONE, input_format: str | None = None,

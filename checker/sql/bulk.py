@@ -56,6 +56,9 @@ MEMORY_LIMIT = "500MB"
 THREADS = 2
 
 
+BULK_FORMATS = ("jsonl", "parquet", "duckdb")  # inputs read a record's text at a time (a JSON array is decoded whole)
+
+
 class NotBulk(Exception):
     """The bulk path cannot run these packs (e.g. a rule or an evidence value SQL cannot compute)."""
 
@@ -65,8 +68,8 @@ def bulk_refusal(input_format: str, keep: bool | Callable[[RecordResult], bool],
     """Why the bulk path cannot run this run (None: it can)."""
     if by is not None:
         return "--by scores every record within its group"
-    if input_format != "jsonl":
-        return f"the input is {input_format}, not JSON Lines"
+    if input_format not in BULK_FORMATS:
+        return f"the input is {input_format}, not JSON Lines, Parquet or a DuckDB table"
     if keep is not False:
         return "an output needs every record's results (xlsx, html or --case)"
     if other_sinks:
@@ -207,7 +210,6 @@ class BulkRunner:
                           for case_id in (screened.get(raw.index),) if case_id is not None] +
                          [(item.index, item.line, item.case_id) for item in python.values() if isinstance(item, CaseRecord)])
         duplicates = self.ids.duplicates([(case_id, index, line) for index, line, case_id in ordered])
-        self._set_lines(texts, screened)
         counted = Counted(len(chunk), 0, [{} for _ in self.rules], [], [], set(), len(screened))
         rows: list[dict[str, Any]] = []
         for index in sorted(python):
@@ -250,34 +252,42 @@ class BulkRunner:
                     for status, count in counts.items():
                         tally[status] = tally.get(status, 0) + count
         self._store_findings(rows)
+        self._drop_batch()
         return counted
 
+    def _drop_batch(self) -> None:
+        """Free the batch's tables before the next batch is read (replacing them would hold both batches)."""
+        self.db.execute("DROP VIEW IF EXISTS documents_ok")
+        for table in ["documents_all", "screened", "evaluated_ids", "statuses"] + [
+                name for table in self.screen.tables() for name in (table, f"{table}_keys")]:
+            self.db.execute(f"DROP TABLE IF EXISTS {table}")
+
     def _screen(self, texts: list[RawRecord]) -> dict[int, str]:
-        """Record index → case id of the records SQL screened (`checker.sql.screen`); a table `documents_all`."""
+        """Record index → id of the records SQL screened (`checker.sql.screen`); tables `documents_all` (every
+        record's index, line and text) and `screened` (index and id of the screened ones)."""
         table = pa.table({INDEX_COLUMN: pa.array([raw.index for raw in texts], pa.int64()),
+                          "line": pa.array([raw.line for raw in texts], pa.int64()),
                           "document": pa.array([raw.text for raw in texts], pa.string())})
-        self.db.register("documents_arrow", table)
-        try:
-            self.db.execute("CREATE OR REPLACE TEMP TABLE documents_all AS SELECT * FROM documents_arrow")
-        finally:
-            self.db.unregister("documents_arrow")
+        self._load("documents_all", table)
         if not texts:
             return {}
         for statement in self.screen.read_fields("documents_all"):
             self.db.execute(statement)
         for table_name in self.screen.tables():
             verdicts = self.screen.key_verdicts(table_name, self.db.execute(self.screen.distinct_keys(table_name)).fetchall())
-            arrow = pa.table({"key_text": pa.array([text for text, _ in verdicts], pa.string()),
-                              "allowed": pa.array([allowed for _, allowed in verdicts], pa.bool_())})
-            self.db.register("verdicts_arrow", arrow)
-            try:
-                self.db.execute(f"CREATE OR REPLACE TEMP TABLE {table_name}_keys AS SELECT * FROM verdicts_arrow")
-            finally:
-                self.db.unregister("verdicts_arrow")
-        self.db.execute(f"CREATE OR REPLACE TEMP TABLE screened AS SELECT s.{INDEX_COLUMN}, "
-                        f"json_extract_string(d.document, {_quote(_json_path(self.model.kind.id_field))}) AS case_id FROM ({self.screen.screened()}) s "
-                        f"JOIN documents_all d USING ({INDEX_COLUMN}) WHERE s.screened")
+            self._load(f"{table_name}_keys", pa.table({"key_text": pa.array([text for text, _ in verdicts], pa.string()),
+                                                       "allowed": pa.array([allowed for _, allowed in verdicts], pa.bool_())}))
+        self.db.execute(f"CREATE OR REPLACE TEMP TABLE screened AS SELECT {INDEX_COLUMN}, {self.screen.id_text(self.model.kind.id_field, 'documents_all')} "
+                        f"AS case_id FROM ({self.screen.screened()}) JOIN top_fields USING ({INDEX_COLUMN}) WHERE screened")
         return dict(self.db.execute(f"SELECT {INDEX_COLUMN}, case_id FROM screened").fetchall())
+
+    def _load(self, name: str, table: pa.Table) -> None:
+        """A temporary table `name` holding an Arrow table's rows."""
+        self.db.register(f"{name}_arrow", table)
+        try:
+            self.db.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM {name}_arrow")
+        finally:
+            self.db.unregister(f"{name}_arrow")
 
     def _evaluate_in_python(self, indexes: list[int], raws: dict[int, RawRecord], counted: Counted) -> list[dict[str, Any]]:
         """Screened records decided by the per-record engine: their counts, seen fields and finding rows (the
@@ -308,7 +318,8 @@ class BulkRunner:
         needs = [f"need_{position}" for position in self.uncompiled] + [
             f"status_{position} IN ('{FAIL}', '{ERROR}', '{MANUAL}')" for position in self.python_evidence]
         columns = ", ".join(f"{need} AS need{number}" for number, need in enumerate(needs))
-        documents = self.db.execute(f"SELECT {INDEX_COLUMN}, document, {columns} FROM statuses WHERE {' OR '.join(needs)} "
+        documents = self.db.execute(f"SELECT {INDEX_COLUMN}, d.document, {columns} FROM statuses "
+                                    f"JOIN documents_ok d USING ({INDEX_COLUMN}) WHERE {' OR '.join(needs)} "
                                     f"ORDER BY {INDEX_COLUMN}").fetchall()
         positions = list(self.uncompiled) + list(self.python_evidence)
         decided = {position: 0 for position in self.uncompiled}
@@ -338,23 +349,31 @@ class BulkRunner:
         return rows
 
     def _evaluate(self, evaluated: list[int], counted: Counted) -> list[dict[str, Any]]:
-        """Decide, count and keep the findings of the screened records not rejected as duplicates."""
-        self.db.register("evaluated_arrow", pa.table({INDEX_COLUMN: pa.array(evaluated, pa.int64())}))
-        try:
-            self.db.execute(f"CREATE OR REPLACE TEMP TABLE documents_ok AS SELECT d.{INDEX_COLUMN}, d.document "
-                            f"FROM documents_all d JOIN evaluated_arrow USING ({INDEX_COLUMN})")
-        finally:
-            self.db.unregister("evaluated_arrow")
+        """Decide and count the screened records not rejected as duplicates (`evaluated`, in input order): a table
+        `statuses` of each record's status and deciding clause per rule, and finding rows of the rules Python
+        decides (the SQL rules' findings are written from `statuses` by `_store_findings`)."""
+        excluded = ""
+        if len(evaluated) < self.db.execute("SELECT count(*) FROM screened").fetchall()[0][0]:
+            self._load("evaluated_ids", pa.table({INDEX_COLUMN: pa.array(evaluated, pa.int64())}))
+            excluded = f" SEMI JOIN evaluated_ids USING ({INDEX_COLUMN})"
+        self.db.execute(f"CREATE OR REPLACE TEMP VIEW documents_ok AS SELECT d.{INDEX_COLUMN}, d.line, s.case_id, d.document "
+                        f"FROM documents_all d JOIN screened s USING ({INDEX_COLUMN}){excluded}")
         rows: list[dict[str, Any]] = []
         if self.plan.uses_calendar:
             self._cover_years()
-        self.db.execute(f"CREATE OR REPLACE TEMP TABLE outcomes AS {self.query}")
-        columns = []
+        columns = [f"o.{INDEX_COLUMN}"]
         for position in self.sql_rules:
             columns.append(f"{self._status(position)} AS status_{position}")
             columns.append(f"{self._clause(position)} AS clause_{position}")
-        self.db.execute(f"CREATE OR REPLACE TEMP TABLE statuses AS SELECT o.*, d.document, {', '.join(columns)} "
-                        f"FROM outcomes o JOIN documents_ok d USING ({INDEX_COLUMN})")
+        columns += [f"o.need_{position}" for position in self.needs]
+        columns += [f"o.evidence_{position}_{item}" for position, item in self.computed]
+        judged = ""
+        if self.manual_paths:  # the auditors' judgements of the manual rules, read once per record
+            judged = (f" LEFT JOIN (SELECT {INDEX_COLUMN}, json_extract_string(document, "
+                      f"[{', '.join(_quote(path) for path in self.manual_paths)}]) AS judged FROM documents_ok) j "
+                      f"USING ({INDEX_COLUMN})")
+        self.db.execute(f"CREATE OR REPLACE TEMP TABLE statuses AS SELECT {', '.join(columns)} "
+                        f"FROM ({self.query}) o{judged}")
         histograms = self.db.execute("SELECT " + ", ".join(f"histogram(status_{position})"
                                                            for position in self.sql_rules) + " FROM statuses").fetchall()[0]
         assert histograms is not None
@@ -366,37 +385,54 @@ class BulkRunner:
             rows += self._python_rules(counted, len(evaluated))
         return rows
 
+    @property
+    def manual_paths(self) -> list[str]:
+        """The JSON paths of the manual rules' judgements (`audit.judgements.<rule id>`), in rule order."""
+        return ['$.audit.judgements."' + self.rules[position].rule.id + '"' for position in self.sql_rules
+                if self.rules[position].rule.kind == "manual"]
+
+    def _judged(self, position: int) -> str:
+        """SQL giving a manual rule's judgement ('yes', 'no', 'not_applicable' or other text) on a record."""
+        path = '$.audit.judgements."' + self.rules[position].rule.id + '"'
+        return f"j.judged[{self.manual_paths.index(path) + 1}]"
+
     def _status(self, position: int) -> str:
         rule = self.plan.rules[position]
-        code = rule.column
+        code = f"o.{rule.column}"
         judged = "NULL"
         if rule.compiled.rule.kind == "manual":
-            path = '$.audit.judgements."' + rule.compiled.rule.id + '"'
-            judged = (f"CASE json_extract_string(d.document, '{path}') WHEN 'yes' THEN '{PASS}' WHEN 'no' THEN '{FAIL}' "
+            judged = (f"CASE {self._judged(position)} WHEN 'yes' THEN '{PASS}' WHEN 'no' THEN '{FAIL}' "
                       f"WHEN 'not_applicable' THEN '{NOT_APPLICABLE}' ELSE '{MANUAL}' END")
         return (f"(CASE WHEN {code} = {NOT_APPLICABLE_CODE} THEN '{NOT_APPLICABLE}' WHEN {code} = {PASS_CODE} THEN '{PASS}' "
                 f"WHEN {code} = {PENDING_CODE} THEN {judged} WHEN {code} >= {ERROR_BASE} THEN '{ERROR}' ELSE '{FAIL}' END)")
 
     def _clause(self, position: int) -> str:
         rule = self.plan.rules[position]
-        code = rule.column
+        code = f"o.{rule.column}"
         names = [clause.name for clause, _ in rule.compiled.clauses]
         listed = "[" + ", ".join(_quote(name) for name in names) + "]" if names else "[]::VARCHAR[]"
         judged = "NULL"
         if rule.compiled.rule.kind == "manual":
-            path = '$.audit.judgements."' + rule.compiled.rule.id + '"'
-            judged = f"CASE WHEN json_extract_string(d.document, '{path}') IS NOT NULL THEN 'judgement' END"
+            judged = f"CASE WHEN {self._judged(position)} IS NOT NULL THEN 'judgement' END"
         return (f"(CASE WHEN {code} = {PENDING_CODE} THEN {judged} WHEN {code} = {EVERY_CLAUSE_CODE} THEN "
                 f"{_quote(', '.join(names))} WHEN {code} = {ERROR_BASE} THEN 'applies_when' "
                 f"WHEN {code} > {ERROR_BASE} THEN ({listed})[{code} - {ERROR_BASE}] "
                 f"WHEN {code} >= 0 THEN ({listed})[{code} + 1] END)")
 
+    @property
+    def evidence_paths(self) -> list[str]:
+        """The record fields the SQL rules' findings quote as evidence (JSON paths), each read once per record."""
+        paths = {_json_path(path) for position in self.sql_rules if position not in self.python_evidence
+                 for _, path, _ in self.rules[position].evidence if path is not None}
+        return sorted(paths)
+
     def _evidence(self, position: int) -> str:
-        """The rule's evidence on a record of `statuses`, as JSON text (see `checker.engine.evaluate.evidence_reader`)."""
+        """The rule's evidence on a record of `found` (its quoted fields in `quoted`), as JSON text (see
+        `checker.engine.evaluate.evidence_reader`)."""
         items = []
         for item, (label, path, _) in enumerate(self.rules[position].evidence):
             if path is not None:
-                value = f"json_extract(document, {_quote(_json_path(path))})"
+                value = f"quoted[{self.evidence_paths.index(_json_path(path)) + 1}]"
             else:
                 value = f"evidence_{position}_{item}::JSON"
             items.append(f"{{'path': {_quote(label)}, 'value': {value}}}")
@@ -407,15 +443,22 @@ class BulkRunner:
         parts = []
         has_sql = self.db.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'statuses' "
                                   "AND temporary").fetchall()[0]
-        if has_sql and has_sql[0]:
-            for position in self.sql_rules:
-                if position in self.python_evidence:
-                    continue
-                rule = self.rules[position]
-                parts.append(f"SELECT {INDEX_COLUMN} AS index, NULL::BIGINT AS line, NULL AS case_id, "
-                             f"{_quote(rule.rule.id)} AS rule_id, status_{position} AS status, clause_{position} AS clause, "
-                             f"{self._evidence(position)} AS evidence, {position} AS position FROM statuses "
-                             f"WHERE status_{position} IN ('{FAIL}', '{ERROR}', '{MANUAL}')")
+        positions = [position for position in self.sql_rules if position not in self.python_evidence]
+        if has_sql and has_sql[0] and positions:
+            finding = f"IN ('{FAIL}', '{ERROR}', '{MANUAL}')"
+            # one row per record with a finding; its quoted fields read once; its findings a list unnested
+            items = ", ".join(
+                f"CASE WHEN status_{position} {finding} THEN {{'rule_id': {_quote(self.rules[position].rule.id)}, "
+                f"'status': status_{position}, 'clause': clause_{position}, 'evidence': {self._evidence(position)}, "
+                f"'position': {position}}} END" for position in positions)
+            quoted = f"[{', '.join(_quote(path) for path in self.evidence_paths)}]" if self.evidence_paths else "[]::VARCHAR[]"
+            any_finding = " OR ".join(f"status_{position} {finding}" for position in positions)
+            parts.append(
+                f"SELECT {INDEX_COLUMN} AS index, line, case_id, item.rule_id, item.status, item.clause, "
+                f"item.evidence::JSON AS evidence, item.position FROM (SELECT {INDEX_COLUMN}, line, case_id, "
+                f"unnest(list_filter([{items}], lambda finding: finding IS NOT NULL)) AS item FROM "
+                f"(SELECT s.*, d.line, d.case_id, json_extract(d.document, {quoted}) AS quoted FROM statuses s "
+                f"JOIN documents_ok d USING ({INDEX_COLUMN}) WHERE {any_finding}))")
         if python_rows:
             for row in python_rows:
                 row["evidence"] = orjson.dumps(row["evidence"]).decode()
@@ -423,14 +466,12 @@ class BulkRunner:
                 ("index", pa.int64()), ("line", pa.int64()), ("case_id", pa.string()), ("rule_id", pa.string()),
                 ("status", pa.string()), ("clause", pa.string()), ("evidence", pa.string()), ("position", pa.int32())]))
             self.db.register("python_findings", arrow)
-            parts.append("SELECT index, line, case_id, rule_id, status, clause, evidence::JSON AS evidence, position "
-                         "FROM python_findings")
+            # rows of SQL-screened records come without their line: the batch's records give it
+            parts.append("SELECT p.index, COALESCE(p.line, d.line), p.case_id, p.rule_id, p.status, "
+                         "p.clause, p.evidence::JSON AS evidence, p.position FROM python_findings p "
+                         f"LEFT JOIN documents_all d ON d.{INDEX_COLUMN} = p.index")
         if parts:
-            # the SQL rows' line and case id come from the batch's records
-            self.db.execute(
-                "INSERT INTO findings SELECT f.index, COALESCE(f.line, r.line), COALESCE(f.case_id, r.case_id), f.rule_id, "
-                f"f.status, f.clause, f.evidence, f.position FROM ({' UNION ALL '.join(parts)}) f "
-                f"LEFT JOIN batch_lines r ON r.index = f.index ORDER BY f.index, f.position")
+            self.db.execute(f"INSERT INTO findings SELECT * FROM ({' UNION ALL '.join(parts)}) ORDER BY index, position")
         if python_rows:
             self.db.unregister("python_findings")
         self.db.execute("DROP TABLE IF EXISTS statuses")
@@ -459,17 +500,6 @@ class BulkRunner:
         found = {path for path, seen in zip(paths, row or ()) if seen}
         self.seen |= found
         return found
-
-    def _set_lines(self, chunk: Sequence[RawRecord], screened: dict[int, str]) -> None:
-        """The batch's line numbers and case ids, for the SQL rows of the findings."""
-        arrow = pa.table({"index": pa.array([raw.index for raw in chunk if raw.index in screened], pa.int64()),
-                          "line": pa.array([raw.line for raw in chunk if raw.index in screened], pa.int64()),
-                          "case_id": pa.array([screened[raw.index] for raw in chunk if raw.index in screened], pa.string())})
-        self.db.register("batch_lines_arrow", arrow)
-        try:
-            self.db.execute("CREATE OR REPLACE TEMP TABLE batch_lines AS SELECT * FROM batch_lines_arrow")
-        finally:
-            self.db.unregister("batch_lines_arrow")
 
     def _cover_years(self) -> None:
         """The working-day calendar covers the years of every timestamp of the batch's screened records."""

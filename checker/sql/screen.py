@@ -100,8 +100,11 @@ class _Reads:
         checks = [f"list_contains({keys}, {_quote(name)})" for name in schema.get("required", [])]
         values = schema.get("additionalProperties")
         if schema.get("properties") is None and isinstance(values, dict):
-            checks.append(f"COALESCE(list_bool_and(list_transform(json_extract({self.value}, {_quote(path + '.*')}), "
-                          f"lambda map_value: {_map_value('map_value', values)})), TRUE)")
+            # read with the other fields (a column of its own), so the checks need not the record's text
+            column = f"map{len([name for name in self.columns if name.startswith('map')]) + 1}"
+            self.columns[column] = (f"COALESCE(list_bool_and(list_transform(json_extract({self.value}, "
+                                    f"{_quote(path + '.*')}), lambda map_value: {_map_value('map_value', values)})), TRUE)")
+            checks.append(column)
         return "(" + " AND ".join(checks or ["TRUE"]) + ")"
 
     def keys_allowed(self, keys: list[list[str]]) -> bool:
@@ -193,17 +196,25 @@ class Screen:
         # functions would stop the query on it.
         guards = ("json_valid(document) AND NOT contains(document, '\\ud') AND NOT contains(document, '\\uD') "
                   "AND NOT regexp_matches(document, ',[ \\t\\n\\r]*[\\]}]')")
-        statements = [f"CREATE OR REPLACE TEMP TABLE guarded AS SELECT record_index, "
-                      f"CASE WHEN {guards} THEN document END AS document FROM {documents}"]
-        columns = ", ".join(f"{value} AS {name}" for name, value in self.top.columns.items())
-        statements.append(f"CREATE OR REPLACE TEMP TABLE top_fields AS SELECT record_index, document, {columns} FROM guarded")
+        # The record's text is not copied: `top_fields` holds what the checks read, and whether it is JSON.
+        columns = ", ".join(f"CASE WHEN readable THEN {value} END AS {name}" for name, value in self.top.columns.items())
+        statements = [f"CREATE OR REPLACE TEMP TABLE top_fields AS SELECT record_index, readable, {columns} FROM "
+                      f"(SELECT record_index, document, {guards} AS readable FROM {documents})"]
         for number, (path, reads) in enumerate(self.items, start=1):
             item_columns = ", ".join(f"{value} AS {name}" for name, value in reads.columns.items())
             statements.append(
                 f"CREATE OR REPLACE TEMP TABLE list{number}_fields AS SELECT record_index, {item_columns} FROM "
-                f"(SELECT record_index, unnest(json_extract(document, {_quote(path + '[*]')})) AS item FROM guarded "
-                "WHERE document IS NOT NULL)")
+                f"(SELECT record_index, unnest(json_extract(document, {_quote(path + '[*]')})) AS item FROM {documents} "
+                "WHERE record_index IN (SELECT record_index FROM top_fields WHERE readable))")
         return statements
+
+    def id_text(self, id_field: str, documents: str = "documents") -> str:
+        """SQL over `top_fields` giving a record's id: read already where the screen checks it as a string."""
+        path = f'$."{id_field}"'
+        if path in self.top.strings:
+            return f"texts[{self.top.strings.index(path) + 1}]"
+        return (f"(SELECT json_extract_string(d.document, {_quote(path)}) FROM {documents} d "
+                "WHERE d.record_index = top_fields.record_index)")
 
     def tables(self) -> list[str]:
         return ["top_fields"] + [f"list{number}_fields" for number in range(1, len(self.items) + 1)]

@@ -158,6 +158,21 @@ def test_findings_are_the_per_record_engines(engine_runs: dict[str, Any]) -> Non
     assert {row["status"] for row in found} == {"fail", "manual"} | ({"error"} & {row["status"] for row in expected})
 
 
+def test_small_batches_give_the_same_report_and_findings(packs: list[Any], mixed_input: Path,
+                                                         engine_runs: dict[str, Any], tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """Batches of 37 records: duplicate ids across batches, the fields first seen in a later batch, findings in
+    input order, and each batch's tables freed before the next."""
+    monkeypatch.setattr(bulk, "CHUNK", 37)
+    sink = FindingsSink(tmp_path / "findings.jsonl")
+    report = run_check(mixed_input, packs, run_settings(packs), sinks=[sink], keep=False, engine="sql")
+    sink.finish()
+    expected = engine_runs["records"]
+    assert report.summary == expected.summary and report.rules == expected.rules
+    assert report.rejected == expected.rejected and report.warnings == expected.warnings
+    assert findings_rows(tmp_path / "findings.jsonl") == engine_runs["sql_findings"]
+
+
 def test_the_screen_never_takes_what_the_validator_refuses(tmp_path: Path) -> None:
     """Soundness: a line SQL screens is one the Python validator accepts with no field outside the model."""
     lines = generated_lines(60, 3) + DAMAGED_LINES
@@ -258,8 +273,10 @@ def test_no_findings_file_when_nothing_is_scored(tmp_path: Path) -> None:
 
 
 def test_the_bulk_path_is_refused_where_an_output_needs_each_record() -> None:
-    assert bulk.bulk_refusal("jsonl", False, None, None, None, False) is None
-    assert bulk.bulk_refusal("json", False, None, None, None, False) == "the input is json, not JSON Lines"
+    for form in ("jsonl", "parquet", "duckdb"):
+        assert bulk.bulk_refusal(form, False, None, None, None, False) is None
+    assert bulk.bulk_refusal("json", False, None, None, None, False) == (
+        "the input is json, not JSON Lines, Parquet or a DuckDB table")
     assert "xlsx, html or --case" in bulk.bulk_refusal("jsonl", True, None, None, None, False)
     assert "json or csv" in bulk.bulk_refusal("jsonl", False, None, None, None, True)
     assert "--judgements" in bulk.bulk_refusal("jsonl", False, object(), None, None, False)

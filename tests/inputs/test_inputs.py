@@ -184,7 +184,7 @@ def test_duplicate_ids_are_rejected_across_the_stream(tmp_path: Path) -> None:
 
 
 def test_an_unknown_input_format_is_a_clear_error(tmp_path: Path) -> None:
-    with pytest.raises(InputError, match="unknown input format 'yaml': expected one of json, jsonl, parquet, csv, xlsx"):
+    with pytest.raises(InputError, match="unknown input format 'yaml': expected one of json, jsonl, parquet, duckdb, csv, xlsx"):
         open_source(tmp_path / "a.json", "yaml")
 
 
