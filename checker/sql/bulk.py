@@ -451,13 +451,14 @@ class BulkRunner:
                 f"CASE WHEN status_{position} {finding} THEN {{'rule_id': {_quote(self.rules[position].rule.id)}, "
                 f"'status': status_{position}, 'clause': clause_{position}, 'evidence': {self._evidence(position)}, "
                 f"'position': {position}}} END" for position in positions)
-            quoted = f"[{', '.join(_quote(path) for path in self.evidence_paths)}]" if self.evidence_paths else "[]::VARCHAR[]"
+            quoted = (f"json_extract(d.document, [{', '.join(_quote(path) for path in self.evidence_paths)}])"
+                      if self.evidence_paths else "NULL::JSON[]")
             any_finding = " OR ".join(f"status_{position} {finding}" for position in positions)
             parts.append(
                 f"SELECT {INDEX_COLUMN} AS index, line, case_id, item.rule_id, item.status, item.clause, "
                 f"item.evidence::JSON AS evidence, item.position FROM (SELECT {INDEX_COLUMN}, line, case_id, "
                 f"unnest(list_filter([{items}], lambda finding: finding IS NOT NULL)) AS item FROM "
-                f"(SELECT s.*, d.line, d.case_id, json_extract(d.document, {quoted}) AS quoted FROM statuses s "
+                f"(SELECT s.*, d.line, d.case_id, {quoted} AS quoted FROM statuses s "
                 f"JOIN documents_ok d USING ({INDEX_COLUMN}) WHERE {any_finding}))")
         if python_rows:
             for row in python_rows:

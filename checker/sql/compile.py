@@ -203,6 +203,13 @@ def local_date(instant: exp.Expression, zone_name: str) -> exp.Expression:
     return sql("CAST(:t AT TIME ZONE :z AS DATE)", t=instant, z=exp.Literal.string(zone_name))
 
 
+LOCAL_DAYS_STEP = "local_days"  # the query's step holding each record timestamp's local date (`Compiler.local_days`)
+
+
+def local_day_column(path: tuple[str, ...]) -> str:
+    return "local_day__" + "__".join(path)
+
+
 def working_day_ordinal(day: exp.Expression) -> exp.Expression:
     """The day's ordinal in the calendar table: working days from the table's first day up to it."""
     return sql(f"{CALENDAR}.ordinals[(:d - {CALENDAR}.first_day) + 1]", d=day)
@@ -395,6 +402,10 @@ class Compiler:
     definitions: dict[str, "Definition"] = field(default_factory=dict)  # key → its column
     _layers: list[int] = field(default_factory=lambda: [0])  # the latest step each open expression reads
     paths: set[tuple[str, ...]] = field(default_factory=set)  # the case-model paths the expressions read
+    # Record timestamps whose local date the expressions read: path → the instant's SQL. Each is converted once per
+    # record, in a step of its own (`LOCAL_DAYS_STEP`): a time-zone conversion costs more than the rest of a rule,
+    # and one field (the report's time) is read by a score of rules.
+    local_days: dict[tuple[str, ...], exp.Expression] = field(default_factory=dict)
     pack: str = ""  # the pack whose expressions are being compiled
     scope: Any = None  # its checker.packs.expressions.PackScope: settings' values and compiled variables
     target: DuckDbTarget = field(default_factory=DuckDbTarget)  # the engine the SQL is written for
@@ -811,12 +822,18 @@ class Compiler:
                     b=self.target.epoch_us(end.value))
         return Compiled(value, error, CelType("double"))
 
+    def _local_date(self, instant: Compiled) -> exp.Expression:
+        """The instant's date in the run's zone: a record field's read from the local-days step, once per record."""
+        if instant.path is not None and "[]" not in instant.path:
+            self.local_days[instant.path] = instant.value
+            return exp.column(local_day_column(instant.path), table=RECORDS)
+        return local_date(instant.value, self.zone_name)
+
     def call_local_date(self, instant: Compiled) -> Compiled:
         """The instant's date in the run's zone as text, `YYYY-MM-DD` (null for null, as the checker gives it)."""
         if instant.type.kind not in ("timestamp", "null"):
             raise Unsupported(f"local_date() of a {instant.type.kind}")
-        value = exp.Null() if instant.type.kind == "null" else self.target.date_text(
-            local_date(instant.value, self.zone_name))
+        value = exp.Null() if instant.type.kind == "null" else self.target.date_text(self._local_date(instant))
         return Compiled(value, instant.error, CelType("string"))
 
     def call_local_date_plus_months(self, instant: Compiled, months: Compiled) -> Compiled:
@@ -827,15 +844,14 @@ class Compiler:
         if "null" in (instant.type.kind, months.type.kind):
             value: exp.Expression = exp.Null()
         else:
-            value = self.target.date_text(self.target.add_months(local_date(instant.value, self.zone_name),
-                                                                 months.value))
+            value = self.target.date_text(self.target.add_months(self._local_date(instant), months.value))
         return Compiled(value, any_of([instant.error, months.error]), CelType("string"))
 
     def call_working_days_between(self, start: Compiled, end: Compiled) -> Compiled:
         error, start, end = self._two_instants(start, end)
         self.uses_calendar = True
-        value = sql("(:b - :a)", a=working_day_ordinal(local_date(start.value, self.zone_name)),
-                    b=working_day_ordinal(local_date(end.value, self.zone_name)))
+        value = sql("(:b - :a)", a=working_day_ordinal(self._local_date(start)),
+                    b=working_day_ordinal(self._local_date(end)))
         return Compiled(value, error, CelType("int"))
 
     def call_longest_gap_days(self, instants: Compiled) -> Compiled:

@@ -36,7 +36,8 @@ from checker.engine.evaluate import (APPLIES_WHEN, EVERY_CLAUSE_FAILED, JUDGED_O
                             CompiledRule, Evaluator, Outcome)
 from checker.results import ERROR, FAIL, RuleResult
 from checker.sql import calendar as workday_table
-from checker.sql.compile import CALENDAR, DIALECT, RECORDS, Compiler, DuckDbTarget, Unsupported, sql
+from checker.sql.compile import (CALENDAR, DIALECT, LOCAL_DAYS_STEP, RECORDS, Compiler, DuckDbTarget, Unsupported,
+                                 local_date, local_day_column, sql)
 
 # Outcome codes in the query's result (a fail at clause k is k; an error at clause k is ERROR_BASE + 1 + k).
 NOT_APPLICABLE_CODE, PASS_CODE, PENDING_CODE, EVERY_CLAUSE_CODE = -1, -2, -3, -4
@@ -98,7 +99,7 @@ class SqlPlan:
         """The SELECT giving each record's index and every compiled rule's outcome code.
 
         Steps (common table expressions): `typed` reads the records' timestamps in the run's zone, once;
-        `shared_N` adds the pack variables that several rules read, each computed once per record; the
+        `local_days` adds the local date of each timestamp whose date rules read (working days), once; `shared_N` adds the pack variables that several rules read, each computed once per record; the
         last step decides every rule."""
         assert self.compiler is not None
         used = {path[:depth] for path in self.compiler.paths for depth in range(len(path) + 1)}
@@ -106,6 +107,11 @@ class SqlPlan:
             records_table, self.compiler.model.schema, self.compiler.zone_name, used)
         typed = exp.select(*columns).from_(records_table)
         steps: list[tuple[str, exp.Select]] = [("typed", typed)]
+        if self.compiler.local_days:  # each timestamp's local date, converted once
+            days = [exp.alias_(local_date(value, self.compiler.zone_name), local_day_column(path))
+                    for path, value in sorted(self.compiler.local_days.items())]
+            steps.append((LOCAL_DAYS_STEP, exp.select(exp.Column(this=exp.Star(), table=exp.to_identifier(RECORDS)), *days)
+                          .from_(exp.alias_(exp.to_table("typed"), RECORDS, table=True))))
         for number, definitions in enumerate(self.compiler.layers(), start=1):
             # the previous step's columns (not the calendar's, which each step joins again)
             columns: list[exp.Expression] = [exp.Column(this=exp.Star(), table=exp.to_identifier(RECORDS))]
@@ -122,8 +128,8 @@ class SqlPlan:
         if self.uses_calendar:
             select = select.join(exp.alias_(exp.to_table(calendar_table), CALENDAR, table=True), join_type="cross")
             # the shared steps may read the calendar too
-            steps = [steps[0]] + [(name, step.join(exp.alias_(exp.to_table(calendar_table), CALENDAR, table=True),
-                                                   join_type="cross")) for name, step in steps[1:]]
+            steps = [(name, step if name in ("typed", LOCAL_DAYS_STEP) else step.join(
+                exp.alias_(exp.to_table(calendar_table), CALENDAR, table=True), join_type="cross")) for name, step in steps]
         if reader is not None:  # the records table as a step of its own (e.g. read from JSON text)
             steps.insert(0, (records_table, reader))
         # Each step computed once (PostgreSQL would otherwise substitute a step's expressions into every later

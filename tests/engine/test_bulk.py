@@ -22,7 +22,7 @@ from checker.settings import RunSettings, pack_settings
 from checker.sql import bulk
 from checker.sql.screen import Screen
 from synthetic.cases import generate_cases
-from tests.conftest import run_cli
+from tests.conftest import rule_yaml, rules_yaml, run_cli, write_pack
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 SAMPLE = ROOT / "samples" / "cases.json"
@@ -171,6 +171,23 @@ def test_small_batches_give_the_same_report_and_findings(packs: list[Any], mixed
     assert report.summary == expected.summary and report.rules == expected.rules
     assert report.rejected == expected.rejected and report.warnings == expected.warnings
     assert findings_rows(tmp_path / "findings.jsonl") == engine_runs["sql_findings"]
+
+
+def test_a_pack_whose_findings_quote_no_field(tmp_path: Path) -> None:
+    """Findings without evidence read from the record (none, or computed only) are written as with `records`."""
+    pack = write_pack(tmp_path, rules_yaml(
+        rule_yaml("t-no-evidence", check="case.crime.reported_at < timestamp('2000-01-01T00:00:00Z')"),
+        rule_yaml("t-computed", check="size(case.key_events) > 100", evidence=['{label: events, expr: "size(case.key_events)"}'])))
+    packs = load_packs([pack])
+    cases = jsonl(tmp_path / "cases.jsonl", generated_lines(30, 4))
+    rows = {}
+    for engine in ("records", "sql"):
+        sink = FindingsSink(tmp_path / f"{engine}.jsonl")
+        run_check(cases, packs, run_settings(packs), sinks=[sink], keep=False, engine=engine)
+        sink.finish()
+        rows[engine] = findings_rows(tmp_path / f"{engine}.jsonl")
+    assert len(rows["sql"]) == 60 and rows["sql"] == rows["records"]
+    assert {str(row["evidence"]) for row in rows["sql"] if row["rule_id"] == "t-no-evidence"} == {"[]"}
 
 
 def test_the_screen_never_takes_what_the_validator_refuses(tmp_path: Path) -> None:
