@@ -49,7 +49,7 @@ from checker.sql.run import (ERROR_BASE, EVERY_CLAUSE_CODE, INDEX_COLUMN, NOT_AP
                              SqlPlan, json_structure, records_schema)
 from checker.sql.screen import Screen
 
-CHUNK = 20_000  # records per batch: the queries' fixed costs shared by many; memory holds one batch's text
+CHUNK = 10_000  # records per batch: the queries' fixed costs shared by many, memory bounded (20,000: 9% less CPU, 150 MB more)
 # DuckDB's settings for a run: its memory bounded (it spills to a temporary folder beyond), two threads (the
 # machines this runs on have few cores; Python's share of the work runs beside them).
 MEMORY_LIMIT = "500MB"
@@ -258,17 +258,19 @@ class BulkRunner:
     def _drop_batch(self) -> None:
         """Free the batch's tables before the next batch is read (replacing them would hold both batches)."""
         self.db.execute("DROP VIEW IF EXISTS documents_ok")
-        for table in ["documents_all", "screened", "evaluated_ids", "statuses"] + [
+        self.db.unregister("documents_all")
+        for table in ["screened", "evaluated_ids", "statuses"] + [
                 name for table in self.screen.tables() for name in (table, f"{table}_keys")]:
             self.db.execute(f"DROP TABLE IF EXISTS {table}")
 
     def _screen(self, texts: list[RawRecord]) -> dict[int, str]:
         """Record index → id of the records SQL screened (`checker.sql.screen`); tables `documents_all` (every
         record's index, line and text) and `screened` (index and id of the screened ones)."""
-        table = pa.table({INDEX_COLUMN: pa.array([raw.index for raw in texts], pa.int64()),
-                          "line": pa.array([raw.line for raw in texts], pa.int64()),
-                          "document": pa.array([raw.text for raw in texts], pa.string())})
-        self._load("documents_all", table)
+        # Registered, not copied: DuckDB scans the Arrow table where it lies (until `_drop_batch`)
+        self.db.register("documents_all", pa.table({
+            INDEX_COLUMN: pa.array([raw.index for raw in texts], pa.int64()),
+            "line": pa.array([raw.line for raw in texts], pa.int64()),
+            "document": pa.array([raw.text for raw in texts], pa.string())}))
         if not texts:
             return {}
         for statement in self.screen.read_fields("documents_all"):
