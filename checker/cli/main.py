@@ -282,6 +282,7 @@ def explain_sql_command(
     calendar_years: Optional[str] = typer.Option(
         None, "--calendar-years", metavar="FIRST-LAST",
         help="Also print, before the query, the statements creating the working-day table for these years."),
+    as_of: Optional[str] = typer.Option(None, "--as-of", help="Reference date (YYYY-MM-DD) the query's rules see, as a run's --as-of (open files' update gaps measured up to it or their latest entry, whichever is later); default: none."),
 ) -> None:
     """Print the rule packs compiled to one SQL query (what --engine sql runs), for a data team's warehouse."""
     if dialect not in SQL_DIALECTS:
@@ -291,7 +292,7 @@ def explain_sql_command(
         packs = api.packs_for(load_rule_packs(paths), api.record_type(record_type))
     except (api.UnknownRecordType, api.NoPackForRecordType) as exc:
         raise fail(f"error: {exc}") from None
-    settings = build_settings(packs, "wilson", 0.95, timezone, calendar, set_values or [])
+    settings = build_settings(packs, "wilson", 0.95, timezone, calendar, set_values or [], as_of=as_of)
     typer.echo(api.compiled_sql(packs, settings, dialect, years), nl=False)
 
 

@@ -150,7 +150,7 @@ class BulkRunner:
         return needs
 
     def _computed_evidence(self) -> dict[tuple[int, int], exp.Expression]:
-        """(rule position, item position) → SQL giving the computed evidence value as JSON text."""
+        """(rule position, item position) → SQL giving the computed evidence value as JSON (`Compiler.evidence_json`)."""
         compiler = self.plan.compiler
         assert compiler is not None
         computed: dict[tuple[int, int], exp.Expression] = {}
@@ -162,18 +162,10 @@ class BulkRunner:
                 if path is not None or expression is None:
                     continue
                 try:
-                    value = compiler.compile(expression.tree)
+                    computed[(position, item)] = compiler.evidence_json(expression.tree)
                 except Unsupported as exc:
                     self.python_rules[position] = f"its evidence {label!r} is not compiled ({exc})"
                     break
-                if value.type.kind not in ("int", "double", "bool", "string", "null"):
-                    self.python_rules[position] = f"its evidence {label!r} is a {value.type.kind}"
-                    break
-                as_json = exp.func("TO_JSON", owned(value.value), copy=False)
-                if value.error is not None:
-                    failed = exp.func("COALESCE", owned(value.error), exp.false(), copy=False)
-                    as_json = exp.Case(ifs=[exp.If(this=failed, true=exp.null())], default=as_json)
-                computed[(position, item)] = as_json
         return {key: value for key, value in computed.items() if key[0] not in self.python_rules}
 
     def _rules_query(self) -> str:

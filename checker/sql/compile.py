@@ -62,6 +62,7 @@ class CelType:
 
 BOOL, INT, DOUBLE, STRING, TIMESTAMP, NULL = (CelType(kind, nullable=False) for kind in
                                               ("bool", "int", "double", "string", "timestamp", "null"))
+JSON = CelType("json")  # a value shown as evidence, already JSON (an element of a list of mixed types)
 NUMBERS = ("int", "double")
 
 
@@ -200,6 +201,11 @@ def zone_shifts_by_an_hour(zone_name: str) -> bool:
             return False
         previous = offset
     return True
+
+
+def instant_literal(instant: datetime) -> exp.Expression:
+    """An aware datetime as a TIMESTAMPTZ literal (written in UTC, so the session's zone does not matter)."""
+    return sql(f"CAST('{instant.astimezone(timezone.utc).isoformat()}' AS TIMESTAMPTZ)")
 
 
 def local_date(instant: exp.Expression, zone_name: str) -> exp.Expression:
@@ -343,6 +349,38 @@ class DuckDbTarget:
                    f"CAST(EPOCH_US({s}[{i} + 1]) - EPOCH_US({s}[{i}]) AS DOUBLE) / 1000000 / 86400)))[1]",
                    l=instants)
 
+    def longest_local_day_gap(self, instants: exp.Expression, number: int, zone_name: str) -> exp.Expression:
+        """The longest gap in calendar days of the zone between the instants' local dates once sorted, a
+        BIGINT (NULL for fewer than two)."""
+        i, s, x = f"_i{number}", f"_s{number}", f"_x{number}"
+        days = sql(f"LIST_SORT(LIST_TRANSFORM(:l, LAMBDA {x}: :d))", l=instants,
+                   d=local_date(exp.to_identifier(x), zone_name))
+        return sql(f"LIST_TRANSFORM([:days], LAMBDA {s}: LIST_MAX(LIST_TRANSFORM(RANGE(1, LEN({s})), LAMBDA {i}: "
+                   f"CAST({s}[{i} + 1] - {s}[{i}] AS BIGINT))))[1]", days=days)
+
+    def list_max(self, items: exp.Expression, number: int) -> exp.Expression:
+        """The greatest element, nulls skipped (NULL when there is none)."""
+        return sql("LIST_MAX(:l)", l=items)
+
+    def greatest(self, values: list[exp.Expression]) -> exp.Expression:
+        """The greatest of the values, nulls skipped (NULL when all are), as GREATEST is on DuckDB and PostgreSQL."""
+        if len(values) == 1:
+            return values[0]
+        # written as the function itself: sqlglot writes its Greatest node for DuckDB as NULL when any value is
+        return exp.Anonymous(this="GREATEST", expressions=[_atom(value) for value in values])
+
+    # evidence: values as the per-record engine shows them (`checker.inputs.recordmodel.display_value`)
+
+    def timestamp_text(self, instant: exp.Expression) -> exp.Expression:
+        """An instant as the per-record engine shows it: UTC, ISO 8601 with `Z`, a fraction of a second (six
+        digits) only when there is one (Python's `isoformat`)."""
+        return sql("(STRFTIME(:t AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%S') || CASE WHEN EPOCH_US(:t) % 1000000 = 0 "
+                   "THEN '' ELSE STRFTIME(:t AT TIME ZONE 'UTC', '.%f') END || 'Z')", t=instant)
+
+    def to_json(self, value: exp.Expression) -> exp.Expression:
+        """A value (text, numbers, booleans, lists of them, JSON) as JSON."""
+        return sql("TO_JSON(:v)", v=value)
+
 
 # --- the compiler -------------------------------------------------------------------------------
 
@@ -380,6 +418,8 @@ class Compiler:
     pack: str = ""  # the pack whose expressions are being compiled
     scope: Any = None  # its checker.packs.expressions.PackScope: settings' values and compiled variables
     target: DuckDbTarget = field(default_factory=DuckDbTarget)  # the engine the SQL is written for
+    as_of: datetime | None = None  # what as_of() gives: the run's reference date as an instant (None: none given)
+    mixed_lists_as_json: bool = False  # compiling evidence: a list of mixed types is a list of its elements' JSON
 
     def compile(self, expression: str | Any) -> Compiled:
         """Compile CEL text or a syntax tree (pack settings and variables read from `scope`); raise Unsupported
@@ -387,6 +427,38 @@ class Compiler:
         if not zone_shifts_by_an_hour(self.zone_name):
             raise Unsupported(f"local times in {self.zone_name}, whose clock changes are not all of one hour")
         return self.node(syntax.parse(expression) if isinstance(expression, str) else expression)
+
+    def evidence_json(self, expression: str | Any) -> exp.Expression:
+        """A computed evidence value as the JSON the per-record engine writes for it (`evidence_reader`: CEL's
+        value through `display_value`, then JSON): instants as UTC ISO 8601 text, NaN and infinities null, lists
+        element by element, a list of mixed types too; null when it cannot be evaluated. Raise Unsupported for
+        a value it cannot show exactly (an object, a map)."""
+        self.mixed_lists_as_json = True
+        try:
+            value = self.compile(expression)
+            as_json = self.target.to_json(self.shown(value.value, value.type))
+        finally:
+            self.mixed_lists_as_json = False
+        if value.error is not None:
+            as_json = sql("CASE WHEN COALESCE(:e, FALSE) THEN NULL ELSE :j END", e=value.error, j=as_json)
+        return as_json
+
+    def shown(self, value: exp.Expression, kind: CelType) -> exp.Expression:
+        """A value in the form whose JSON is `display_value`'s (`evidence_json`)."""
+        if kind.kind == "timestamp":
+            return self.target.timestamp_text(value)
+        if kind.kind == "double":  # orjson writes NaN and the infinities as null
+            return sql("CASE WHEN ISFINITE(:v) THEN :v END", v=value)
+        if kind.kind in ("int", "bool", "string", "null", "json"):
+            return value
+        if kind.kind == "list":
+            item = kind.item or NULL
+            if item.kind in ("int", "bool", "string", "null", "json"):
+                return value
+            self._lambda_count += 1
+            number = self._lambda_count
+            return self.target.map_list(value, number, self.shown(self.target.element(number), item))
+        raise Unsupported(f"evidence that is a {kind.kind}")
 
     def condition(self, expression: str | Any) -> tuple[exp.Expression, exp.Expression]:
         """A boolean expression as (true, error): `true` is TRUE only when it gives true; `error` when it
@@ -549,7 +621,12 @@ class Compiler:
     def _list_of(self, items: list[Compiled]) -> Compiled:
         kinds = {item.type.kind for item in items if item.type.kind != "null"}
         if len(kinds) > 1:
-            raise Unsupported("a list of mixed types")
+            if not self.mixed_lists_as_json:
+                raise Unsupported("a list of mixed types")
+            # shown as evidence only: each element as the JSON the per-record engine writes for it
+            items = [Compiled(self.target.to_json(self.shown(item.value, item.type)), item.error, JSON)
+                     for item in items]
+            kinds = {"json"}
         typed = [item.type for item in items if item.type.kind != "null"]  # a null element is of any type
         item_type = typed[0] if typed else NULL
         item_type = _nullable(item_type, any(i.type.nullable or i.type.kind == "null" for i in items))
@@ -652,6 +729,8 @@ class Compiler:
         if left.type.kind == "null" or right.type.kind == "null":
             other = right if left.type.kind == "null" else left
             value = is_null(other.value) if other.type.kind != "null" else TRUE.copy()
+        elif "json" in (left.type.kind, right.type.kind):
+            raise Unsupported("comparing values shown as JSON")  # JSON text is not compared as CEL compares values
         elif _comparable(left.type, right.type, equality=True):
             value = sql("(:a IS NOT DISTINCT FROM :b)", a=left.value, b=right.value)
         elif {left.type.kind, right.type.kind} & {"list", "struct", "map", "dyn"}:
@@ -716,7 +795,7 @@ class Compiler:
             instant = parse_timestamp(text.this).astimezone(timezone.utc)
         except Exception:
             raise Unsupported("timestamp() of text that is not a timestamp") from None
-        return Compiled(sql(f"CAST('{instant.isoformat()}' AS TIMESTAMPTZ)"), None, TIMESTAMP)
+        return Compiled(instant_literal(instant), None, TIMESTAMP)
 
     def call_matches(self, node: syntax.Call, text: Compiled, pattern: Compiled) -> Compiled:
         if text.type.kind != "string" or not isinstance(pattern.value, exp.Literal):
@@ -792,6 +871,70 @@ class Compiler:
         value = sql("CASE WHEN :n THEN NULL ELSE COALESCE(:g, CAST(0 AS DOUBLE)) END",
                     n=self.target.has_null(instants.value), g=gaps)
         return Compiled(value, instants.error, CelType("double"))
+
+    def call_longest_gap_local_days(self, instants: Compiled) -> Compiled:
+        """The longest gap in local calendar days between the instants once sorted (0 for fewer than two; null
+        when any is null), as `WorkingDayCalendar.longest_gap_local_days` counts them."""
+        if instants.type.kind != "list" or (instants.type.item or NULL).kind != "timestamp":
+            raise Unsupported("longest_gap_local_days() of something other than a list of timestamps")
+        self._lambda_count += 1
+        gap = self.target.longest_local_day_gap(instants.value, self._lambda_count, self.zone_name)
+        value = sql("CASE WHEN :n THEN NULL ELSE COALESCE(:g, CAST(0 AS BIGINT)) END",
+                    n=self.target.has_null(instants.value), g=gap)
+        return Compiled(value, instants.error, CelType("int"))
+
+    def call_as_of(self) -> Compiled:
+        """The run's reference date (--as-of) as the instant the per-record engine gives (the start of that day in
+        the run's zone), a literal; a null timestamp when the run has none."""
+        if self.as_of is None:
+            return Compiled(sql("CAST(NULL AS TIMESTAMPTZ)"), None, CelType("timestamp"))
+        return Compiled(instant_literal(self.as_of), None, TIMESTAMP)
+
+    def call_latest(self, value: Compiled) -> Compiled:
+        """The latest instant in a list of timestamps or in a record (or part of one), walked through its
+        objects and lists as `WorkingDayCalendar.latest` walks the normalised record: nulls skipped, null
+        when there is none. Maps (judgements) hold no timestamps in a normalised record: they are skipped."""
+        latest = self._latest_in(value)
+        return Compiled(latest if latest is not None else sql("CAST(NULL AS TIMESTAMPTZ)"), value.error,
+                        CelType("timestamp"))
+
+    def _latest_in(self, value: Compiled) -> exp.Expression | None:
+        """SQL for the latest instant in the value (NULL when none); None when the value can hold no timestamp."""
+        kind = value.type.kind
+        if kind == "timestamp":
+            return value.value
+        if kind == "struct":
+            parts = []
+            for name, child in value.type.schema.get("properties", {}).items():
+                if not _has_timestamps(child) or isinstance(child.get("additionalProperties"), dict):
+                    continue
+                child_type = type_of_schema(child)
+                path = value.path + (name,) if value.path is not None else None
+                if path is not None:
+                    self.paths.add(path)
+                child_value = self.target.field(value.value, name, child_type, self.zone_name, path)
+                part = self._latest_in(Compiled(child_value, None, child_type, path))
+                if part is not None:
+                    parts.append(part)
+            return self.target.greatest(parts) if parts else None
+        if kind == "list":
+            item = value.type.item or NULL
+            self._lambda_count += 1
+            number = self._lambda_count
+            if item.kind == "timestamp":
+                return self.target.list_max(value.value, number)
+            if item.kind not in ("struct", "list"):
+                return None
+            if item.kind == "list" and not self.target.nested_lists:
+                raise Unsupported(f"latest() of a list of lists, on {self.target.name}")
+            path = value.path + ("[]",) if value.path is not None else None
+            inner = self._latest_in(Compiled(self.target.element(number), None, item, path))
+            if inner is None:
+                return None
+            return self.target.list_max(self.target.map_list(value.value, number, inner), number)
+        if kind in ("dyn",):
+            raise Unsupported(f"latest() of a {kind}")
+        return None  # null, text, numbers, booleans, maps: no instant
 
     def call_code_number(self, code: Compiled) -> Compiled:
         if code.type.kind not in ("string", "null"):

@@ -145,7 +145,10 @@ class PostgresTarget(DuckDbTarget):
             raise Unsupported("a list of lists, on PostgreSQL")
         if not items:
             return pg(f"CAST(ARRAY[] AS {ELEMENT_TYPES[item.kind]}[])")
-        return exp.Array(expressions=items)
+        # a subquery element (e.g. latest() of a list) bracketed: sqlglot writes an array whose first element is a
+        # subquery as ARRAY(subquery), dropping the other elements
+        return exp.Array(expressions=[exp.Paren(this=item) if isinstance(item, exp.Subquery) else item
+                                      for item in items])
 
     def list_size(self, items: exp.Expression) -> exp.Expression:
         return pg("CARDINALITY(:v)", v=items)
@@ -223,6 +226,16 @@ class PostgresTarget(DuckDbTarget):
                  b=self.epoch_us(instant))
         return pg(f"(SELECT MAX(_g{n}) FROM (SELECT :g AS _g{n} FROM UNNEST(:l) AS _w{n}(_u{n})) AS _v{n})",
                   g=gap, l=instants)
+
+    def longest_local_day_gap(self, instants: exp.Expression, number: int, zone_name: str) -> exp.Expression:
+        n = number
+        day = pg(f"CAST(_u{n} AT TIME ZONE :z AS DATE)", z=exp.Literal.string(zone_name))
+        return pg(f"(SELECT CAST(MAX(_g{n}) AS BIGINT) FROM (SELECT _d{n} - LAG(_d{n}) OVER (ORDER BY _d{n}) AS _g{n} "
+                  f"FROM (SELECT :d AS _d{n} FROM UNNEST(:l) AS _w{n}(_u{n})) AS _x{n}) AS _v{n})", d=day, l=instants)
+
+    def list_max(self, items: exp.Expression, number: int) -> exp.Expression:
+        n = number
+        return pg(f"(SELECT MAX(_m{n}) FROM UNNEST(:l) AS _y{n}(_m{n}))", l=items)
 
 
 # --- what a data team needs besides the query -------------------------------------------------------

@@ -96,7 +96,8 @@ class SqlPlan:
 
     @classmethod
     def _build(cls, evaluator: Evaluator, dialect: str) -> "SqlPlan":
-        compiler = Compiler(evaluator.settings.timezone, evaluator.model, target=target_for(dialect))
+        compiler = Compiler(evaluator.settings.timezone, evaluator.model, target=target_for(dialect),
+                            as_of=evaluator.functions["as_of"]())  # the instant the per-record engine's as_of() gives
         plan = cls(evaluator, compiler=compiler)
         for compiled in evaluator.rules:
             for expression in [compiled.applies_when] + [expression for _, expression in compiled.clauses]:
@@ -361,8 +362,9 @@ def explain_sql(plan: SqlPlan, dialect: str = DIALECT, calendar_years: tuple[int
     if plan.compiler.target.name != target_for(dialect).name:
         plan = SqlPlan.build(plan.evaluator, dialect)
     settings = plan.evaluator.settings
+    reference = "" if settings.rules_as_of is None else f", reference date (--as-of) {settings.rules_as_of.isoformat()}"
     lines = [f"-- Rule packs compiled to SQL ({dialect}); time zone {settings.timezone}, "
-             f"calendar {settings.working_days.calendar}."]
+             f"calendar {settings.working_days.calendar}{reference}."]
     if dialect == "postgres":
         from checker.sql.postgres import header_lines
         lines += header_lines()
