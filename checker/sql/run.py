@@ -129,7 +129,7 @@ class SqlPlan:
         assert self.compiler is not None
         # Built with copy=False throughout (sqlglot's builders copy the whole query at each step otherwise). The
         # plan's own expressions go in through `owned`: as they are the first time, as copies at a later call.
-        # SQL is generated from a copy (sqlglot's default), except by a caller whose plan is its own (the bulk runner).
+        # Its SQL is generated from a copy (sqlglot's default): the generator changes the tree it is given.
         used = {path[:depth] for path in self.compiler.paths for depth in range(len(path) + 1)}
         columns = [exp.column(INDEX_COLUMN, table=records_table)] + self.compiler.target.record_columns(
             records_table, self.compiler.model.schema, self.compiler.zone_name, used)
