@@ -54,6 +54,7 @@ CHUNK = 10_000  # records per batch: the queries' fixed costs shared by many, me
 # DuckDB's settings for a run: its memory bounded (it spills to a temporary folder beyond), two threads (the
 # machines this runs on have few cores; Python's share of the work runs beside them).
 MEMORY_LIMIT = "500MB"
+SCAN_SLICE = 1_024  # records of a batch each DuckDB thread takes at a time
 THREADS = 2
 
 
@@ -268,10 +269,12 @@ class BulkRunner:
     def _screen(self, texts: list[RawRecord]) -> dict[int, str]:
         """Record index → id of the records SQL screened (`checker.sql.screen`); tables `documents_all` (every
         record's index, line and text) and `screened` (index and id of the screened ones)."""
-        # Registered, not copied: DuckDB scans the Arrow table where it lies (until `_drop_batch`)
+        # Registered, not copied: DuckDB scans the Arrow table where it lies (until `_drop_batch`), in slices of
+        # SCAN_SLICE records that its threads share (one slice of a whole batch would be read by one thread)
         self.db.register("documents_all", arrow_table({INDEX_COLUMN: ("BIGINT", [raw.index for raw in texts]),
                                                        "line": ("BIGINT", [raw.line for raw in texts]),
-                                                       "document": ("VARCHAR", [raw.text for raw in texts])}))
+                                                       "document": ("VARCHAR", [raw.text for raw in texts])},
+                                                      slice_rows=SCAN_SLICE))
         if not texts:
             return {}
         for statement in self.screen.read_fields("documents_all"):

@@ -199,3 +199,14 @@ def test_an_arrow_table_from_python_values_holds_them_with_nulls_and_loads_no_pa
         "False"]
     with pytest.raises(ValueError, match="DOUBLE"):
         arrow_table({"x": ("DOUBLE", [1.0])})
+
+
+def test_an_arrow_table_in_slices_holds_the_same_rows_in_order() -> None:
+    """The bulk path hands DuckDB a batch in slices its threads share: the same rows, in the same order."""
+    values = {"i": ("BIGINT", list(range(2_500))), "s": ("VARCHAR", [f"r{n}" if n % 7 else None for n in range(2_500)])}
+    sliced = arrow_table(values, slice_rows=1_024)
+    assert [batch.num_rows for batch in sliced.to_batches()] == [1_024, 1_024, 452]
+    assert sliced.equals(arrow_table(values))
+    db = duckdb.connect()
+    db.register("t", sliced)
+    assert db.execute("SELECT i, s FROM t").fetchall() == [(n, f"r{n}" if n % 7 else None) for n in range(2_500)]
