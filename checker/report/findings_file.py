@@ -51,6 +51,9 @@ def findings_format(path: Path) -> str:
     return kind
 
 
+MEMORY_LIMIT = "500MB"  # DuckDB's memory when it writes the per-record engine's findings
+
+
 def copy_findings(connection: duckdb.DuckDBPyConnection, source: str, path: Path) -> None:
     """Write the rows of `source` (a table or a SELECT in parentheses, in order) to `path` atomically."""
     kind = findings_format(path)
@@ -126,6 +129,10 @@ class FindingsSink:
 
         self.handle.close()
         connection = duckdb.connect()
+        # bounded as the bulk path's DuckDB is: a year's findings (gigabytes of JSON Lines) spill to the scratch
+        # folder rather than fill memory while DuckDB reads them ahead of the Parquet writer
+        connection.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
+        connection.execute("SET temp_directory = '" + str(Path(self.folder.name) / "spill").replace("'", "''") + "'")
         try:
             scratch = str(self.scratch).replace("'", "''")
             columns = ("{'index': 'BIGINT', 'line': 'BIGINT', 'case_id': 'VARCHAR', 'rule_id': 'VARCHAR', "
