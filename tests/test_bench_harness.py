@@ -44,57 +44,46 @@ def test_generate_writes_n_valid_records_and_the_same_seed_gives_the_same_bytes(
     assert not list(tmp_path.rglob("*.partial"))
 
 
-def test_run_measures_both_programs_and_their_counts_agree(tmp_path: Path) -> None:
-    """One tiny size through the whole harness, with today's input format (a JSON array)."""
+def run_bench(tmp_path: Path, *options: str) -> tuple[subprocess.CompletedProcess[str], dict]:
+    """`bench/run.py` with `options`, its data and results under tmp_path: the finished process and the results."""
     results = tmp_path / "results.json"
     completed = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / "run.py"), "--sizes", "30", "--repeat", "1", "--input-format", "json",
-         "--data-dir", str(tmp_path / "data"), "--results", str(results)],
-        capture_output=True, text=True, timeout=300)
+        [sys.executable, str(ROOT / "bench" / "run.py"), "--repeat", "1", *options, "--data-dir", str(tmp_path / "data"),
+         "--results", str(results)], capture_output=True, text=True, timeout=300)
     assert completed.returncode == 0, completed.stderr
-    report = json.loads(results.read_text(encoding="utf-8"))
+    return completed, json.loads(results.read_text(encoding="utf-8"))
+
+
+def test_run_measures_both_programs_and_their_counts_agree(tmp_path: Path) -> None:
+    """One tiny size through the whole harness, with today's input format (a JSON array)."""
+    completed, report = run_bench(tmp_path, "--sizes", "30", "--input-format", "json")
     assert report["machine"]["cpu_count"] >= 1 and report["git"]["commit"]
     (row,) = report["results"]
     assert row["records"] == 30 and row["counts_agree"] is True
     for side in ("checker", "baseline"):
         assert row[side]["seconds"] > 0 and row[side]["peak_rss_mib"] > 10
     assert row["rate_ratio"] > 0 and row["cpu_ratio"] > 0
-    assert "counts agree" in completed.stdout
+    assert "counts agree" in completed.stdout and "checker CPU µs/file" in completed.stdout
 
 
 def test_run_measures_the_sql_engine_in_the_same_run(tmp_path: Path) -> None:
-    results = tmp_path / "results.json"
-    completed = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / "run.py"), "--sizes", "40", "--repeat", "1",
-         "--sql-args", "--engine sql --quiet", "--data-dir", str(tmp_path / "data"), "--results", str(results)],
-        capture_output=True, text=True, timeout=300)
-    assert completed.returncode == 0, completed.stderr
-    (row,) = json.loads(results.read_text(encoding="utf-8"))["results"]
+    completed, report = run_bench(tmp_path, "--sizes", "40", "--sql-args", "--engine sql --quiet")
+    (row,) = report["results"]
     assert row["counts_agree"] is True  # the SQL engine's report equals the per-record engine's
     assert row["sql"]["seconds"] > 0 and row["sql_ratio_to_checker"] > 0 and row["sql_ratio_to_baseline"] > 0
-    assert "sql files/s" in completed.stdout
+    assert "sql files/s" in completed.stdout and "sql CPU µs/file" in completed.stdout
 
 
 def test_run_measures_start_up_alone_with_findings(tmp_path: Path) -> None:
     """Size 0: both engines start, find no case files and write nothing (exit 2); nothing to compare."""
-    results = tmp_path / "results.json"
-    completed = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / "run.py"), "--sizes", "0", "--repeat", "1", "--findings", "parquet",
-         "--sql-args", "--engine sql --quiet", "--data-dir", str(tmp_path / "data"), "--results", str(results)],
-        capture_output=True, text=True, timeout=300)
-    assert completed.returncode == 0, completed.stderr
-    (row,) = json.loads(results.read_text(encoding="utf-8"))["results"]
+    _, report = run_bench(tmp_path, "--sizes", "0", "--findings", "parquet", "--sql-args", "--engine sql --quiet")
+    (row,) = report["results"]
     assert row["records"] == 0 and row["counts_agree"] is None
     assert row["checker"]["seconds"] > 0 and row["sql"]["seconds"] > 0
 
 
 def test_run_measures_a_parquet_input(tmp_path: Path) -> None:
-    results = tmp_path / "results.json"
-    completed = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / "run.py"), "--sizes", "25", "--repeat", "1", "--input-format", "parquet",
-         "--sql-args", "--engine sql --quiet", "--data-dir", str(tmp_path / "data"), "--results", str(results)],
-        capture_output=True, text=True, timeout=300)
-    assert completed.returncode == 0, completed.stderr
+    _, report = run_bench(tmp_path, "--sizes", "25", "--input-format", "parquet", "--sql-args", "--engine sql --quiet")
     assert (tmp_path / "data" / "cases-25-seed7.parquet").exists()
-    (row,) = json.loads(results.read_text(encoding="utf-8"))["results"]
+    (row,) = report["results"]
     assert row["records"] == 25 and row["counts_agree"] is True

@@ -24,7 +24,7 @@ from checker.settings import RunSettings, pack_settings
 from checker.sql import bulk
 from checker.sql.run import SqlPlan
 from synthetic.cases import generate_cases
-from tests.conftest import case_file_fixture_records, write_pack
+from tests.conftest import case_file_fixture_records, rule_yaml, rules_yaml, write_pack
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 BASE = json.loads((ROOT / "rules" / "tests" / "base-case.json").read_text(encoding="utf-8"))
@@ -157,20 +157,10 @@ def test_the_rule_fixtures_findings_are_the_per_record_engines_byte_for_byte(tmp
 
 
 # Evidence values of every kind, shown by a rule that always fails; each is the per-record engine's, byte for byte.
-EVIDENCE_RULE = """
-rules:
-  - id: t-evidence
-    title: Evidence shown
-    family: test
-    severity: low
-    kind: automatic
-    source: {{document: test, paragraph: one, status: assumed}}
-    assert: 'false'
-    message: Failed
-    evidence:
-      - label: value
-        expr: '{expression}'
-"""
+def evidence_pack(expression: str) -> str:
+    """A pack body whose one rule always fails, showing `expression` as its evidence."""
+    return rules_yaml(rule_yaml("t-evidence", title="Evidence shown", severity="low", check="false", message="Failed",
+                                evidence=[f"{{label: value, expr: {json.dumps(expression)}}}"]))
 
 EVIDENCE_EXPRESSIONS = [
     "case.crime.reported_at",  # an instant: UTC, Z
@@ -193,7 +183,7 @@ EVIDENCE_EXPRESSIONS = [
 
 @pytest.mark.parametrize("expression", EVIDENCE_EXPRESSIONS)
 def test_computed_evidence_is_shown_as_the_per_record_engine_shows_it(tmp_path: Path, expression: str) -> None:
-    packs = load_packs([write_pack(tmp_path, EVIDENCE_RULE.format(expression=expression))])
+    packs = load_packs([write_pack(tmp_path, evidence_pack(expression))])
     records = []
     for number, fragment in enumerate([
             {"outcome": {"code": "16", "finalised_at": "2022-10-30T01:30:00", "supervisor_approval": None},
@@ -219,7 +209,7 @@ def test_computed_evidence_is_shown_as_the_per_record_engine_shows_it(tmp_path: 
 
 
 def test_evidence_sql_cannot_show_exactly_is_left_to_the_per_record_engine(tmp_path: Path) -> None:
-    packs = load_packs([write_pack(tmp_path, EVIDENCE_RULE.format(expression="case.outcome"))])  # an object
+    packs = load_packs([write_pack(tmp_path, evidence_pack("case.outcome"))])  # an object
     evaluator = Evaluator(packs, run_settings(packs))
     runner = bulk.BulkRunner(evaluator, _paths_read(evaluator))
     try:
