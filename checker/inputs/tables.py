@@ -34,8 +34,6 @@ def parquet_rows(path: str) -> Iterator[RawRecord]:
 
 def database_tables(path: str) -> list[str]:
     """The tables (and views) of a DuckDB database file, by name."""
-    import duckdb
-
     with _open_database(path) as connection:
         return [name for (name,) in connection.execute(
             "SELECT table_name FROM information_schema.tables WHERE table_catalog = current_database() "
