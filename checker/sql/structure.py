@@ -3,8 +3,8 @@
 Records reach the query as JSON text read by DuckDB's `JSON_TRANSFORM` into the model's columns: objects as
 structs, lists as lists, timestamps as text (read in the run's zone by the query), the model's maps
 (`audit.judgements`, read only by manual rules, which judgements decide outside SQL) left out. These are the
-columns of the model's Parquet layout (`checker.inputs.parquet.arrow_type` with `maps=False`), written here
-from the schema itself so that the SQL engine does not load pyarrow (and numpy) to know them.
+columns of the model's Parquet layout (`checker.inputs.parquet.arrow_type` with `maps=False`), derived here
+directly from the schema so that the SQL engine does not load pyarrow (and numpy) to know them.
 """
 
 from __future__ import annotations
