@@ -284,7 +284,9 @@ class _IdFile:
 
     def __init__(self, first_seen: dict[str, int]) -> None:
         self.folder = tempfile.TemporaryDirectory(prefix="case-ids-")
-        self.db = sqlite3.connect(Path(self.folder.name) / "ids.sqlite")
+        # used by one thread at a time, but not always the one that made it (the SQL engine's bulk path checks ids
+        # in its screening thread, and the file is closed wherever the last reference goes)
+        self.db = sqlite3.connect(Path(self.folder.name) / "ids.sqlite", check_same_thread=False)
         self.db.execute("PRAGMA journal_mode = OFF")  # a scratch index: nothing to recover after a crash
         self.db.execute("PRAGMA synchronous = OFF")
         self.db.execute("CREATE TABLE ids (case_id TEXT PRIMARY KEY, position INTEGER) WITHOUT ROWID")

@@ -12,10 +12,14 @@ text and asks, a batch of `CHUNK` records at a time:
    rules take the file's own judgement), its deciding clause and, for findings, its evidence;
 3. the counts: one `histogram()` per rule column.
 
+Screening runs beside the rest: a thread reads and screens the next batch on a DuckDB connection of its own
+while the caller's thread decides and counts this one (`screened_batches`), so both cores stay busy; at most
+two batches are held at once.
+
 Python builds the report from the counts (the same report as the per-record engine's) and writes nothing
 per record; the findings (fail, error, manual) go to a DuckDB table on disk and, at the end, to the
 `--findings` file (`checker.report.findings_file`). Case ids are checked for duplicates in Python, a
-batch at a time (`CaseIds`), as every engine does.
+batch at a time (`CaseIds`) in the screening thread, as every engine does.
 
 The bulk path runs when nothing needs each record's full result in Python: no json/csv/xlsx/html
 output, no `--case`, `--judgements`, `--waivers`, `--manifest` or `--by` (`bulk_refusal` says why not otherwise,
@@ -24,7 +28,9 @@ and the batch path runs instead).
 
 from __future__ import annotations
 
+import queue
 import tempfile
+import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from itertools import islice
@@ -92,6 +98,19 @@ class Counted:
     unknown_fields: list[tuple[str, ...]]  # per evaluated record with fields outside the model, in input order
     seen_paths: set[str]
     screened: int = 0  # records SQL screened as valid (the others were decided by the Python validator)
+
+
+@dataclass
+class ScreenedBatch:
+    """A batch of records as screening leaves it for evaluation (`BulkRunner.screen_batch`)."""
+
+    read: int  # records in the batch
+    documents: Any  # an Arrow table of the index, line and text of each record with a text to read (the others
+    # carry their problems); the records' own texts are not kept, so that a batch's text is held once
+    screened: dict[int, str]  # index → case id of the records SQL screened
+    python: dict[int, CaseRecord | Rejection]  # the others, as the Python validator decides them
+    duplicates: dict[int, Rejection]  # the records whose case id an earlier record has
+    years: set[int]  # the years of the screened records' timestamps (the calendar must cover them)
 
 
 class BulkRunner:
@@ -185,11 +204,9 @@ class BulkRunner:
 
     def run(self, records: Iterator[RawRecord], progress: Callable[[int], None] | None = None) -> Counted:
         total = Counted(0, 0, [{} for _ in self.rules], [], [], set())
-        while True:
-            chunk = list(islice(records, CHUNK))
-            if not chunk:
-                break
-            part = self.check_chunk(chunk)
+        for batch in screened_batches(self, records):
+            part = self.evaluate_batch(batch)
+            del batch  # freed before the next batch is taken
             total.read += part.read
             total.evaluated += part.evaluated
             for tally, counts in zip(total.statuses, part.statuses):
@@ -203,17 +220,37 @@ class BulkRunner:
                 progress(total.read)
         return total
 
-    def check_chunk(self, chunk: list[RawRecord]) -> Counted:
+    def screen_batch(self, chunk: list[RawRecord], db: duckdb.DuckDBPyConnection) -> "ScreenedBatch":
+        """The first half of a batch's work, on a connection of its own (`db`): SQL screens the records
+        (`_screen`), Python decides the others (valid, or rejected as always), and case ids are checked for
+        duplicates (in input order: batches are screened one after another)."""
         texts = [raw for raw in chunk if raw.text is not None and not raw.problems]
-        screened = self._screen(texts)
-        # Python decides every record SQL did not screen: valid (then evaluated here) or rejected, as always.
+        documents = arrow_table({INDEX_COLUMN: ("BIGINT", [raw.index for raw in texts]),
+                                 "line": ("BIGINT", [raw.line for raw in texts]),
+                                 "document": ("VARCHAR", [raw.text for raw in texts])}, slice_rows=SCAN_SLICE)
+        try:
+            screened = self._screen(db, documents, bool(texts))
+            years = self._years(db) if screened and self.plan.uses_calendar else set()
+        finally:
+            self._drop_screen(db)
         python: dict[int, CaseRecord | Rejection] = {
             raw.index: check_record(raw, self.evaluator.settings.timezone, self.model) for raw in chunk if raw.index not in screened}
         ordered = sorted([(raw.index, raw.line, case_id) for raw in texts
                           for case_id in (screened.get(raw.index),) if case_id is not None] +
                          [(item.index, item.line, item.case_id) for item in python.values() if isinstance(item, CaseRecord)])
         duplicates = self.ids.duplicates([(case_id, index, line) for index, line, case_id in ordered])
-        counted = Counted(len(chunk), 0, [{} for _ in self.rules], [], [], set(), len(screened))
+        return ScreenedBatch(len(chunk), documents, screened, python, duplicates, years)
+
+    def evaluate_batch(self, batch: "ScreenedBatch") -> Counted:
+        """The second half of a batch's work, on the runner's connection: every rule decided, counted, and the
+        findings stored (in input order: batches are evaluated one after another)."""
+        screened, python, duplicates = batch.screened, batch.python, batch.duplicates
+        # Registered, not copied: DuckDB scans the Arrow table where it lies (until `_drop_batch`), in slices of
+        # SCAN_SLICE records that its threads share (one slice of a whole batch would be read by one thread)
+        self.db.register("documents_all", batch.documents)
+        create_table(self.db, "screened", {INDEX_COLUMN: ("BIGINT", list(screened)),
+                                           "case_id": ("VARCHAR", list(screened.values()))})
+        counted = Counted(batch.read, 0, [{} for _ in self.rules], [], [], set(), len(screened))
         rows: list[dict[str, Any]] = []
         for index in sorted(python):
             item = python[index]
@@ -241,13 +278,15 @@ class BulkRunner:
             counted.evaluated += len(evaluated)
             scratch = Counted(0, 0, [{} for _ in self.rules], [], [], set())  # added once every query is done
             try:
-                found = self._evaluate(evaluated, scratch)
+                if self.plan.uses_calendar:
+                    self._cover_years(batch.years)
+                found = self._evaluate(evaluated, len(screened), scratch)
                 seen = self._seen_paths()
             except duckdb.Error:
                 # A value the query cannot compute (an error in CEL, a stopped query in SQL): the batch's screened
                 # records are decided record by record, so the run still gives CEL's outcome for each.
                 self.db.execute("DROP TABLE IF EXISTS statuses")
-                rows += self._evaluate_in_python(sorted(evaluated), {raw.index: raw for raw in texts}, counted)
+                rows += self._evaluate_in_python(sorted(evaluated), batch.documents, counted)
             else:
                 rows += found
                 counted.seen_paths |= seen
@@ -259,38 +298,48 @@ class BulkRunner:
         return counted
 
     def _drop_batch(self) -> None:
-        """Free the batch's tables before the next batch is read (replacing them would hold both batches)."""
+        """Free the batch's tables before the next batch is evaluated (replacing them would hold both batches)."""
         self.db.execute("DROP VIEW IF EXISTS documents_ok")
         self.db.unregister("documents_all")
-        for table in ["screened", "evaluated_ids", "statuses"] + [
-                name for table in self.screen.tables() for name in (table, f"{table}_keys")]:
+        for table in ("screened", "evaluated_ids", "statuses"):
             self.db.execute(f"DROP TABLE IF EXISTS {table}")
 
-    def _screen(self, texts: list[RawRecord]) -> dict[int, str]:
-        """Record index → id of the records SQL screened (`checker.sql.screen`); tables `documents_all` (every
-        record's index, line and text) and `screened` (index and id of the screened ones)."""
-        # Registered, not copied: DuckDB scans the Arrow table where it lies (until `_drop_batch`), in slices of
-        # SCAN_SLICE records that its threads share (one slice of a whole batch would be read by one thread)
-        self.db.register("documents_all", arrow_table({INDEX_COLUMN: ("BIGINT", [raw.index for raw in texts]),
-                                                       "line": ("BIGINT", [raw.line for raw in texts]),
-                                                       "document": ("VARCHAR", [raw.text for raw in texts])},
-                                                      slice_rows=SCAN_SLICE))
-        if not texts:
+    def _drop_screen(self, db: duckdb.DuckDBPyConnection) -> None:
+        db.unregister("documents_all")
+        for table in ["screened"] + [name for table in self.screen.tables() for name in (table, f"{table}_keys")]:
+            db.execute(f"DROP TABLE IF EXISTS {table}")
+
+    def _screen(self, db: duckdb.DuckDBPyConnection, documents: Any, any_text: bool) -> dict[int, str]:
+        """Record index → id of the records SQL screened (`checker.sql.screen`), from `documents` (every record's
+        index, line and text) registered on `db` as `documents_all`; the table `screened` holds the same."""
+        db.register("documents_all", documents)
+        if not any_text:
             return {}
         for statement in self.screen.read_fields("documents_all"):
-            self.db.execute(statement)
+            db.execute(statement)
         for table_name in self.screen.tables():
-            verdicts = self.screen.key_verdicts(table_name, self.db.execute(self.screen.distinct_keys(table_name)).fetchall())
-            create_table(self.db, f"{table_name}_keys", {"key_text": ("VARCHAR", [text for text, _ in verdicts]),
-                                                         "allowed": ("BOOLEAN", [allowed for _, allowed in verdicts])})
-        self.db.execute(f"CREATE OR REPLACE TEMP TABLE screened AS SELECT {INDEX_COLUMN}, {self.screen.id_text(self.model.kind.id_field, 'documents_all')} "
-                        f"AS case_id FROM ({self.screen.screened()}) JOIN top_fields USING ({INDEX_COLUMN}) WHERE screened")
-        return dict(self.db.execute(f"SELECT {INDEX_COLUMN}, case_id FROM screened").fetchall())
+            verdicts = self.screen.key_verdicts(table_name, db.execute(self.screen.distinct_keys(table_name)).fetchall())
+            create_table(db, f"{table_name}_keys", {"key_text": ("VARCHAR", [text for text, _ in verdicts]),
+                                                    "allowed": ("BOOLEAN", [allowed for _, allowed in verdicts])})
+        db.execute(f"CREATE OR REPLACE TEMP TABLE screened AS SELECT {INDEX_COLUMN}, {self.screen.id_text(self.model.kind.id_field, 'documents_all')} "
+                   f"AS case_id FROM ({self.screen.screened()}) JOIN top_fields USING ({INDEX_COLUMN}) WHERE screened")
+        return dict(db.execute(f"SELECT {INDEX_COLUMN}, case_id FROM screened").fetchall())
 
-    def _evaluate_in_python(self, indexes: list[int], raws: dict[int, RawRecord], counted: Counted) -> list[dict[str, Any]]:
+    def _years(self, db: duckdb.DuckDBPyConnection) -> set[int]:
+        """The years of the timestamps the screened records hold (the working-day calendar must cover them)."""
+        texts = ["SELECT unnest(texts) AS text FROM top_fields"] + [
+            f"SELECT unnest(texts) AS text FROM {table}" for table in self.screen.tables()[1:]
+            if "texts" in self.screen.items[self.screen.tables().index(table) - 1][1].columns]
+        row = db.execute("SELECT min(year), max(year) FROM (SELECT TRY_CAST(substr(text, 1, 4) AS INTEGER) AS year "
+                         f"FROM ({' UNION ALL '.join(texts)}) WHERE substr(text, 5, 1) = '-')").fetchall()[0]
+        return {year for year in (row or ()) if year is not None}
+
+    def _evaluate_in_python(self, indexes: list[int], documents: Any, counted: Counted) -> list[dict[str, Any]]:
         """Screened records decided by the per-record engine: their counts, seen fields and finding rows (the
         partial counts of a failed query are never added: SQL adds them only once its queries are done)."""
         rows: list[dict[str, Any]] = []
+        raws = {index: RawRecord(index, line, None, text=text) for index, line, text in zip(
+            *(documents.column(name).to_pylist() for name in (INDEX_COLUMN, "line", "document")))}
         for index in indexes:
             item = check_record(raws[index], self.evaluator.settings.timezone, self.model)
             assert isinstance(item, CaseRecord), "a screened record is valid"
@@ -346,19 +395,17 @@ class BulkRunner:
                 tally[NOT_APPLICABLE] = tally.get(NOT_APPLICABLE, 0) + evaluated - count
         return rows
 
-    def _evaluate(self, evaluated: list[int], counted: Counted) -> list[dict[str, Any]]:
+    def _evaluate(self, evaluated: list[int], screened: int, counted: Counted) -> list[dict[str, Any]]:
         """Decide and count the screened records not rejected as duplicates (`evaluated`, in input order): a table
         `statuses` of each record's status and deciding clause per rule, and finding rows of the rules Python
         decides (the SQL rules' findings are written from `statuses` by `_store_findings`)."""
         excluded = ""
-        if len(evaluated) < self.db.execute("SELECT count(*) FROM screened").fetchall()[0][0]:
+        if len(evaluated) < screened:
             create_table(self.db, "evaluated_ids", {INDEX_COLUMN: ("BIGINT", evaluated)})
             excluded = f" SEMI JOIN evaluated_ids USING ({INDEX_COLUMN})"
         self.db.execute(f"CREATE OR REPLACE TEMP VIEW documents_ok AS SELECT d.{INDEX_COLUMN}, d.line, s.case_id, d.document "
                         f"FROM documents_all d JOIN screened s USING ({INDEX_COLUMN}){excluded}")
         rows: list[dict[str, Any]] = []
-        if self.plan.uses_calendar:
-            self._cover_years()
         columns = [f"o.{INDEX_COLUMN}"]
         for position in self.sql_rules:
             columns.append(f"{self._status(position)} AS status_{position}")
@@ -500,14 +547,8 @@ class BulkRunner:
         self.seen |= found
         return found
 
-    def _cover_years(self) -> None:
+    def _cover_years(self, years: set[int]) -> None:
         """The working-day calendar covers the years of every timestamp of the batch's screened records."""
-        texts = ["SELECT unnest(texts) AS text FROM top_fields"] + [
-            f"SELECT unnest(texts) AS text FROM {table}" for table in self.screen.tables()[1:]
-            if "texts" in self.screen.items[self.screen.tables().index(table) - 1][1].columns]
-        row = self.db.execute("SELECT min(year), max(year) FROM (SELECT TRY_CAST(substr(text, 1, 4) AS INTEGER) AS year "
-                              f"FROM ({' UNION ALL '.join(texts)}) WHERE substr(text, 5, 1) = '-')").fetchall()[0]
-        years = {year for year in (row or ()) if year is not None}
         span = workday_table.year_span(years)
         if self.calendar_years is not None:
             if self.calendar_years[0] <= span[0] and span[1] <= self.calendar_years[1]:
@@ -537,6 +578,62 @@ def _exported(raw: dict[str, Any], path: str) -> bool:
             return False
         value = value[part]
     return True
+
+
+class _Failed:
+    """An exception raised while screening, carried to the thread evaluating the batches."""
+
+    def __init__(self, error: BaseException) -> None:
+        self.error = error
+
+
+def screened_batches(runner: BulkRunner, records: Iterator[RawRecord]) -> Iterator[ScreenedBatch]:
+    """The input's batches of `CHUNK` records, screened, in input order. A thread reads and screens the next
+    batch (on a connection of its own) while the caller evaluates this one, so that Python's reading and
+    DuckDB's work keep both cores busy; at most two batches are held at once. An exception raised while
+    reading or screening is raised here; when the caller stops early, the thread stops too."""
+    handoff: queue.Queue[ScreenedBatch | _Failed | None] = queue.Queue()
+    slots = threading.Semaphore(2)  # batches held: one being evaluated, one being screened
+    stop = threading.Event()
+
+    def wait_for_slot() -> bool:
+        while not stop.is_set():
+            if slots.acquire(timeout=0.1):
+                return True
+        return False
+
+    def screen_all() -> None:
+        db = runner.db.cursor()
+        try:
+            while wait_for_slot():
+                chunk = list(islice(records, CHUNK))
+                if not chunk:
+                    break
+                batch = runner.screen_batch(chunk, db)
+                del chunk  # its texts are in the batch's table now; nothing here holds a batch while waiting
+                handoff.put(batch)
+                del batch
+            handoff.put(None)
+        except BaseException as exc:  # raised again in the caller's thread
+            handoff.put(_Failed(exc))
+        finally:
+            db.close()
+
+    screening = threading.Thread(target=screen_all, name="bulk-screen", daemon=True)
+    screening.start()
+    try:
+        while True:
+            item = handoff.get()
+            if item is None:
+                return
+            if isinstance(item, _Failed):
+                raise item.error
+            yield item
+            del item  # the batch is freed before the next one is waited for
+            slots.release()
+    finally:
+        stop.set()
+        screening.join()
 
 
 def run_bulk(runner: BulkRunner, records: Iterator[RawRecord], findings: FindingsSink | None,

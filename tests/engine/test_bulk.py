@@ -3,7 +3,12 @@ are the per-record engine's, every rejection located as it locates it."""
 
 from __future__ import annotations
 
+import gc
 import json
+import sys
+import threading
+import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,9 +20,10 @@ import pytest
 from checker import runner
 from checker.api import load_packs, render
 from checker.inputs.recordmodel import record_model
-from checker.inputs.records import CaseRecord, RawRecord, check_record
+from checker.engine.evaluate import Evaluator
+from checker.inputs.records import CaseIds, CaseRecord, RawRecord, check_record
 from checker.report.findings_file import FindingsSink
-from checker.runner import run_check
+from checker.runner import _paths_read, run_check
 from checker.settings import RunSettings, pack_settings
 from checker.sql import bulk
 from checker.sql.screen import Screen
@@ -269,8 +275,8 @@ def test_a_batch_the_query_cannot_compute_is_decided_record_by_record(packs: lis
     expected = run_check(cases, packs, run_settings(packs), keep=False, engine="records")
     original = bulk.BulkRunner._evaluate
 
-    def stopped(self: bulk.BulkRunner, evaluated: list[int], counted: Any) -> Any:
-        original(self, evaluated, counted)  # the counts it made are not kept
+    def stopped(self: bulk.BulkRunner, evaluated: list[int], screened: int, counted: Any) -> Any:
+        original(self, evaluated, screened, counted)  # the counts it made are not kept
         raise duckdb.OutOfRangeException("a value out of range")
 
     monkeypatch.setattr(bulk.BulkRunner, "_evaluate", stopped)
@@ -298,3 +304,81 @@ def test_the_bulk_path_is_refused_where_an_output_needs_each_record() -> None:
     assert "json or csv" in bulk.bulk_refusal("jsonl", False, None, None, None, True)
     assert "--judgements" in bulk.bulk_refusal("jsonl", False, object(), None, None, False)
     assert "--by" in bulk.bulk_refusal("jsonl", False, None, None, None, False, by="case.force")
+
+
+# --- the screening thread: the next batch screened while this one is evaluated ---------------------------------
+
+
+def bulk_runner(packs: list[Any]) -> bulk.BulkRunner:
+    packs = [pack for pack in packs if pack.record_type == "case-file"]
+    evaluator = Evaluator(packs, run_settings(packs))
+    return bulk.BulkRunner(evaluator, _paths_read(evaluator))
+
+
+def raw_records(lines: list[str], pulled: list[int], fail_after: int | None = None) -> Iterator[RawRecord]:
+    """The lines as records, counting in `pulled` how many were taken; an error after `fail_after`."""
+    for index, line in enumerate(lines):
+        if index == fail_after:
+            raise OSError("the disk went away")
+        pulled[0] = index + 1
+        yield RawRecord(index, index + 1, None, text=line)
+
+
+def screening_threads() -> list[threading.Thread]:
+    return [thread for thread in threading.enumerate() if thread.name == "bulk-screen"]
+
+
+def test_an_error_while_reading_is_raised_and_the_screening_thread_stops(packs: list[Any],
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(bulk, "CHUNK", 10)
+    runner = bulk_runner(packs)
+    try:
+        with pytest.raises(OSError, match="the disk went away"):
+            runner.run(raw_records(generated_lines(60, 3), [0], fail_after=35))
+    finally:
+        runner.close()
+    assert screening_threads() == []
+
+
+def test_at_most_two_batches_are_held_and_an_error_while_evaluating_stops_the_screening(
+        packs: list[Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    """While batch k is evaluated, batch k + 1 may be screened, but batch k + 2 is not read (memory holds two
+    batches); an error in the evaluation is raised, and the screening thread stops without reading on."""
+    monkeypatch.setattr(bulk, "CHUNK", 10)
+    pulled, seen = [0], []
+    original = bulk.BulkRunner.evaluate_batch
+
+    def evaluate(self: bulk.BulkRunner, batch: bulk.ScreenedBatch) -> Any:
+        time.sleep(0.2)  # the screening thread has time to run ahead, were it allowed to
+        seen.append(pulled[0])
+        if len(seen) == 4:
+            raise RuntimeError("stopped")
+        return original(self, batch)
+
+    monkeypatch.setattr(bulk.BulkRunner, "evaluate_batch", evaluate)
+    runner = bulk_runner(packs)
+    try:
+        with pytest.raises(RuntimeError, match="stopped"):
+            runner.run(raw_records(generated_lines(100, 4), pulled))
+    finally:
+        runner.close()
+    assert seen == [20, 30, 40, 50]  # batch k evaluated while batch k + 1 is held, never k + 2
+    assert pulled[0] == 50 and screening_threads() == []
+
+
+def test_case_ids_spilled_to_disk_by_the_screening_thread(packs: list[Any], mixed_input: Path,
+                                                           engine_runs: dict[str, Any],
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """Duplicate ids are found across batches once the ids are on disk, and the id file (made by the screening
+    thread) is closed without an error wherever it is freed."""
+    unraisable: list[Any] = []
+    monkeypatch.setattr(sys, "unraisablehook", unraisable.append)
+    monkeypatch.setattr(bulk, "CHUNK", 37)
+    monkeypatch.setattr(CaseIds, "IN_MEMORY", 50)
+    report = run_check(mixed_input, packs, run_settings(packs), keep=False, engine="sql")
+    gc.collect()
+    expected = engine_runs["records"]
+    assert report.summary == expected.summary and report.rejected == expected.rejected
+    assert [rejection["message"] for rejection in report.rejected if "duplicate" in rejection["message"]] == [
+        "duplicate case_id 'SYN-2022-000011': first seen at record 11 (line 11); case ids must be unique"]
+    assert unraisable == []
