@@ -52,16 +52,24 @@ DIALECTS = ("duckdb", "postgres", "spark", "bigquery")
 
 
 @contextmanager
-def collector_paused() -> Iterator[None]:
+def collector_paused(frozen: bool = False) -> Iterator[None]:
     """Python's cycle collector paused while a query is built. Its sqlglot trees (nodes pointing at their parents)
     are tens of thousands of objects, which the collector, run every few hundred allocations, would scan again
     and again: about half the time of building the shipped packs' query. The garbage made meanwhile (a few MB)
-    is collected once the collector runs again."""
+    is collected once the collector runs again.
+
+    `frozen`: what exists already (the plan, the evaluator, the loaded modules) is left out of the collector's
+    scans meanwhile, so that a caller collecting now and then (the bulk path, once per batch) scans only what
+    it has made since."""
     enabled = gc.isenabled()
     gc.disable()
+    if frozen:
+        gc.freeze()
     try:
         yield
     finally:
+        if frozen:
+            gc.unfreeze()
         if enabled:
             gc.enable()
 
