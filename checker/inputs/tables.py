@@ -15,6 +15,7 @@ from checker.errors import InputError
 from checker.inputs.records import RawRecord
 
 TABLE_BATCH = 10_000  # rows fetched from DuckDB at a time: memory holds one batch
+READER_MEMORY_LIMIT = "200MB"  # what DuckDB may hold while it reads the table
 
 
 def parquet_rows(path: str) -> Iterator[RawRecord]:
@@ -74,6 +75,10 @@ def _rows(connection, relation: str, path: str, unreadable: str) -> Iterator[Raw
 
     index = 0
     try:
+        # Bounded: left to itself, DuckDB reads ahead of the checker with every core and memory to spare (a
+        # 100,000-row file took a run past 1 GB); one thread keeps well ahead of either engine.
+        connection.execute(f"SET memory_limit = '{READER_MEMORY_LIMIT}'")
+        connection.execute("SET threads = 1")
         cursor = connection.execute(f"SELECT to_json(row_value)::VARCHAR FROM {relation} AS row_value")
         while True:
             rows = cursor.fetchmany(TABLE_BATCH)
