@@ -14,6 +14,11 @@ from pathlib import Path
 import pytest
 
 from bench.generate import main as generate
+from bench.sql_ceiling import main as ceiling
+from checker.api import load_packs
+from checker.runner import run_check
+from checker.settings import RunSettings, pack_settings
+from checker.sql.run import NOT_APPLICABLE_CODE, PASS_CODE
 from checker.inputs.records import CaseRecord, RawRecord, check_record
 from synthetic.cases import generate_cases
 from tests.conftest import ROOT
@@ -87,3 +92,31 @@ def test_run_measures_a_parquet_input(tmp_path: Path) -> None:
     assert (tmp_path / "data" / "cases-25-seed7.parquet").exists()
     (row,) = report["results"]
     assert row["records"] == 25 and row["counts_agree"] is True
+
+
+def test_sql_ceiling_runs_the_compiled_rules_and_counts_as_the_engine_does(tmp_path: Path) -> None:
+    """`bench/sql_ceiling.py` (DuckDB alone: its JSON reader and the compiled rules' query) on 200 generated files:
+    each automatic rule's passes and not-applicable files are the per-record engine's, and the results file holds
+    both steps' timings."""
+    cases = tmp_path / "cases.jsonl"
+    assert generate(["--count", "200", "--seed", "5", "--output", str(cases)]) == 0
+    results = tmp_path / "ceiling.json"
+    saved = sys.argv
+    sys.argv = ["sql_ceiling.py", str(cases), "--results", str(results)]
+    try:
+        ceiling()
+    finally:
+        sys.argv = saved
+    measured = json.loads(results.read_text(encoding="utf-8"))
+    assert measured["records"] == 200 and measured["rules"] == 37
+    assert set(measured["steps"]) == {"reader", "rules"}
+    assert all(step["seconds"] > 0 and step["files_per_second"] > 0 for step in measured["steps"].values())
+    packs = [pack for pack in load_packs([ROOT / "rules"]) if pack.record_type == "case-file"]
+    report = run_check(cases, packs, RunSettings(packs=pack_settings(packs, {})), keep=False, engine="records")
+    automatic = [score for score in report.rules if score.kind == "automatic"]
+    assert len(automatic) > 30
+    for score in automatic:
+        codes = measured["outcome_codes"][score.id]
+        assert (codes.get(str(PASS_CODE), 0), codes.get(str(NOT_APPLICABLE_CODE), 0)) == (
+            score.counts.get("pass", 0), score.counts.get("not_applicable", 0)), score.id
+        assert sum(codes.values()) == 200
