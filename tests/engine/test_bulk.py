@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import gc
 import json
+import os
+import signal
+import subprocess
 import sys
 import threading
 import time
@@ -382,3 +385,31 @@ def test_case_ids_spilled_to_disk_by_the_screening_thread(packs: list[Any], mixe
     assert [rejection["message"] for rejection in report.rejected if "duplicate" in rejection["message"]] == [
         "duplicate case_id 'SYN-2022-000011': first seen at record 11 (line 11); case ids must be unique"]
     assert unraisable == []
+
+
+def test_a_terminated_bulk_run_stops_its_screening_and_leaves_no_files(tmp_path: Path) -> None:
+    """SIGTERM while the bulk path runs (a thread screening, DuckDB evaluating): the command ends promptly with
+    128 + SIGTERM, the previous findings file is kept and the scratch folders are removed."""
+    lines = generated_lines(400, 9)
+    assert all(line.startswith('{"case_id":"') for line in lines)
+    cases = jsonl(tmp_path / "big.jsonl", [line.replace('{"case_id":"', f'{{"case_id":"R{copy}-', 1)
+                                           for copy in range(100) for line in lines])  # 40,000 files
+    findings = tmp_path / "findings.parquet"
+    findings.write_text("the previous findings")
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    process = subprocess.Popen([sys.executable, "-m", "checker.cli.main", str(cases), "--engine", "sql", "--quiet",
+                                "--findings", str(findings)], cwd=ROOT, env={**os.environ, "TMPDIR": str(scratch)},
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 120
+    while not list(scratch.glob("bulk-*/bulk.duckdb")):
+        assert process.poll() is None, "the run ended before it could be stopped"
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    time.sleep(1)  # into the first batch
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=60) == 128 + signal.SIGTERM
+    assert process.stderr is not None and b"Traceback" not in process.stderr.read()
+    assert findings.read_text() == "the previous findings"
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["big.jsonl", "findings.parquet", "scratch"]
+    assert list(scratch.iterdir()) == []
