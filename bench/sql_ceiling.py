@@ -10,8 +10,8 @@ nothing else around them, on a JSON Lines input:
    reader, each rule's statuses counted with one `histogram()`; no validation, no evidence, no findings.
 
 Records the reader cannot type stop the query (DuckDB's reader has no located rejections): use inputs from
-`bench/generate.py`. The result of `rules` (each rule's outcome codes counted) is printed as JSON with the
-timings, so a run can be checked against the engines' counts.
+`bench/generate.py`. Both steps' timings are printed; `--results` also gets each rule's outcome codes counted,
+so a run can be checked against the engines' counts.
 
     python bench/sql_ceiling.py bench/.data/cases-1000000-seed7.jsonl --results bench/results-sql-ceiling.json
 """
@@ -23,6 +23,7 @@ import json
 import platform
 import subprocess
 import time
+from collections.abc import Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -60,7 +61,8 @@ def measure(path: Path) -> dict[str, Any]:
     plan = SqlPlan.build(evaluator)
     columns = "{" + ", ".join(f"'{name}': '{duckdb_type(kind)}'"
                               for name, kind in record_structure(evaluator.model).items()) + "}"
-    source = "read_ndjson('" + str(path).replace("'", "''") + f"', columns={columns})"
+    literal = "'" + str(path).replace("'", "''") + "'"
+    source = f"read_ndjson({literal}, columns={columns})"
     db = duckdb.connect()
     for setting in (f"memory_limit = '{MEMORY_LIMIT}'", f"threads = {THREADS}", "TimeZone = 'UTC'"):
         db.execute(f"SET {setting}")
@@ -75,7 +77,7 @@ def measure(path: Path) -> dict[str, Any]:
         row = db.execute(sql).fetchone()
         return time.perf_counter() - wall, time.process_time() - cpu, row
 
-    records = db.execute(f"SELECT count(*) FROM read_csv('{str(path)}', columns={{'line': 'VARCHAR'}}, "
+    records = db.execute(f"SELECT count(*) FROM read_csv({literal}, columns={{'line': 'VARCHAR'}}, "
                          "delim = '\\x01', quote = '', escape = '', header = false, auto_detect = false)").fetchone()[0]
     steps: dict[str, dict[str, float]] = {}
     # every column read (a max over each), so the reader types every field of every record
@@ -92,11 +94,11 @@ def measure(path: Path) -> dict[str, Any]:
     return {"records": records, "rules": len(compiled), "steps": steps, "outcome_codes": counts}
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python bench/sql_ceiling.py", description=__doc__.splitlines()[0])
     parser.add_argument("input", type=Path, help="a JSON Lines file of case files (bench/generate.py)")
     parser.add_argument("--results", type=Path, help="also write the results (JSON) here")
-    options = parser.parse_args()
+    options = parser.parse_args(argv)
     result = measure(options.input)
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
     result = {"date": datetime.now(timezone.utc).isoformat(timespec="seconds"), "git": commit,
@@ -107,7 +109,8 @@ def main() -> None:
               f"{step['cpu_us_per_file']:6.1f} CPU µs/file")
     if options.results is not None:
         write_output(options.results, json.dumps(result, indent=2) + "\n")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

@@ -101,12 +101,7 @@ def test_sql_ceiling_runs_the_compiled_rules_and_counts_as_the_engine_does(tmp_p
     cases = tmp_path / "cases.jsonl"
     assert generate(["--count", "200", "--seed", "5", "--output", str(cases)]) == 0
     results = tmp_path / "ceiling.json"
-    saved = sys.argv
-    sys.argv = ["sql_ceiling.py", str(cases), "--results", str(results)]
-    try:
-        ceiling()
-    finally:
-        sys.argv = saved
+    assert ceiling([str(cases), "--results", str(results)]) == 0
     measured = json.loads(results.read_text(encoding="utf-8"))
     assert measured["records"] == 200 and measured["rules"] == 37
     assert set(measured["steps"]) == {"reader", "rules"}
